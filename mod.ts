@@ -1,0 +1,53 @@
+/**
+ * `@mrl/core`: a durable, multiplexed write-ahead record log. Many named
+ * queues share one rolling log on disk; each queue has its own positions,
+ * can be truncated up to a position, and is kept in memory for fast reads.
+ * The files are those of Quickwit's Rust crate `mrecordlog`.
+ *
+ * Runs on Deno, Bun and Node; the core talks to the file system only through
+ * the {@link FileSystem} port.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("events");
+ * await log.appendRecord("events", new TextEncoder().encode("hello"));
+ * for (const { position, payload } of log.range("events")) {
+ *   console.log(position, new TextDecoder().decode(payload)); // 0 hello
+ * }
+ * await log.close();
+ * ```
+ *
+ * @module
+ */
+export { MultiRecordLog } from "./src/log.ts";
+export type {
+  AppendOptions,
+  AppendOutcome,
+  LogSummary,
+  OpenOptions,
+  PersistAction,
+  PersistPolicy,
+  QueueSummary,
+  RangeOptions,
+  RecoveryIssue,
+  RecoveryReport,
+  ResourceUsage,
+  TruncateOutcome,
+} from "./src/options.ts";
+export type { QueueRecord } from "./src/memory/queue.ts";
+export {
+  CorruptLogError,
+  IoError,
+  LogClosedError,
+  LogFailedError,
+  MrlError,
+  NotADirectoryError,
+  PositionInPastError,
+  QueueAlreadyExistsError,
+  QueueNotFoundError,
+} from "./src/errors.ts";
+export type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "./src/ports/file_system.ts";
+export { denoFileSystem } from "./src/ports/deno.ts";
+export { nodeFileSystem } from "./src/ports/node.ts";

@@ -1,0 +1,235 @@
+/**
+ * Error classes of @mrl/core. Each has a stable `code`; messages name the
+ * queue, position or file involved.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error this library throws on purpose.
+ *
+ * @example
+ * ```ts
+ * import { MrlError, MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * try {
+ *   await log.deleteQueue("missing");
+ * } catch (err) {
+ *   if (err instanceof MrlError) console.log(err.code); // "QUEUE_NOT_FOUND"
+ * }
+ * await log.close();
+ * ```
+ */
+export class MrlError extends Error {
+  /** Stable, machine-readable identifier of the error kind. */
+  readonly code: string;
+  /** Creates an error with a stable code. */
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * The named queue does not exist.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, QueueNotFoundError } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * try {
+ *   log.range("nope");
+ * } catch (err) {
+ *   console.log(err instanceof QueueNotFoundError, (err as QueueNotFoundError).queue);
+ * }
+ * await log.close();
+ * ```
+ */
+export class QueueNotFoundError extends MrlError {
+  /** The queue that was asked for. */
+  readonly queue: string;
+  /** Creates the error for `queue`. */
+  constructor(queue: string) {
+    super("QUEUE_NOT_FOUND", `queue ${JSON.stringify(queue)} does not exist`);
+    this.queue = queue;
+  }
+}
+
+/**
+ * `createQueue` was called for a queue that already exists.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, QueueAlreadyExistsError } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * await log.createQueue("q").catch((err) => console.log(err instanceof QueueAlreadyExistsError));
+ * await log.close();
+ * ```
+ */
+export class QueueAlreadyExistsError extends MrlError {
+  /** The queue that already exists. */
+  readonly queue: string;
+  /** Creates the error for `queue`. */
+  constructor(queue: string) {
+    super("QUEUE_ALREADY_EXISTS", `queue ${JSON.stringify(queue)} already exists`);
+    this.queue = queue;
+  }
+}
+
+/**
+ * An append named an explicit position below the queue's next position (and
+ * not equal to its last position, which would be an idempotent no-op).
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, PositionInPastError } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]); // positions 0, 1
+ * const err = await log.appendRecord("q", new Uint8Array(1), { position: 0 }).catch((e) => e);
+ * console.log(err instanceof PositionInPastError, err.nextPosition); // true 2
+ * await log.close();
+ * ```
+ */
+export class PositionInPastError extends MrlError {
+  /** The queue appended to. */
+  readonly queue: string;
+  /** The position the append asked for. */
+  readonly position: number;
+  /** The queue's next position when the append was refused. */
+  readonly nextPosition: number;
+  /** Creates the error. */
+  constructor(queue: string, position: number, nextPosition: number) {
+    super(
+      "POSITION_IN_PAST",
+      `cannot append to queue ${JSON.stringify(queue)} at position ${position}: ` +
+        `its next position is ${nextPosition}`,
+    );
+    this.queue = queue;
+    this.position = position;
+    this.nextPosition = nextPosition;
+  }
+}
+
+/**
+ * The log was used after `close()`.
+ *
+ * @example
+ * ```ts
+ * import { LogClosedError, MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.close();
+ * try {
+ *   log.listQueues();
+ * } catch (err) {
+ *   console.log(err instanceof LogClosedError); // true
+ * }
+ * ```
+ */
+export class LogClosedError extends MrlError {
+  /** The log directory. */
+  readonly dir: string;
+  /** Creates the error for the log at `dir`. */
+  constructor(dir: string) {
+    super("LOG_CLOSED", `the log at ${JSON.stringify(dir)} is closed`);
+    this.dir = dir;
+  }
+}
+
+/**
+ * The path given to `open` exists but is not a directory.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, NotADirectoryError } from "@mrl/core";
+ * const file = await Deno.makeTempFile();
+ * await MultiRecordLog.open(file).catch((err) => console.log(err instanceof NotADirectoryError));
+ * ```
+ */
+export class NotADirectoryError extends MrlError {
+  /** The path that is not a directory. */
+  readonly path: string;
+  /** Creates the error for `path`. */
+  constructor(path: string) {
+    super("NOT_A_DIRECTORY", `${JSON.stringify(path)} exists and is not a directory`);
+    this.path = path;
+  }
+}
+
+/**
+ * The log on disk holds something this library cannot load, e.g. a position
+ * above `Number.MAX_SAFE_INTEGER`.
+ *
+ * @example
+ * ```ts
+ * import { CorruptLogError } from "@mrl/core";
+ * const err = new CorruptLogError("position 2^60 of queue \"q\" is not a safe integer", "wal-00000000000000000000");
+ * console.log(err.code, err.file); // CORRUPT_LOG wal-00000000000000000000
+ * ```
+ */
+export class CorruptLogError extends MrlError {
+  /** The wal file involved. */
+  readonly file: string;
+  /** Creates the error. */
+  constructor(message: string, file: string) {
+    super("CORRUPT_LOG", `${message} (in ${file})`);
+    this.file = file;
+  }
+}
+
+/**
+ * A file-system call failed. `cause` holds the runtime's error; `osCode` its
+ * code (e.g. `ENOSPC`) when the runtime gave one.
+ *
+ * @example
+ * ```ts
+ * import { IoError } from "@mrl/core";
+ * const err = new IoError("write", "/tmp/wal-00000000000000000000", new Error("disk full"), "ENOSPC");
+ * console.log(err.code, err.osCode); // IO_ERROR ENOSPC
+ * ```
+ */
+export class IoError extends MrlError {
+  /** What was being done: "open", "write", "datasync", ... */
+  readonly operation: string;
+  /** The path involved. */
+  readonly path: string;
+  /** The OS error code, when known (ENOSPC, EIO, ...). */
+  readonly osCode: string | undefined;
+  /** Creates the error. */
+  constructor(operation: string, path: string, cause: unknown, osCode?: string) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super("IO_ERROR", `${operation} failed on ${path}: ${detail}`, { cause });
+    this.operation = operation;
+    this.path = path;
+    this.osCode = osCode;
+  }
+}
+
+/**
+ * A write failed earlier (see `cause`), so the log refuses further writes:
+ * what reached the disk is no longer known. Reads still work; close and
+ * reopen the log to recover what is on disk.
+ *
+ * @example
+ * ```ts
+ * import { LogFailedError } from "@mrl/core";
+ * const err = new LogFailedError("/var/lib/wal", new Error("disk full"));
+ * console.log(err.code); // LOG_FAILED
+ * ```
+ */
+export class LogFailedError extends MrlError {
+  /** The log directory. */
+  readonly dir: string;
+  /** Creates the error for the log at `dir`, failed because of `cause`. */
+  constructor(dir: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(
+      "LOG_FAILED",
+      `the log at ${JSON.stringify(dir)} refuses writes after an earlier failure (${detail}); reopen it`,
+      { cause },
+    );
+    this.dir = dir;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The log directory: which wal files exist, creating (preallocated) and
+ * removing them, and making those changes durable. Every port call made on
+ * behalf of the log's files goes through here or through the handles it
+ * returns, wrapped so that failures surface as `IoError`.
+ *
+ * @module
+ */
+import { IoError, NotADirectoryError } from "../errors.ts";
+import type { FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
+import { joinPath, parseWalFileName, walFileName } from "./file_name.ts";
+
+/** Runs a port call, turning its failure into an {@link IoError} naming `path`. */
+export async function io<T>(operation: string, path: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof IoError) throw err;
+    const code = (err as { code?: unknown })?.code;
+    throw new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+  }
+}
+
+/** The wal files of one log directory. */
+export class WalDirectory {
+  readonly fs: FileSystem;
+  readonly path: string;
+  readonly fileSize: number;
+  /** File numbers present, ascending. */
+  readonly #files: number[];
+
+  private constructor(fs: FileSystem, path: string, fileSize: number, files: number[]) {
+    this.fs = fs;
+    this.path = path;
+    this.fileSize = fileSize;
+    this.#files = files;
+  }
+
+  /** Opens `path` (created if missing) and lists its wal files. */
+  static async open(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
+    const info = await io("stat", path, () => fs.stat(path));
+    if (info === undefined) {
+      await io("mkdir", path, () => fs.mkdir(path));
+    } else if (!info.isDirectory) {
+      throw new NotADirectoryError(path);
+    }
+    const entries = await io("readDir", path, () => fs.readDir(path));
+    const files: number[] = [];
+    for (const entry of entries) {
+      if (!entry.isFile) continue;
+      const n = parseWalFileName(entry.name);
+      if (n !== undefined) files.push(n);
+    }
+    files.sort((a, b) => a - b);
+    return new WalDirectory(fs, path, fileSize, files);
+  }
+
+  /** File numbers present, ascending (a copy). */
+  fileNumbers(): number[] {
+    return this.#files.slice();
+  }
+
+  /** Number of wal files present. */
+  get fileCount(): number {
+    return this.#files.length;
+  }
+
+  /** The oldest file number, or undefined when there is none. */
+  get firstFile(): number | undefined {
+    return this.#files[0];
+  }
+
+  /** Path of wal file `n`. */
+  filePath(n: number): string {
+    return joinPath(this.path, walFileName(n));
+  }
+
+  /** Opens an existing wal file. */
+  async openFile(n: number, mode: OpenMode): Promise<WalFile> {
+    const path = this.filePath(n);
+    const handle = await io("open", path, () => this.fs.openFile(path, mode));
+    return new WalFile(handle, path, n);
+  }
+
+  /**
+   * Creates wal file `n` empty, preallocated to the file size (zeros), and
+   * makes its directory entry durable.
+   */
+  async createFile(n: number): Promise<WalFile> {
+    const path = this.filePath(n);
+    const handle = await io("create", path, () => this.fs.openFile(path, "create"));
+    const file = new WalFile(handle, path, n);
+    await file.truncate(this.fileSize);
+    await this.sync();
+    if (!this.#files.includes(n)) {
+      this.#files.push(n);
+      this.#files.sort((a, b) => a - b);
+    }
+    return file;
+  }
+
+  /** Removes every wal file numbered below `limit`, oldest first, then syncs the directory. */
+  async removeBefore(limit: number): Promise<number> {
+    let removed = 0;
+    while (this.#files.length > 0 && this.#files[0] < limit) {
+      const path = this.filePath(this.#files[0]);
+      await io("remove", path, () => this.fs.remove(path));
+      this.#files.shift();
+      removed++;
+    }
+    if (removed > 0) await this.sync();
+    return removed;
+  }
+
+  /** Makes the directory's entries durable. */
+  sync(): Promise<void> {
+    return io("syncDir", this.path, () => this.fs.syncDir(this.path));
+  }
+}
+
+/** An open wal file: the port's handle with errors naming the file. */
+export class WalFile {
+  readonly #handle: FileHandle;
+  readonly path: string;
+  readonly number: number;
+
+  constructor(handle: FileHandle, path: string, number: number) {
+    this.#handle = handle;
+    this.path = path;
+    this.number = number;
+  }
+
+  /** Reads as many bytes as are there, up to `buffer.length`, at `offset`. */
+  async readFully(buffer: Uint8Array, offset: number): Promise<number> {
+    let done = 0;
+    while (done < buffer.length) {
+      const target = done === 0 ? buffer : buffer.subarray(done);
+      const n = await io("read", this.path, () => this.#handle.read(target, offset + done));
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** Writes `data` at `offset`. */
+  write(data: Uint8Array, offset: number): Promise<void> {
+    return io("write", this.path, () => this.#handle.write(data, offset));
+  }
+
+  /** Sets the file length. */
+  truncate(length: number): Promise<void> {
+    return io("truncate", this.path, () => this.#handle.truncate(length));
+  }
+
+  /** fdatasync. */
+  datasync(): Promise<void> {
+    return io("datasync", this.path, () => this.#handle.datasync());
+  }
+
+  /** Current length. */
+  size(): Promise<number> {
+    return io("stat", this.path, () => this.#handle.size());
+  }
+
+  /** Closes the handle. */
+  close(): Promise<void> {
+    return io("close", this.path, () => this.#handle.close());
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Reads the blocks of all wal files in file-number order, several blocks per
+ * read call. Only whole blocks count: a partial block at the end of a file is
+ * ignored and reading moves on to the next file.
+ *
+ * @module
+ */
+import { BLOCK_SIZE } from "../format/constants.ts";
+import type { WalDirectory, WalFile } from "./directory.ts";
+
+/** Blocks fetched per read call. */
+const BLOCKS_PER_READ = 32;
+
+/** Walks the blocks of a directory's wal files. */
+export class RollingReader {
+  readonly #dir: WalDirectory;
+  readonly #files: number[];
+  #fileIndex = -1;
+  #file: WalFile | undefined;
+  #buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
+  /** Whole blocks in `#buffer` and the file offset of its first byte. */
+  #bufferedBlocks = 0;
+  #bufferOffset = 0;
+  #nextInBuffer = 0;
+  #fileExhausted = false;
+  #openNumber = 0;
+
+  /** The current block (valid after `next()` resolved true). */
+  block: Uint8Array = new Uint8Array(0);
+  /** File number of the current block. */
+  fileNumber: number;
+  /** Index of the current block within its file. */
+  blockIndex = -1;
+
+  constructor(dir: WalDirectory) {
+    this.#dir = dir;
+    this.#files = dir.fileNumbers();
+    this.fileNumber = this.#files[0] ?? 0;
+  }
+
+  /**
+   * Moves to the next block; resolves false when no file has one left (then
+   * `block`, `fileNumber` and `blockIndex` still describe the last block).
+   * The previous block's bytes may be overwritten.
+   */
+  async next(): Promise<boolean> {
+    for (;;) {
+      if (this.#nextInBuffer < this.#bufferedBlocks) {
+        const i = this.#nextInBuffer++;
+        this.block = this.#buffer.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+        this.blockIndex = this.#bufferOffset / BLOCK_SIZE + i;
+        this.fileNumber = this.#openNumber;
+        return true;
+      }
+      if (this.#file !== undefined && !this.#fileExhausted) {
+        await this.#fill();
+        continue;
+      }
+      if (!(await this.#openNextFile())) return false;
+    }
+  }
+
+  /** Closes the file being read. */
+  async close(): Promise<void> {
+    const file = this.#file;
+    this.#file = undefined;
+    if (file !== undefined) await file.close();
+  }
+
+  async #fill(): Promise<void> {
+    const file = this.#file!;
+    const offset = this.#bufferOffset + this.#bufferedBlocks * BLOCK_SIZE;
+    const n = await file.readFully(this.#buffer, offset);
+    this.#bufferOffset = offset;
+    this.#bufferedBlocks = Math.floor(n / BLOCK_SIZE);
+    this.#nextInBuffer = 0;
+    if (n < this.#buffer.length) this.#fileExhausted = true;
+  }
+
+  async #openNextFile(): Promise<boolean> {
+    await this.close();
+    if (this.#fileIndex + 1 >= this.#files.length) return false;
+    this.#fileIndex++;
+    const n = this.#files[this.#fileIndex];
+    this.#file = await this.#dir.openFile(n, "read");
+    this.#openNumber = n;
+    this.#bufferOffset = 0;
+    this.#bufferedBlocks = 0;
+    this.#nextInBuffer = 0;
+    this.#fileExhausted = false;
+    return true;
+  }
+}

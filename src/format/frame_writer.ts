@@ -1,0 +1,150 @@
+/**
+ * Fragments records into frames (the LevelDB log layout). A record of known
+ * length is streamed in with {@link FrameWriter.begin}, the `put*` methods and
+ * {@link FrameWriter.end}; bytes are copied once, straight into the sink's
+ * buffer, and each frame's header is filled in when the frame is complete.
+ *
+ * @module
+ */
+import {
+  BLOCK_SIZE,
+  FRAME_FIRST,
+  FRAME_FULL,
+  FRAME_HEADER_SIZE,
+  FRAME_LAST,
+  FRAME_MIDDLE,
+} from "./constants.ts";
+import type { Crc32 } from "./crc.ts";
+
+/**
+ * Where frames are written: an append-only byte buffer that follows the block
+ * layout of the file being written. Implemented by the rolling writer.
+ */
+export interface FrameSink {
+  /** The buffer `reserve` returned indices into (may be replaced by `reserve`). */
+  readonly buffer: Uint8Array;
+  /** Bytes left in the current block (1..BLOCK_SIZE; a new block reports BLOCK_SIZE). */
+  spaceInBlock(): number;
+  /**
+   * Makes room for `n` bytes at the current position (`n <= spaceInBlock()`),
+   * advances past them and returns their index in `buffer`.
+   */
+  reserve(n: number): number;
+}
+
+/** Writes records as frames into a {@link FrameSink}. */
+export class FrameWriter {
+  readonly #sink: FrameSink;
+  readonly #crc: Crc32;
+  /** Record bytes not yet placed in a frame. */
+  #left = 0;
+  /** Index in the sink buffer of the current frame's header. */
+  #frameStart = 0;
+  /** Payload capacity of the current frame and how much of it is filled. */
+  #frameCap = 0;
+  #frameFill = 0;
+  /** Bytes handed to the sink for the current record (headers and padding included). */
+  #written = 0;
+  readonly #scratch = new Uint8Array(8);
+  readonly #scratchView = new DataView(this.#scratch.buffer);
+
+  constructor(sink: FrameSink, crc: Crc32) {
+    this.#sink = sink;
+    this.#crc = crc;
+  }
+
+  /** Starts a record of exactly `length` bytes (> 0). */
+  begin(length: number): void {
+    this.#left = length;
+    this.#written = 0;
+    this.#openFrame(true);
+  }
+
+  /** Copies `src[start, end)` into the record. */
+  putBytes(src: Uint8Array, start = 0, end = src.length): void {
+    while (start < end) {
+      if (this.#frameFill === this.#frameCap) this.#nextFrame();
+      const n = Math.min(end - start, this.#frameCap - this.#frameFill);
+      const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
+      const whole = start === 0 && n === src.length;
+      this.#sink.buffer.set(whole ? src : src.subarray(start, start + n), at);
+      this.#frameFill += n;
+      start += n;
+    }
+  }
+
+  /** Appends one byte. */
+  putU8(value: number): void {
+    this.#scratch[0] = value;
+    this.putBytes(this.#scratch, 0, 1);
+  }
+
+  /** Appends a little-endian u16. */
+  putU16(value: number): void {
+    this.#scratchView.setUint16(0, value, true);
+    this.putBytes(this.#scratch, 0, 2);
+  }
+
+  /** Appends a little-endian u32. */
+  putU32(value: number): void {
+    this.#scratchView.setUint32(0, value, true);
+    this.putBytes(this.#scratch, 0, 4);
+  }
+
+  /** Appends a little-endian u64 given as a safe non-negative integer. */
+  putU64(value: number): void {
+    this.#scratchView.setUint32(0, value % 0x1_0000_0000, true);
+    this.#scratchView.setUint32(4, Math.floor(value / 0x1_0000_0000), true);
+    this.putBytes(this.#scratch, 0, 8);
+  }
+
+  /** Finishes the record; returns the bytes it took in the log (headers and padding included). */
+  end(): number {
+    if (this.#frameFill !== this.#frameCap) {
+      throw new Error(`record shorter than announced: ${this.#frameCap - this.#frameFill} bytes missing`);
+    }
+    this.#sealFrame();
+    return this.#written;
+  }
+
+  #nextFrame(): void {
+    this.#sealFrame();
+    this.#openFrame(false);
+  }
+
+  #openFrame(first: boolean): void {
+    const sink = this.#sink;
+    let space = sink.spaceInBlock();
+    if (space < FRAME_HEADER_SIZE) {
+      // Invariant: a frame header never straddles a block; the tail is zero padding.
+      const at = sink.reserve(space);
+      sink.buffer.fill(0, at, at + space);
+      this.#written += space;
+      space = BLOCK_SIZE;
+    }
+    const cap = Math.min(space - FRAME_HEADER_SIZE, this.#left);
+    const last = cap === this.#left;
+    const type = first ? (last ? FRAME_FULL : FRAME_FIRST) : (last ? FRAME_LAST : FRAME_MIDDLE);
+    const at = sink.reserve(FRAME_HEADER_SIZE + cap);
+    const buf = sink.buffer;
+    buf[at + 4] = cap & 0xff;
+    buf[at + 5] = cap >>> 8;
+    buf[at + 6] = type;
+    this.#frameStart = at;
+    this.#frameCap = cap;
+    this.#frameFill = 0;
+    this.#left -= cap;
+    this.#written += FRAME_HEADER_SIZE + cap;
+  }
+
+  /** Writes the CRC of the current frame: over its type byte and payload. */
+  #sealFrame(): void {
+    const buf = this.#sink.buffer;
+    const at = this.#frameStart;
+    const crc = this.#crc(buf, at + 6, at + FRAME_HEADER_SIZE + this.#frameCap);
+    buf[at] = crc & 0xff;
+    buf[at + 1] = (crc >>> 8) & 0xff;
+    buf[at + 2] = (crc >>> 16) & 0xff;
+    buf[at + 3] = crc >>> 24;
+  }
+}

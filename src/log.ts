@@ -1,0 +1,653 @@
+/**
+ * MultiRecordLog: many named queues multiplexed on one rolling write-ahead
+ * log, each kept in memory for reads. Ties the layers together:
+ * API -> record codec -> frames -> rolling files -> port.
+ *
+ * @module
+ */
+import {
+  CorruptLogError,
+  LogClosedError,
+  LogFailedError,
+  PositionInPastError,
+  QueueAlreadyExistsError,
+  QueueNotFoundError,
+} from "./errors.ts";
+import { WalDirectory } from "./files/directory.ts";
+import { RollingWriter } from "./files/rolling_writer.ts";
+import {
+  BLOCK_SIZE,
+  DEFAULT_FILE_SIZE,
+  MAX_PAYLOAD_BYTES,
+  MAX_QUEUE_NAME_BYTES,
+  RECORD_DELETE_QUEUE,
+  RECORD_POSITION,
+  RECORD_TRUNCATE,
+} from "./format/constants.ts";
+import { loadCrc32 } from "./format/crc.ts";
+import { FrameWriter } from "./format/frame_writer.ts";
+import { writeAppendRecord, writeControlRecord } from "./format/record.ts";
+import type { MemQueue, QueueRecord } from "./memory/queue.ts";
+import type { MemQueues } from "./memory/queues.ts";
+import type {
+  AppendOptions,
+  AppendOutcome,
+  LogSummary,
+  OpenOptions,
+  PersistAction,
+  PersistPolicy,
+  QueueSummary,
+  RangeOptions,
+  RecoveryReport,
+  ResourceUsage,
+  TruncateOutcome,
+} from "./options.ts";
+import { checkPersistPolicy, PersistSchedule } from "./persist.ts";
+import { defaultFileSystem } from "./ports/runtime.ts";
+import { recover } from "./recovery.ts";
+
+/** Staged bytes above this are handed to the OS even when the policy does not ask. */
+const AUTO_FLUSH_BYTES = 1024 * 1024;
+
+const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
+
+const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
+  (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
+
+/**
+ * A durable, multiplexed write-ahead record log: many named queues on one
+ * rolling log on disk, each with its own positions, truncated up to a
+ * position, and kept in memory for reads. Reads and writes the files of
+ * Quickwit's Rust crate `mrecordlog`.
+ *
+ * Calls may be made concurrently: writes are applied one at a time, in the
+ * order they were called.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog } from "@mrl/core";
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using log = await MultiRecordLog.open(dir);
+ *   await log.createQueue("events");
+ *   await log.appendRecords("events", [new TextEncoder().encode("a"), new TextEncoder().encode("b")]);
+ *   await log.truncate("events", 0); // drops position 0
+ * }
+ * const log = await MultiRecordLog.open(dir);
+ * for (const { position, payload } of log.range("events")) {
+ *   console.log(position, new TextDecoder().decode(payload)); // 1 b
+ * }
+ * await log.close();
+ * ```
+ */
+export class MultiRecordLog {
+  readonly #path: string;
+  readonly #dir: WalDirectory;
+  readonly #writer: RollingWriter;
+  readonly #frames: FrameWriter;
+  readonly #queues: MemQueues;
+  readonly #names = new Map<string, Uint8Array>();
+  readonly #schedule: PersistSchedule;
+  readonly #encoder = new TextEncoder();
+  readonly #stagedOffsets: number[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+  #closing = false;
+  #closed = false;
+  #failure: unknown = undefined;
+
+  /** What replay found when the log was opened: damaged spots it skipped, records replayed. */
+  readonly recovery: RecoveryReport;
+
+  private constructor(
+    path: string,
+    dir: WalDirectory,
+    writer: RollingWriter,
+    frames: FrameWriter,
+    queues: MemQueues,
+    schedule: PersistSchedule,
+    recovery: RecoveryReport,
+  ) {
+    this.#path = path;
+    this.#dir = dir;
+    this.#writer = writer;
+    this.#frames = frames;
+    this.#queues = queues;
+    this.#schedule = schedule;
+    this.recovery = recovery;
+  }
+
+  /**
+   * Opens the log in directory `dir` (created if missing), replaying what is
+   * on disk. Damaged spots cost only the records they touch; see
+   * {@link MultiRecordLog.recovery}.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), {
+   *   persistPolicy: { kind: "always", action: "fsync" },
+   * });
+   * console.log(log.listQueues()); // []
+   * await log.close();
+   * ```
+   */
+  static async open(dir: string, options: OpenOptions = {}): Promise<MultiRecordLog> {
+    if (typeof dir !== "string" || dir.length === 0) {
+      throw new TypeError(`dir must be a non-empty string, got ${String(dir)}`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`options must be an object, got ${String(options)}`);
+    }
+    const fileSize = options.fileSize ?? DEFAULT_FILE_SIZE;
+    if (!Number.isSafeInteger(fileSize) || fileSize <= 0 || fileSize % BLOCK_SIZE !== 0) {
+      throw new RangeError(`fileSize must be a positive multiple of ${BLOCK_SIZE}, got ${String(fileSize)}`);
+    }
+    const policy = options.persistPolicy ?? DEFAULT_POLICY;
+    checkPersistPolicy(policy);
+    const fs = options.fs ?? await defaultFileSystem();
+    const crc = await loadCrc32();
+    const directory = await WalDirectory.open(fs, dir, fileSize);
+    const { queues, resumeAt, report } = await recover(directory, crc);
+    const writer = await RollingWriter.open(directory, resumeAt);
+    const log = new MultiRecordLog(
+      dir,
+      directory,
+      writer,
+      new FrameWriter(writer, crc),
+      queues,
+      new PersistSchedule(policy),
+      report,
+    );
+    for (const name of queues.names()) log.#names.set(name, log.#encoder.encode(name));
+    try {
+      await log.#collectGarbage();
+    } catch (err) {
+      await writer.close().catch(() => {});
+      throw err;
+    }
+    return log;
+  }
+
+  /**
+   * Creates an empty queue. Always flushed and fsynced before it resolves.
+   *
+   * @throws {QueueAlreadyExistsError} when the queue exists.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("orders");
+   * console.log(log.queueExists("orders")); // true
+   * await log.close();
+   * ```
+   */
+  async createQueue(queue: string): Promise<void> {
+    const name = this.#encodeName(queue);
+    return await this.#write(async () => {
+      if (this.#queues.has(queue)) throw new QueueAlreadyExistsError(queue);
+      writeControlRecord(this.#frames, RECORD_POSITION, name, 0);
+      await this.#writer.sync();
+      this.#queues.create(queue, 0);
+      this.#names.set(queue, name);
+    });
+  }
+
+  /**
+   * Deletes a queue and its records. Always flushed and fsynced before it resolves.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("tmp");
+   * await log.deleteQueue("tmp");
+   * console.log(log.queueExists("tmp")); // false
+   * await log.close();
+   * ```
+   */
+  async deleteQueue(queue: string): Promise<void> {
+    this.#encodeName(queue);
+    return await this.#write(async () => {
+      const q = this.#queue(queue);
+      writeControlRecord(this.#frames, RECORD_DELETE_QUEUE, this.#names.get(queue)!, q.nextPosition());
+      await this.#writer.sync();
+      this.#queues.delete(queue);
+      this.#names.delete(queue);
+      await this.#collectGarbage();
+    });
+  }
+
+  /**
+   * Whether the queue exists.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * console.log(log.queueExists("q")); // false
+   * await log.close();
+   * ```
+   */
+  queueExists(queue: string): boolean {
+    this.#checkOpen();
+    return this.#queues.has(queue);
+  }
+
+  /**
+   * Names of all queues.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("a");
+   * console.log(log.listQueues()); // ["a"]
+   * await log.close();
+   * ```
+   */
+  listQueues(): string[] {
+    this.#checkOpen();
+    return this.#queues.names();
+  }
+
+  /**
+   * Appends one record; see {@link MultiRecordLog.appendRecords}.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * const { lastPosition } = await log.appendRecord("q", new Uint8Array([1, 2, 3]));
+   * console.log(lastPosition); // 0
+   * await log.close();
+   * ```
+   */
+  appendRecord(queue: string, payload: Uint8Array, options: AppendOptions = {}): Promise<AppendOutcome> {
+    return this.appendRecords(queue, [payload], options);
+  }
+
+  /**
+   * Appends records atomically (all or none) at consecutive positions, from
+   * the queue's next position or from `options.position`. It resolves once
+   * the records are persisted as the persist policy says.
+   *
+   * With an explicit position: equal to the queue's last position, the call
+   * is an idempotent no-op (`lastPosition` undefined); below the next
+   * position, it rejects with {@link PositionInPastError}; above it, the
+   * queue jumps forward. An empty batch writes nothing.
+   *
+   * Payloads are copied before the call returns its promise, so their
+   * buffers may be reused at once.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * const bytes = (s: string) => new TextEncoder().encode(s);
+   * console.log((await log.appendRecords("q", [bytes("a"), bytes("b")])).lastPosition); // 1
+   * console.log((await log.appendRecords("q", [bytes("c")], { position: 10 })).lastPosition); // 10
+   * console.log((await log.appendRecords("q", [bytes("c")], { position: 10 })).lastPosition); // undefined
+   * await log.close();
+   * ```
+   */
+  async appendRecords(
+    queue: string,
+    payloads: Iterable<Uint8Array>,
+    options: AppendOptions = {},
+  ): Promise<AppendOutcome> {
+    this.#encodeName(queue);
+    if (payloads === null || typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function") {
+      throw new TypeError(`payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`);
+    }
+    const list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
+    let bytes = 0;
+    for (let i = 0; i < list.length; i++) {
+      const payload = list[i];
+      if (!(payload instanceof Uint8Array)) {
+        throw new TypeError(
+          `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${describe(payload)}`,
+        );
+      }
+      if (payload.length > MAX_PAYLOAD_BYTES) {
+        throw new RangeError(`payload ${i} for queue ${JSON.stringify(queue)} is over 4 GiB`);
+      }
+      bytes += payload.length;
+    }
+    const explicit = options?.position;
+    if (explicit !== undefined) checkPosition(explicit, "position", queue);
+    return await this.#write(async () => {
+      const q = this.#queue(queue);
+      const next = q.nextPosition();
+      if (explicit !== undefined) {
+        if (explicit + 1 === next) return { lastPosition: undefined, walBytesWritten: 0 };
+        if (explicit < next) throw new PositionInPastError(queue, explicit, next);
+      }
+      if (list.length === 0) return { lastPosition: undefined, walBytesWritten: 0 };
+      const first = explicit ?? next;
+      const last = first + list.length - 1;
+      if (last > Number.MAX_SAFE_INTEGER) {
+        throw new RangeError(`queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`);
+      }
+      const file = this.#writer.fileNumber;
+      const written = writeAppendRecord(this.#frames, this.#names.get(queue)!, first, list, bytes);
+      const mark = q.stageMark();
+      const offsets = this.#stagedOffsets;
+      offsets.length = 0;
+      for (let i = 0; i < list.length; i++) offsets.push(q.stage(list[i]));
+      try {
+        await this.#persistWrite();
+      } catch (err) {
+        q.unstage(mark);
+        throw err;
+      }
+      for (let i = 0; i < list.length; i++) q.commit(first + i, offsets[i], list[i].length, file);
+      return { lastPosition: last, walBytesWritten: written };
+    });
+  }
+
+  /**
+   * Records with `start <= position < end`, in position order. Payloads are
+   * views of the log's memory (no copy): do not modify them.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2])]);
+   * console.log([...log.range("q", { start: 1, end: 3 })].map((r) => r.position)); // [1, 2]
+   * await log.close();
+   * ```
+   */
+  range(queue: string, options: RangeOptions = {}): IterableIterator<QueueRecord> {
+    this.#checkOpen();
+    const start = options?.start ?? 0;
+    const end = options?.end ?? Infinity;
+    checkPosition(start, "start", queue);
+    if (end !== Infinity) checkPosition(end, "end", queue);
+    return this.#queue(queue).range(start, end);
+  }
+
+  /**
+   * Removes every record of the queue with position <= `position`. Truncating
+   * at or past the last position empties the queue and moves its next
+   * position to `position + 1`. Wal files no queue needs any more are deleted.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1])]);
+   * console.log((await log.truncate("q", 0)).evictedRecords); // 1
+   * await log.close();
+   * ```
+   */
+  async truncate(queue: string, position: number): Promise<TruncateOutcome> {
+    this.#encodeName(queue);
+    checkPosition(position, "position", queue);
+    return await this.#write(async () => {
+      const q = this.#queue(queue);
+      const written = writeControlRecord(this.#frames, RECORD_TRUNCATE, this.#names.get(queue)!, position);
+      await this.#persistWrite();
+      const evictedRecords = q.truncate(position);
+      await this.#collectGarbage();
+      return { evictedRecords, walBytesWritten: written };
+    });
+  }
+
+  /**
+   * The queue's last position: the position of its last record, or, for a
+   * queue emptied by truncation, the position before its next one. Undefined
+   * when nothing was ever appended.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * console.log(log.lastPosition("q")); // undefined
+   * await log.appendRecord("q", new Uint8Array(1));
+   * console.log(log.lastPosition("q")); // 0
+   * await log.close();
+   * ```
+   */
+  lastPosition(queue: string): number | undefined {
+    this.#checkOpen();
+    const next = this.#queue(queue).nextPosition();
+    return next === 0 ? undefined : next - 1;
+  }
+
+  /**
+   * The queue's last retained record, or undefined when it is empty.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecord("q", new Uint8Array([42]));
+   * console.log(log.lastRecord("q")); // { position: 0, payload: Uint8Array(1) [ 42 ] }
+   * await log.close();
+   * ```
+   */
+  lastRecord(queue: string): QueueRecord | undefined {
+    this.#checkOpen();
+    return this.#queue(queue).lastRecord();
+  }
+
+  /**
+   * Persists everything written so far: `flush` hands it to the OS, `fsync`
+   * (the default) also waits for stable storage.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { persistPolicy: { kind: "never" } });
+   * await log.createQueue("q");
+   * await log.appendRecord("q", new Uint8Array(8));
+   * await log.persist("fsync");
+   * await log.close();
+   * ```
+   */
+  async persist(action: PersistAction = "fsync"): Promise<void> {
+    if (action !== "flush" && action !== "fsync") {
+      throw new TypeError(`persist action must be "flush" or "fsync", got ${String(action)}`);
+    }
+    return await this.#write(() => action === "fsync" ? this.#writer.sync() : this.#writer.flush());
+  }
+
+  /**
+   * Memory and disk the log holds.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 4 });
+   * console.log(log.resourceUsage().diskUsedBytes); // 131072
+   * await log.close();
+   * ```
+   */
+  resourceUsage(): ResourceUsage {
+    this.#checkOpen();
+    let used = 0;
+    let allocated = 0;
+    for (const [name, queue] of this.#queues.entries()) {
+      const nameBytes = this.#names.get(name)?.length ?? name.length;
+      used += queue.usedBytes + nameBytes;
+      allocated += queue.allocatedBytes + nameBytes;
+    }
+    return {
+      memoryUsedBytes: used,
+      memoryAllocatedBytes: allocated,
+      diskUsedBytes: this.#dir.fileCount * this.#dir.fileSize,
+    };
+  }
+
+  /**
+   * Each queue's first and last retained positions and the oldest wal file
+   * it needs.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
+   * console.log(log.summary()); // { queues: { q: { start: 0, end: 1, fileNumber: 0 } } }
+   * await log.close();
+   * ```
+   */
+  summary(): LogSummary {
+    this.#checkOpen();
+    const queues: Record<string, QueueSummary> = {};
+    for (const [name, queue] of this.#queues.entries()) {
+      queues[name] = {
+        start: queue.firstPosition(),
+        end: queue.size > 0 ? queue.nextPosition() - 1 : undefined,
+        fileNumber: queue.firstFile(),
+      };
+    }
+    return { queues };
+  }
+
+  /**
+   * Persists everything (flush and fsync) and closes the files. Further calls
+   * throw {@link LogClosedError}; closing again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.close();
+   * await log.close(); // no-op
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closing) return await this.#tail.then(() => {});
+    this.#closing = true;
+    const done = this.#tail.then(async () => {
+      this.#closed = true;
+      if (this.#failure === undefined) await this.#writer.close();
+      else await this.#writer.abandon();
+    });
+    this.#tail = done.catch(() => {});
+    return await done;
+  }
+
+  /**
+   * Same as {@link MultiRecordLog.close}: `await using log = await MultiRecordLog.open(dir)`.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * {
+   *   await using log = await MultiRecordLog.open(await Deno.makeTempDir());
+   *   await log.createQueue("q");
+   * } // closed here
+   * ```
+   */
+  [asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Runs a write after every earlier one; a write that fails on I/O fails the log. */
+  #write<T>(op: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new LogClosedError(this.#path));
+    const result = this.#tail.then(async () => {
+      if (this.#closed) throw new LogClosedError(this.#path);
+      if (this.#failure !== undefined) throw new LogFailedError(this.#path, this.#failure);
+      try {
+        return await op();
+      } catch (err) {
+        if (isIoFailure(err)) this.#failure = err;
+        throw err;
+      }
+    });
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  /** After an append or truncation: persist as the policy says. */
+  async #persistWrite(): Promise<void> {
+    const action = this.#schedule.afterWrite();
+    if (action === "fsync") await this.#writer.sync();
+    else if (action === "flush" || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) await this.#writer.flush();
+  }
+
+  /**
+   * Deletes the wal files no queue needs (oldest first, never the current
+   * one). Empty queues' next positions are written and fsynced first, so
+   * they survive the loss of the files that held their history.
+   */
+  async #collectGarbage(): Promise<void> {
+    const first = this.#dir.firstFile;
+    if (this.#dir.fileCount < 2 || first === undefined || first >= this.#gcLimit()) return;
+    for (const [name, queue] of this.#queues.entries()) {
+      if (queue.size === 0) {
+        writeControlRecord(this.#frames, RECORD_POSITION, this.#names.get(name)!, queue.nextPosition());
+      }
+    }
+    await this.#writer.sync();
+    await this.#dir.removeBefore(this.#gcLimit());
+  }
+
+  /** Files numbered below this are needed by no queue and are not being written. */
+  #gcLimit(): number {
+    const oldest = this.#queues.oldestFileInUse();
+    const current = this.#writer.fileNumber;
+    return oldest === undefined ? current : Math.min(oldest, current);
+  }
+
+  #queue(queue: string): MemQueue {
+    const q = this.#queues.get(queue);
+    if (q === undefined) throw new QueueNotFoundError(queue);
+    return q;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed || this.#closing) throw new LogClosedError(this.#path);
+  }
+
+  /** Checks a queue name given by a user; returns its UTF-8 bytes. */
+  #encodeName(queue: string): Uint8Array {
+    if (this.#closing) throw new LogClosedError(this.#path);
+    if (typeof queue !== "string") throw new TypeError(`queue name must be a string, got ${describe(queue)}`);
+    const known = this.#names.get(queue);
+    if (known !== undefined) return known;
+    const bytes = this.#encoder.encode(queue);
+    if (bytes.length > MAX_QUEUE_NAME_BYTES) {
+      throw new RangeError(
+        `queue name ${JSON.stringify(queue.slice(0, 40))}... is ${bytes.length} UTF-8 bytes; the limit is ${MAX_QUEUE_NAME_BYTES}`,
+      );
+    }
+    return bytes;
+  }
+}
+
+function checkPosition(value: unknown, what: string, queue: string): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `${what} for queue ${JSON.stringify(queue)} must be a safe non-negative integer, got ${describe(value)}`,
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  return String(value);
+}
+
+function isIoFailure(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === "IO_ERROR" || err instanceof CorruptLogError;
+}

@@ -1,0 +1,254 @@
+/**
+ * One queue in memory: its positions and payloads. Payload bytes live in an
+ * {@link Arena}; per record only three numbers are kept, in typed arrays
+ * (position, arena offset, length): no JS object per retained record.
+ *
+ * The queue also remembers which wal file each run of its records was
+ * written in, so the log knows the oldest file it still needs.
+ *
+ * @module
+ */
+import { Arena } from "./arena.ts";
+
+const INITIAL_CAPACITY = 16;
+
+/** A record handed out by reads: its position and a view of its payload. */
+export interface QueueRecord {
+  /** The record's position in its queue. */
+  position: number;
+  /** The payload: a view of the log's memory, valid as long as you hold it; do not modify it. */
+  payload: Uint8Array;
+}
+
+/** The in-memory state of one queue. */
+export class MemQueue {
+  readonly #arena = new Arena();
+  #positions = new Float64Array(INITIAL_CAPACITY);
+  #offsets = new Float64Array(INITIAL_CAPACITY);
+  #lengths = new Uint32Array(INITIAL_CAPACITY);
+  /** Live records are at indices [#head, #head + #count). */
+  #head = 0;
+  #count = 0;
+  /** Next position while the queue is empty. */
+  #startPosition: number;
+  #payloadBytes = 0;
+  /** Runs of records by wal file: file number and the last position written in it. */
+  #runFiles: number[] = [];
+  #runLast: number[] = [];
+  /** Bumped by every truncation, so iterators can tell their indices went stale. */
+  #generation = 0;
+
+  constructor(nextPosition = 0) {
+    this.#startPosition = nextPosition;
+  }
+
+  /** Number of records retained. */
+  get size(): number {
+    return this.#count;
+  }
+
+  /** Payload bytes retained. */
+  get payloadBytes(): number {
+    return this.#payloadBytes;
+  }
+
+  /** Bytes of memory held: arena chunks and the per-record arrays. */
+  get allocatedBytes(): number {
+    return this.#arena.allocatedBytes + this.#positions.length * 20;
+  }
+
+  /** Bytes of memory in use: payloads and 20 bytes of metadata per record. */
+  get usedBytes(): number {
+    return this.#payloadBytes + this.#count * 20;
+  }
+
+  /** Changes whenever records are removed. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** The position the next record gets by default. */
+  nextPosition(): number {
+    return this.#count > 0 ? this.#positions[this.#head + this.#count - 1] + 1 : this.#startPosition;
+  }
+
+  /** Position of the first retained record, or the next position when empty. */
+  firstPosition(): number {
+    return this.#count > 0 ? this.#positions[this.#head] : this.#startPosition;
+  }
+
+  /** The oldest wal file holding a retained record, or undefined when empty. */
+  firstFile(): number | undefined {
+    return this.#runFiles[0];
+  }
+
+  /**
+   * Appends a record at `position` (>= nextPosition(); the caller checks),
+   * written in wal file `file`.
+   */
+  append(position: number, payload: Uint8Array, file: number): void {
+    this.commit(position, this.stage(payload), payload.length, file);
+  }
+
+  /**
+   * Copies a payload into the queue's memory without making it a record yet
+   * (so a caller may reuse its buffer at once). Returns where it went, for
+   * {@link commit}; {@link unstage} forgets staged payloads.
+   */
+  stage(payload: Uint8Array): number {
+    return this.#arena.append(payload);
+  }
+
+  /** A mark to pass to {@link unstage}. */
+  stageMark(): number {
+    return this.#arena.tail;
+  }
+
+  /** Forgets the payloads staged since `mark`. */
+  unstage(mark: number): void {
+    this.#arena.rewind(mark);
+  }
+
+  /** Makes a staged payload the record at `position`, written in wal file `file`. */
+  commit(position: number, offset: number, length: number, file: number): void {
+    if (this.#head + this.#count === this.#positions.length) this.#makeRoom();
+    const i = this.#head + this.#count;
+    this.#positions[i] = position;
+    this.#offsets[i] = offset;
+    this.#lengths[i] = length;
+    this.#count++;
+    this.#payloadBytes += length;
+    const runs = this.#runFiles.length;
+    if (runs > 0 && this.#runFiles[runs - 1] === file) {
+      this.#runLast[runs - 1] = position;
+    } else {
+      this.#runFiles.push(file);
+      this.#runLast.push(position);
+    }
+  }
+
+  /**
+   * Removes every record with position <= `position`. Truncating at or past
+   * the last position empties the queue and moves its next position to
+   * `position + 1`. Returns the number of records removed.
+   */
+  truncate(position: number): number {
+    if (this.firstPosition() > position) return 0;
+    this.#generation++;
+    if (position + 1 >= this.nextPosition()) {
+      const removed = this.#count;
+      this.#clear();
+      this.#startPosition = position + 1;
+      return removed;
+    }
+    const keep = this.lowerBound(position + 1);
+    const removed = keep - this.#head;
+    for (let i = this.#head; i < keep; i++) this.#payloadBytes -= this.#lengths[i];
+    this.#head = keep;
+    this.#count -= removed;
+    this.#startPosition = position + 1;
+    this.#arena.releaseBefore(this.#offsets[keep]);
+    let runs = 0;
+    while (this.#runLast[runs] <= position) runs++;
+    if (runs > 0) {
+      this.#runFiles.splice(0, runs);
+      this.#runLast.splice(0, runs);
+    }
+    if (this.#head > this.#positions.length >>> 1) this.#makeRoom();
+    return removed;
+  }
+
+  /** Index of the first live record with position >= `position` (#head + #count if none). */
+  lowerBound(position: number): number {
+    let lo = this.#head;
+    let hi = this.#head + this.#count;
+    const positions = this.#positions;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (positions[mid] < position) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** End index (exclusive) of the live records. */
+  get endIndex(): number {
+    return this.#head + this.#count;
+  }
+
+  /** Position of the record at index `i` (from `lowerBound`). */
+  positionAt(i: number): number {
+    return this.#positions[i];
+  }
+
+  /** Payload view of the record at index `i`. */
+  payloadAt(i: number): Uint8Array {
+    return this.#arena.view(this.#offsets[i], this.#lengths[i]);
+  }
+
+  /** The last record, or undefined when empty. */
+  lastRecord(): QueueRecord | undefined {
+    if (this.#count === 0) return undefined;
+    const i = this.#head + this.#count - 1;
+    return { position: this.#positions[i], payload: this.payloadAt(i) };
+  }
+
+  /** Records with `start <= position < end`, in order; tolerant of truncation between steps. */
+  *range(start: number, end: number): IterableIterator<QueueRecord> {
+    let i = this.lowerBound(start);
+    let generation = this.#generation;
+    let next = start;
+    for (;;) {
+      if (generation !== this.#generation) {
+        i = this.lowerBound(next);
+        generation = this.#generation;
+      }
+      if (i >= this.#head + this.#count) return;
+      const position = this.#positions[i];
+      if (position >= end) return;
+      const record = { position, payload: this.payloadAt(i) };
+      next = position + 1;
+      i++;
+      yield record;
+    }
+  }
+
+  #clear(): void {
+    this.#arena.clear();
+    this.#head = 0;
+    this.#count = 0;
+    this.#payloadBytes = 0;
+    this.#runFiles.length = 0;
+    this.#runLast.length = 0;
+    if (this.#positions.length > INITIAL_CAPACITY * 64) this.#resize(INITIAL_CAPACITY);
+  }
+
+  /** Moves live records to the front, sizing the arrays to twice the live count. */
+  #makeRoom(): void {
+    let capacity = INITIAL_CAPACITY;
+    while (capacity < this.#count * 2) capacity *= 2;
+    this.#resize(capacity);
+  }
+
+  #resize(capacity: number): void {
+    this.#generation++;
+    const from = this.#head;
+    const to = this.#head + this.#count;
+    if (capacity === this.#positions.length) {
+      this.#positions.copyWithin(0, from, to);
+      this.#offsets.copyWithin(0, from, to);
+      this.#lengths.copyWithin(0, from, to);
+    } else {
+      const positions = new Float64Array(capacity);
+      const offsets = new Float64Array(capacity);
+      const lengths = new Uint32Array(capacity);
+      positions.set(this.#positions.subarray(from, to));
+      offsets.set(this.#offsets.subarray(from, to));
+      lengths.set(this.#lengths.subarray(from, to));
+      this.#positions = positions;
+      this.#offsets = offsets;
+      this.#lengths = lengths;
+    }
+    this.#head = 0;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * All queues in memory, by name, with the operations that rebuild them from
+ * the log on replay (FORMAT.md, "Replay semantics").
+ *
+ * @module
+ */
+import { MemQueue } from "./queue.ts";
+
+/** The named queues of a log. */
+export class MemQueues {
+  readonly #queues = new Map<string, MemQueue>();
+
+  /** The queue named `name`, or undefined. */
+  get(name: string): MemQueue | undefined {
+    return this.#queues.get(name);
+  }
+
+  /** True when the queue exists. */
+  has(name: string): boolean {
+    return this.#queues.has(name);
+  }
+
+  /** Names of all queues, in creation order. */
+  names(): string[] {
+    return [...this.#queues.keys()];
+  }
+
+  /** All queues with their names. */
+  entries(): IterableIterator<[string, MemQueue]> {
+    return this.#queues.entries();
+  }
+
+  /** Number of queues. */
+  get count(): number {
+    return this.#queues.size;
+  }
+
+  /** Creates an empty queue at position `nextPosition` (replacing any queue of that name). */
+  create(name: string, nextPosition = 0): MemQueue {
+    const queue = new MemQueue(nextPosition);
+    this.#queues.set(name, queue);
+    return queue;
+  }
+
+  /** Deletes a queue; returns whether it existed. */
+  delete(name: string): boolean {
+    return this.#queues.delete(name);
+  }
+
+  /**
+   * Replays a RecordPosition: makes the queue exist, empty, with next position
+   * `nextPosition`. A queue that holds records or is elsewhere is reset.
+   */
+  ackPosition(name: string, nextPosition: number): void {
+    const queue = this.#queues.get(name);
+    if (queue !== undefined && queue.size === 0 && queue.nextPosition() === nextPosition) return;
+    this.create(name, nextPosition);
+  }
+
+  /** The oldest wal file any queue still holds a record in, or undefined. */
+  oldestFileInUse(): number | undefined {
+    let oldest: number | undefined;
+    for (const queue of this.#queues.values()) {
+      const file = queue.firstFile();
+      if (file !== undefined && (oldest === undefined || file < oldest)) oldest = file;
+    }
+    return oldest;
+  }
+}

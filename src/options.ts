@@ -1,0 +1,241 @@
+/**
+ * Option, outcome and report types of the public API.
+ *
+ * @module
+ */
+import type { FileSystem } from "./ports/file_system.ts";
+
+/**
+ * What a persist does: `flush` hands buffered bytes to the OS (they survive a
+ * process crash, not a power loss); `fsync` also waits until the OS has put
+ * them on stable storage (fdatasync).
+ *
+ * @example
+ * ```ts
+ * import type { PersistAction } from "@mrl/core";
+ * const action: PersistAction = "fsync";
+ * ```
+ */
+export type PersistAction = "flush" | "fsync";
+
+/**
+ * When appends and truncations are persisted. Creating and deleting a queue
+ * are always flushed and fsynced, whatever the policy.
+ *
+ * - `always`: every append/truncate is persisted with `action` before its
+ *   promise resolves. The default is `{ kind: "always", action: "flush" }`.
+ * - `interval`: like the Rust crate, a write that comes at least `intervalMs`
+ *   after the last persist persists everything before it resolves. No timer
+ *   runs: if no write comes, bytes stay in the process until the next write,
+ *   `persist()` or `close()`. Bytes are also handed to the OS whenever more
+ *   than 1 MiB is buffered. Guarantee: once a write resolves that persisted,
+ *   it and every write before it survive what `action` protects against.
+ * - `never`: only `persist()`, `close()`, queue creation/deletion and file
+ *   rolling persist (and the 1 MiB buffer limit hands bytes to the OS).
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, type PersistPolicy } from "@mrl/core";
+ * const persistPolicy: PersistPolicy = { kind: "interval", intervalMs: 100, action: "fsync" };
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { persistPolicy });
+ * await log.close();
+ * ```
+ */
+export type PersistPolicy =
+  | { kind: "always"; action: PersistAction }
+  | { kind: "interval"; intervalMs: number; action: PersistAction }
+  | { kind: "never" };
+
+/**
+ * Options of {@link MultiRecordLog.open}.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, type OpenOptions } from "@mrl/core";
+ * const options: OpenOptions = { persistPolicy: { kind: "always", action: "fsync" }, fileSize: 32768 * 64 };
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir(), options);
+ * await log.close();
+ * ```
+ */
+export interface OpenOptions {
+  /** When writes are persisted; default `{ kind: "always", action: "flush" }`. */
+  persistPolicy?: PersistPolicy;
+  /** Bytes per wal file: a positive multiple of 32768; default 128 MiB (the Rust crate's). */
+  fileSize?: number;
+  /** The file-system port; default: the adapter for the runtime the code runs on. */
+  fs?: FileSystem;
+}
+
+/**
+ * Options of `appendRecord` / `appendRecords`.
+ *
+ * @example
+ * ```ts
+ * import type { AppendOptions } from "@mrl/core";
+ * const options: AppendOptions = { position: 42 }; // first record of the batch goes at 42
+ * ```
+ */
+export interface AppendOptions {
+  /**
+   * Position of the first record. Equal to the queue's last position: the
+   * append is an idempotent no-op. Below the next position: PositionInPastError.
+   * Above it: the queue jumps forward.
+   */
+  position?: number;
+}
+
+/**
+ * What an append did.
+ *
+ * @example
+ * ```ts
+ * import type { AppendOutcome } from "@mrl/core";
+ * const outcome: AppendOutcome = { lastPosition: 7, walBytesWritten: 40 };
+ * ```
+ */
+export interface AppendOutcome {
+  /** Position of the last record appended; undefined when nothing was appended. */
+  lastPosition: number | undefined;
+  /** Bytes this call added to the wal (frame headers and padding included). */
+  walBytesWritten: number;
+}
+
+/**
+ * What a truncation did.
+ *
+ * @example
+ * ```ts
+ * import type { TruncateOutcome } from "@mrl/core";
+ * const outcome: TruncateOutcome = { evictedRecords: 3, walBytesWritten: 19 };
+ * ```
+ */
+export interface TruncateOutcome {
+  /** Records removed from the queue. */
+  evictedRecords: number;
+  /** Bytes this call added to the wal. */
+  walBytesWritten: number;
+}
+
+/**
+ * Bounds of a `range` read: `start` inclusive, `end` exclusive, like `Array.slice`.
+ *
+ * @example
+ * ```ts
+ * import type { RangeOptions } from "@mrl/core";
+ * const firstTen: RangeOptions = { start: 0, end: 10 };
+ * ```
+ */
+export interface RangeOptions {
+  /** First position to include (default: the first retained). */
+  start?: number;
+  /** First position to exclude (default: none). */
+  end?: number;
+}
+
+/**
+ * Memory and disk held by a log.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const usage = log.resourceUsage();
+ * console.log(usage.memoryUsedBytes, usage.memoryAllocatedBytes, usage.diskUsedBytes);
+ * await log.close();
+ * ```
+ */
+export interface ResourceUsage {
+  /** Payload bytes retained plus per-record metadata and queue names. */
+  memoryUsedBytes: number;
+  /** Memory reserved for retained data (arena chunks and metadata arrays). */
+  memoryAllocatedBytes: number;
+  /** Wal files on disk times the file size. */
+  diskUsedBytes: number;
+}
+
+/**
+ * One queue in a {@link LogSummary}.
+ *
+ * @example
+ * ```ts
+ * import type { QueueSummary } from "@mrl/core";
+ * const s: QueueSummary = { start: 10, end: 12, fileNumber: 0 };
+ * ```
+ */
+export interface QueueSummary {
+  /** Position of the first retained record (the next position when empty). */
+  start: number;
+  /** Position of the last retained record; undefined when empty. */
+  end: number | undefined;
+  /** Oldest wal file holding a retained record; undefined when empty. */
+  fileNumber: number | undefined;
+}
+
+/**
+ * What `summary()` returns.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * console.log(log.summary().queues.q); // { start: 0, end: undefined, fileNumber: undefined }
+ * await log.close();
+ * ```
+ */
+export interface LogSummary {
+  /** Every queue, by name. */
+  queues: Record<string, QueueSummary>;
+}
+
+/**
+ * A damaged spot that recovery skipped. `reason` is one of:
+ * `bad-frame` (unknown frame type or a length crossing the block: the rest of
+ * the block is skipped), `bad-checksum` (one frame dropped),
+ * `unterminated-record` (a multi-frame record cut short), `orphan-frame`
+ * (a MIDDLE/LAST frame with no FIRST), `malformed-record` (a record that
+ * does not decode), `position-in-past` (an append below its queue's next
+ * position: the queue was reset to the newer data).
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryIssue } from "@mrl/core";
+ * const issue: RecoveryIssue = { file: "wal-00000000000000000000", offset: 40000, reason: "bad-checksum" };
+ * ```
+ */
+export interface RecoveryIssue {
+  /** Wal file name. */
+  file: string;
+  /** Byte offset in the file where the damage was seen. */
+  offset: number;
+  /** What was wrong. */
+  reason:
+    | "bad-frame"
+    | "bad-checksum"
+    | "unterminated-record"
+    | "orphan-frame"
+    | "malformed-record"
+    | "position-in-past";
+}
+
+/**
+ * What `open()` found while replaying the log (see `log.recovery`).
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * console.log(log.recovery.issues.length); // 0 for a clean log
+ * await log.close();
+ * ```
+ */
+export interface RecoveryReport {
+  /** Wal files read. */
+  filesRead: number;
+  /** Records replayed. */
+  recordsReplayed: number;
+  /** Damaged spots, in log order (at most the first 1000). */
+  issues: RecoveryIssue[];
+  /** Total damaged spots seen (may exceed `issues.length`). */
+  issueCount: number;
+}

@@ -1,0 +1,109 @@
+/**
+ * The port between the runtime-neutral core and the file system. The core
+ * only ever calls these methods; adapters implement them for Deno, Bun and
+ * Node, and tests may pass their own.
+ *
+ * @module
+ */
+
+/**
+ * An open file. Offsets are absolute (positioned I/O); the core never relies
+ * on a file cursor.
+ *
+ * @example
+ * ```ts
+ * import type { FileHandle } from "@mrl/core";
+ * async function readHeader(file: FileHandle): Promise<Uint8Array> {
+ *   const buf = new Uint8Array(7);
+ *   await file.read(buf, 0);
+ *   return buf;
+ * }
+ * ```
+ */
+export interface FileHandle {
+  /** Reads up to `buffer.length` bytes at `offset`; resolves to the count read (0 at end of file). */
+  read(buffer: Uint8Array, offset: number): Promise<number>;
+  /** Writes all of `data` at `offset`. */
+  write(data: Uint8Array, offset: number): Promise<void>;
+  /** Sets the file's length (extending with zeros). */
+  truncate(length: number): Promise<void>;
+  /** Flushes the file's data to stable storage (fdatasync). */
+  datasync(): Promise<void>;
+  /** The file's current length in bytes. */
+  size(): Promise<number>;
+  /** Closes the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * What `stat` tells about a path.
+ *
+ * @example
+ * ```ts
+ * import type { PathInfo } from "@mrl/core";
+ * const info: PathInfo = { isFile: false, isDirectory: true };
+ * ```
+ */
+export interface PathInfo {
+  /** True for a regular file. */
+  isFile: boolean;
+  /** True for a directory. */
+  isDirectory: boolean;
+}
+
+/**
+ * An entry of a directory listing.
+ *
+ * @example
+ * ```ts
+ * import type { DirEntry } from "@mrl/core";
+ * const entry: DirEntry = { name: "wal-00000000000000000000", isFile: true };
+ * ```
+ */
+export interface DirEntry {
+  /** The entry's name (no directory part). */
+  name: string;
+  /** True for a regular file. */
+  isFile: boolean;
+}
+
+/**
+ * How {@link FileSystem.openFile} opens a file.
+ * - `read`: an existing file, read only.
+ * - `readwrite`: an existing file, for reading and writing.
+ * - `create`: a new empty file for reading and writing (an existing one is emptied).
+ *
+ * @example
+ * ```ts
+ * import type { OpenMode } from "@mrl/core";
+ * const mode: OpenMode = "readwrite";
+ * ```
+ */
+export type OpenMode = "read" | "readwrite" | "create";
+
+/**
+ * The file-system port. Paths are plain strings joined with `/`.
+ * Errors are thrown as the runtime throws them; the core wraps them in
+ * `IoError`, keeping the OS code (`code` property) when there is one.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, nodeFileSystem } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fs: nodeFileSystem });
+ * await log.close();
+ * ```
+ */
+export interface FileSystem {
+  /** Opens a file. */
+  openFile(path: string, mode: OpenMode): Promise<FileHandle>;
+  /** Lists a directory. */
+  readDir(path: string): Promise<DirEntry[]>;
+  /** Tells what `path` is, or undefined when nothing is there. */
+  stat(path: string): Promise<PathInfo | undefined>;
+  /** Creates a directory and its missing parents. */
+  mkdir(path: string): Promise<void>;
+  /** Removes a file. */
+  remove(path: string): Promise<void>;
+  /** Makes the directory's entries (created and removed files) durable, where the OS allows it. */
+  syncDir(path: string): Promise<void>;
+}

@@ -1,0 +1,214 @@
+/**
+ * Replay at start-up: reads every wal file, reassembles records, and rebuilds
+ * the queues in memory. Damage costs only the records it touches; each
+ * damaged spot is reported. Also works out where writing resumes.
+ *
+ * @module
+ */
+import { CorruptLogError } from "./errors.ts";
+import { walFileName } from "./files/file_name.ts";
+import type { WalDirectory } from "./files/directory.ts";
+import { RollingReader } from "./files/rolling_reader.ts";
+import type { WritePosition } from "./files/rolling_writer.ts";
+import {
+  BLOCK_SIZE,
+  ITEM_HEADER_SIZE,
+  RECORD_APPEND,
+  RECORD_DELETE_QUEUE,
+  RECORD_POSITION,
+  RECORD_TRUNCATE,
+} from "./format/constants.ts";
+import type { Crc32 } from "./format/crc.ts";
+import {
+  FRAME_BAD_BLOCK,
+  FRAME_BAD_CRC,
+  FRAME_END_OF_BLOCK,
+  FRAME_END_OF_LOG,
+  FrameReader,
+} from "./format/frame_reader.ts";
+import { DecodedRecord, decodeRecord, readU32, readU64 } from "./format/record.ts";
+import { RecordAssembler } from "./format/record_assembler.ts";
+import { MemQueues } from "./memory/queues.ts";
+import type { RecoveryIssue, RecoveryReport } from "./options.ts";
+
+const MAX_REPORTED_ISSUES = 1000;
+
+/** The outcome of replay. */
+export interface Recovered {
+  queues: MemQueues;
+  resumeAt: WritePosition;
+  report: RecoveryReport;
+}
+
+/** Replays the directory's wal files. */
+export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
+  const replay = new Replay(dir, crc);
+  return await replay.run();
+}
+
+class Replay {
+  readonly #reader: RollingReader;
+  readonly #frames: FrameReader;
+  readonly #assembler = new RecordAssembler();
+  readonly #record = new DecodedRecord();
+  readonly #queues = new MemQueues();
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #report: RecoveryReport = { filesRead: 0, recordsReplayed: 0, issues: [], issueCount: 0 };
+  /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
+  #recordFile: number;
+  #lastQueueBytes = new Uint8Array(0);
+  #lastQueueName = "";
+
+  constructor(dir: WalDirectory, crc: Crc32) {
+    this.#reader = new RollingReader(dir);
+    this.#frames = new FrameReader(crc);
+    this.#recordFile = this.#reader.fileNumber;
+  }
+
+  async run(): Promise<Recovered> {
+    const reader = this.#reader;
+    const frames = this.#frames;
+    let haveBlock = false;
+    let badBlock = false;
+    let resumeAt: WritePosition | undefined;
+    let lastFile = -1;
+    try {
+      for (;;) {
+        if (!haveBlock || badBlock || frames.cursor > BLOCK_SIZE - 7) {
+          if (!(await reader.next())) break;
+          if (reader.fileNumber !== lastFile) {
+            lastFile = reader.fileNumber;
+            this.#report.filesRead++;
+          }
+          haveBlock = true;
+          badBlock = false;
+          frames.cursor = 0;
+        }
+        const block = reader.block;
+        const frameAt = frames.cursor;
+        const outcome = frames.read(block);
+        if (outcome === FRAME_END_OF_LOG) {
+          resumeAt = { fileNumber: reader.fileNumber, offset: reader.blockIndex * BLOCK_SIZE + frameAt };
+          break;
+        }
+        if (outcome === FRAME_END_OF_BLOCK) continue;
+        if (outcome === FRAME_BAD_BLOCK || outcome === FRAME_BAD_CRC) {
+          badBlock = outcome === FRAME_BAD_BLOCK;
+          this.#issue(badBlock ? "bad-frame" : "bad-checksum", frameAt);
+          if (this.#assembler.reset()) this.#issue("unterminated-record", frameAt);
+          this.#recordFile = reader.fileNumber;
+          continue;
+        }
+        const record = this.#assembler.push(frames.type, block, frames.payloadStart, frames.payloadEnd);
+        if (this.#assembler.interrupted) this.#issue("unterminated-record", frameAt);
+        if (this.#assembler.orphan) this.#issue("orphan-frame", frameAt);
+        if (record === undefined) continue;
+        if (!decodeRecord(record, this.#record)) {
+          this.#issue("malformed-record", frameAt);
+        } else {
+          this.#apply(record, frameAt);
+        }
+        this.#recordFile = reader.fileNumber;
+      }
+    } finally {
+      await reader.close();
+    }
+    if (resumeAt === undefined) {
+      if (!haveBlock) {
+        resumeAt = { fileNumber: reader.fileNumber, offset: 0 };
+      } else {
+        // Out of blocks. After a bad block, resume at the next block: the reader
+        // skips the rest of a bad block, and new frames must not land there.
+        const cursor = badBlock ? BLOCK_SIZE : frames.cursor;
+        resumeAt = { fileNumber: reader.fileNumber, offset: reader.blockIndex * BLOCK_SIZE + cursor };
+      }
+    }
+    return { queues: this.#queues, resumeAt, report: this.#report };
+  }
+
+  #apply(record: Uint8Array, frameAt: number): void {
+    const r = this.#record;
+    const name = this.#queueName(record, r.queueStart, r.queueEnd);
+    if (name === undefined) {
+      this.#issue("malformed-record", frameAt);
+      return;
+    }
+    this.#report.recordsReplayed++;
+    const queues = this.#queues;
+    const position = this.#checkPosition(r.position, name);
+    switch (r.kind) {
+      case RECORD_TRUNCATE:
+        queues.get(name)?.truncate(position);
+        return;
+      case RECORD_POSITION:
+        queues.ackPosition(name, position);
+        return;
+      case RECORD_DELETE_QUEUE:
+        queues.delete(name);
+        return;
+      case RECORD_APPEND:
+        break;
+    }
+    let queue = queues.get(name) ?? queues.create(name, position);
+    let at = r.bodyStart;
+    for (let i = 0; i < r.itemCount; i++) {
+      const itemPosition = this.#checkPosition(readU64(record, at), name);
+      const len = readU32(record, at + 8);
+      const start = at + ITEM_HEADER_SIZE;
+      if (itemPosition < queue.nextPosition()) {
+        // Only a lost reset (RecordPosition/DeleteQueue in a damaged spot) explains this:
+        // the newer records win, as they would have after that reset.
+        this.#issue("position-in-past", frameAt);
+        queue = queues.create(name, itemPosition);
+      }
+      queue.append(itemPosition, record.subarray(start, start + len), this.#recordFile);
+      at = start + len;
+    }
+  }
+
+  #checkPosition(position: number, queue: string): number {
+    if (position < 0) {
+      throw new CorruptLogError(
+        `a position of queue ${JSON.stringify(queue)} is above Number.MAX_SAFE_INTEGER`,
+        walFileName(this.#reader.fileNumber),
+      );
+    }
+    return position;
+  }
+
+  #queueName(record: Uint8Array, start: number, end: number): string | undefined {
+    const last = this.#lastQueueBytes;
+    const len = end - start;
+    if (len === last.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (record[start + i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#lastQueueName;
+    }
+    let name: string;
+    try {
+      name = this.#decoder.decode(record.subarray(start, end));
+    } catch {
+      return undefined;
+    }
+    this.#lastQueueBytes = record.slice(start, end);
+    this.#lastQueueName = name;
+    return name;
+  }
+
+  #issue(reason: RecoveryIssue["reason"], blockOffset: number): void {
+    const report = this.#report;
+    report.issueCount++;
+    if (report.issues.length >= MAX_REPORTED_ISSUES) return;
+    const reader = this.#reader;
+    report.issues.push({
+      file: walFileName(reader.fileNumber),
+      offset: reader.blockIndex * BLOCK_SIZE + blockOffset,
+      reason,
+    });
+  }
+}

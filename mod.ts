@@ -48,6 +48,12 @@ export {
   QueueAlreadyExistsError,
   QueueNotFoundError,
 } from "./src/errors.ts";
-export type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "./src/ports/file_system.ts";
+export type {
+  DirEntry,
+  FileHandle,
+  FileSystem,
+  OpenMode,
+  PathInfo,
+} from "./src/ports/file_system.ts";
 export { denoFileSystem } from "./src/ports/deno.ts";
 export { nodeFileSystem } from "./src/ports/node.ts";

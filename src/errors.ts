@@ -227,7 +227,9 @@ export class LogFailedError extends MrlError {
     const detail = cause instanceof Error ? cause.message : String(cause);
     super(
       "LOG_FAILED",
-      `the log at ${JSON.stringify(dir)} refuses writes after an earlier failure (${detail}); reopen it`,
+      `the log at ${
+        JSON.stringify(dir)
+      } refuses writes after an earlier failure (${detail}); reopen it`,
       { cause },
     );
     this.dir = dir;

@@ -140,7 +140,9 @@ export class MultiRecordLog {
     }
     const fileSize = options.fileSize ?? DEFAULT_FILE_SIZE;
     if (!Number.isSafeInteger(fileSize) || fileSize <= 0 || fileSize % BLOCK_SIZE !== 0) {
-      throw new RangeError(`fileSize must be a positive multiple of ${BLOCK_SIZE}, got ${String(fileSize)}`);
+      throw new RangeError(
+        `fileSize must be a positive multiple of ${BLOCK_SIZE}, got ${String(fileSize)}`,
+      );
     }
     const policy = options.persistPolicy ?? DEFAULT_POLICY;
     checkPersistPolicy(policy);
@@ -210,7 +212,12 @@ export class MultiRecordLog {
     this.#encodeName(queue);
     return await this.#write(async () => {
       const q = this.#queue(queue);
-      writeControlRecord(this.#frames, RECORD_DELETE_QUEUE, this.#names.get(queue)!, q.nextPosition());
+      writeControlRecord(
+        this.#frames,
+        RECORD_DELETE_QUEUE,
+        this.#names.get(queue)!,
+        q.nextPosition(),
+      );
       await this.#writer.sync();
       this.#queues.delete(queue);
       this.#names.delete(queue);
@@ -264,7 +271,11 @@ export class MultiRecordLog {
    * await log.close();
    * ```
    */
-  appendRecord(queue: string, payload: Uint8Array, options: AppendOptions = {}): Promise<AppendOutcome> {
+  appendRecord(
+    queue: string,
+    payload: Uint8Array,
+    options: AppendOptions = {},
+  ): Promise<AppendOutcome> {
     return this.appendRecords(queue, [payload], options);
   }
 
@@ -300,8 +311,13 @@ export class MultiRecordLog {
     options: AppendOptions = {},
   ): Promise<AppendOutcome> {
     this.#encodeName(queue);
-    if (payloads === null || typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function") {
-      throw new TypeError(`payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`);
+    if (
+      payloads === null ||
+      typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function"
+    ) {
+      throw new TypeError(
+        `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
+      );
     }
     const list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
     let bytes = 0;
@@ -309,7 +325,9 @@ export class MultiRecordLog {
       const payload = list[i];
       if (!(payload instanceof Uint8Array)) {
         throw new TypeError(
-          `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${describe(payload)}`,
+          `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${
+            describe(payload)
+          }`,
         );
       }
       if (payload.length > MAX_PAYLOAD_BYTES) {
@@ -330,7 +348,9 @@ export class MultiRecordLog {
       const first = explicit ?? next;
       const last = first + list.length - 1;
       if (last > Number.MAX_SAFE_INTEGER) {
-        throw new RangeError(`queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`);
+        throw new RangeError(
+          `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
+        );
       }
       const file = this.#writer.fileNumber;
       const written = writeAppendRecord(this.#frames, this.#names.get(queue)!, first, list, bytes);
@@ -394,7 +414,12 @@ export class MultiRecordLog {
     checkPosition(position, "position", queue);
     return await this.#write(async () => {
       const q = this.#queue(queue);
-      const written = writeControlRecord(this.#frames, RECORD_TRUNCATE, this.#names.get(queue)!, position);
+      const written = writeControlRecord(
+        this.#frames,
+        RECORD_TRUNCATE,
+        this.#names.get(queue)!,
+        position,
+      );
       await this.#persistWrite();
       const evictedRecords = q.truncate(position);
       await this.#collectGarbage();
@@ -580,7 +605,9 @@ export class MultiRecordLog {
   async #persistWrite(): Promise<void> {
     const action = this.#schedule.afterWrite();
     if (action === "fsync") await this.#writer.sync();
-    else if (action === "flush" || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) await this.#writer.flush();
+    else if (action === "flush" || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) {
+      await this.#writer.flush();
+    }
   }
 
   /**
@@ -593,7 +620,12 @@ export class MultiRecordLog {
     if (this.#dir.fileCount < 2 || first === undefined || first >= this.#gcLimit()) return;
     for (const [name, queue] of this.#queues.entries()) {
       if (queue.size === 0) {
-        writeControlRecord(this.#frames, RECORD_POSITION, this.#names.get(name)!, queue.nextPosition());
+        writeControlRecord(
+          this.#frames,
+          RECORD_POSITION,
+          this.#names.get(name)!,
+          queue.nextPosition(),
+        );
       }
     }
     await this.#writer.sync();
@@ -620,13 +652,17 @@ export class MultiRecordLog {
   /** Checks a queue name given by a user; returns its UTF-8 bytes. */
   #encodeName(queue: string): Uint8Array {
     if (this.#closing) throw new LogClosedError(this.#path);
-    if (typeof queue !== "string") throw new TypeError(`queue name must be a string, got ${describe(queue)}`);
+    if (typeof queue !== "string") {
+      throw new TypeError(`queue name must be a string, got ${describe(queue)}`);
+    }
     const known = this.#names.get(queue);
     if (known !== undefined) return known;
     const bytes = this.#encoder.encode(queue);
     if (bytes.length > MAX_QUEUE_NAME_BYTES) {
       throw new RangeError(
-        `queue name ${JSON.stringify(queue.slice(0, 40))}... is ${bytes.length} UTF-8 bytes; the limit is ${MAX_QUEUE_NAME_BYTES}`,
+        `queue name ${
+          JSON.stringify(queue.slice(0, 40))
+        }... is ${bytes.length} UTF-8 bytes; the limit is ${MAX_QUEUE_NAME_BYTES}`,
       );
     }
     return bytes;
@@ -636,7 +672,9 @@ export class MultiRecordLog {
 function checkPosition(value: unknown, what: string, queue: string): asserts value is number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new RangeError(
-      `${what} for queue ${JSON.stringify(queue)} must be a safe non-negative integer, got ${describe(value)}`,
+      `${what} for queue ${JSON.stringify(queue)} must be a safe non-negative integer, got ${
+        describe(value)
+      }`,
     );
   }
 }
@@ -644,7 +682,9 @@ function checkPosition(value: unknown, what: string, queue: string): asserts val
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  }
   return String(value);
 }
 

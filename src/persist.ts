@@ -14,7 +14,9 @@ export function checkPersistPolicy(policy: PersistPolicy): void {
   const kind = (policy as { kind?: unknown }).kind;
   if (kind === "never") return;
   if (kind !== "always" && kind !== "interval") {
-    throw new TypeError(`persistPolicy.kind must be "always", "interval" or "never", got ${String(kind)}`);
+    throw new TypeError(
+      `persistPolicy.kind must be "always", "interval" or "never", got ${String(kind)}`,
+    );
   }
   const action = (policy as { action?: unknown }).action;
   if (action !== "flush" && action !== "fsync") {
@@ -23,7 +25,9 @@ export function checkPersistPolicy(policy: PersistPolicy): void {
   if (kind === "interval") {
     const ms = (policy as { intervalMs?: unknown }).intervalMs;
     if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
-      throw new RangeError(`persistPolicy.intervalMs must be a finite number >= 0, got ${String(ms)}`);
+      throw new RangeError(
+        `persistPolicy.intervalMs must be a finite number >= 0, got ${String(ms)}`,
+      );
     }
   }
 }

@@ -53,7 +53,12 @@ class Replay {
   readonly #record = new DecodedRecord();
   readonly #queues = new MemQueues();
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
-  readonly #report: RecoveryReport = { filesRead: 0, recordsReplayed: 0, issues: [], issueCount: 0 };
+  readonly #report: RecoveryReport = {
+    filesRead: 0,
+    recordsReplayed: 0,
+    issues: [],
+    issueCount: 0,
+  };
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
   #lastQueueBytes = new Uint8Array(0);
@@ -88,7 +93,10 @@ class Replay {
         const frameAt = frames.cursor;
         const outcome = frames.read(block);
         if (outcome === FRAME_END_OF_LOG) {
-          resumeAt = { fileNumber: reader.fileNumber, offset: reader.blockIndex * BLOCK_SIZE + frameAt };
+          resumeAt = {
+            fileNumber: reader.fileNumber,
+            offset: reader.blockIndex * BLOCK_SIZE + frameAt,
+          };
           break;
         }
         if (outcome === FRAME_END_OF_BLOCK) continue;
@@ -99,7 +107,12 @@ class Replay {
           this.#recordFile = reader.fileNumber;
           continue;
         }
-        const record = this.#assembler.push(frames.type, block, frames.payloadStart, frames.payloadEnd);
+        const record = this.#assembler.push(
+          frames.type,
+          block,
+          frames.payloadStart,
+          frames.payloadEnd,
+        );
         if (this.#assembler.interrupted) this.#issue("unterminated-record", frameAt);
         if (this.#assembler.orphan) this.#issue("orphan-frame", frameAt);
         if (record === undefined) continue;
@@ -120,7 +133,10 @@ class Replay {
         // Out of blocks. After a bad block, resume at the next block: the reader
         // skips the rest of a bad block, and new frames must not land there.
         const cursor = badBlock ? BLOCK_SIZE : frames.cursor;
-        resumeAt = { fileNumber: reader.fileNumber, offset: reader.blockIndex * BLOCK_SIZE + cursor };
+        resumeAt = {
+          fileNumber: reader.fileNumber,
+          offset: reader.blockIndex * BLOCK_SIZE + cursor,
+        };
       }
     }
     return { queues: this.#queues, resumeAt, report: this.#report };

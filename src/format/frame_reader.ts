@@ -61,7 +61,8 @@ export class FrameReader {
     const end = at + FRAME_HEADER_SIZE + len;
     if (end > BLOCK_SIZE) return FRAME_BAD_BLOCK;
     this.cursor = end;
-    const expected = (block[at] | (block[at + 1] << 8) | (block[at + 2] << 16) | (block[at + 3] << 24)) >>> 0;
+    const expected =
+      (block[at] | (block[at + 1] << 8) | (block[at + 2] << 16) | (block[at + 3] << 24)) >>> 0;
     if (this.#crc(block, at + 6, end) !== expected) return FRAME_BAD_CRC;
     this.type = type;
     this.payloadStart = at + FRAME_HEADER_SIZE;

@@ -101,7 +101,9 @@ export class FrameWriter {
   /** Finishes the record; returns the bytes it took in the log (headers and padding included). */
   end(): number {
     if (this.#frameFill !== this.#frameCap) {
-      throw new Error(`record shorter than announced: ${this.#frameCap - this.#frameFill} bytes missing`);
+      throw new Error(
+        `record shorter than announced: ${this.#frameCap - this.#frameFill} bytes missing`,
+      );
     }
     this.#sealFrame();
     return this.#written;

@@ -73,7 +73,8 @@ function writeHeader(out: FrameWriter, kind: number, position: number, queue: Ui
 
 /** Reads a little-endian u64; returns -1 when it is above Number.MAX_SAFE_INTEGER. */
 export function readU64(bytes: Uint8Array, at: number): number {
-  const low = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0;
+  const low = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>>
+    0;
   const high =
     (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
   if (high > MAX_SAFE_HIGH) return -1;

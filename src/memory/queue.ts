@@ -69,7 +69,9 @@ export class MemQueue {
 
   /** The position the next record gets by default. */
   nextPosition(): number {
-    return this.#count > 0 ? this.#positions[this.#head + this.#count - 1] + 1 : this.#startPosition;
+    return this.#count > 0
+      ? this.#positions[this.#head + this.#count - 1] + 1
+      : this.#startPosition;
   }
 
   /** Position of the first retained record, or the next position when empty. */

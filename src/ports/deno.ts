@@ -67,7 +67,9 @@ export const denoFileSystem: FileSystem = {
   },
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
-    for await (const entry of Deno.readDir(path)) entries.push({ name: entry.name, isFile: entry.isFile });
+    for await (const entry of Deno.readDir(path)) {
+      entries.push({ name: entry.name, isFile: entry.isFile });
+    }
     return entries;
   },
   async stat(path: string): Promise<PathInfo | undefined> {

@@ -22,7 +22,12 @@ class NodeFileHandle implements FileHandle {
   async write(data: Uint8Array, offset: number): Promise<void> {
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await this.#file.write(data, done, data.length - done, offset + done);
+      const { bytesWritten } = await this.#file.write(
+        data,
+        done,
+        data.length - done,
+        offset + done,
+      );
       done += bytesWritten;
     }
   }
@@ -85,7 +90,9 @@ export const nodeFileSystem: FileSystem = {
       dir = await fs.open(path, "r");
     } catch (err) {
       // Windows cannot open a directory: nothing to sync there.
-      if ((err as { code?: string }).code === "EISDIR" || (err as { code?: string }).code === "EPERM") return;
+      if (
+        (err as { code?: string }).code === "EISDIR" || (err as { code?: string }).code === "EPERM"
+      ) return;
       throw err;
     }
     try {

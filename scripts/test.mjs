@@ -32,6 +32,7 @@ for (const runtime of runtimes) {
   if (only.length > 0 && !only.includes(runtime.name)) continue;
   console.log(`\n===== ${runtime.name}: ${runtime.cmd.join(" ")} =====`);
   const { code, output } = await run(runtime.cmd);
+  // deno-lint-ignore no-control-regex
   const counts = runtime.parse(output.replace(/\x1b\[[0-9;]*m/g, ""));
   if (!counts) {
     console.log(`===== ${runtime.name}: no test summary found (exit ${code}) =====`);

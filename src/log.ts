@@ -27,8 +27,8 @@ import {
 import { loadCrc32 } from "./format/crc.ts";
 import { FrameWriter } from "./format/frame_writer.ts";
 import { writeAppendRecord, writeControlRecord } from "./format/record.ts";
-import type { MemQueue, QueueRecord } from "./memory/queue.ts";
-import type { MemQueues } from "./memory/queues.ts";
+import { MemQueue, type QueueRecord } from "./memory/queue.ts";
+import { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
   AppendOutcome,
@@ -43,11 +43,15 @@ import type {
   TruncateOutcome,
 } from "./options.ts";
 import { checkPersistPolicy, PersistSchedule } from "./persist.ts";
+import {
+  CommitPipeline,
+  type Durability,
+  DURABILITY_FLUSH,
+  DURABILITY_FSYNC,
+  DURABILITY_NONE,
+} from "./pipeline.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
 import { recover } from "./recovery.ts";
-
-/** Staged bytes above this are handed to the OS even when the policy does not ask. */
-const AUTO_FLUSH_BYTES = 1024 * 1024;
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
@@ -85,15 +89,18 @@ export class MultiRecordLog {
   readonly #dir: WalDirectory;
   readonly #writer: RollingWriter;
   readonly #frames: FrameWriter;
+  /** Queues as committed: what reads see. */
   readonly #queues: MemQueues;
+  /** Queues as they will be once every staged write commits: what new writes are checked against. */
+  readonly #reserved = new MemQueues();
+  /** UTF-8 names of the queues in `#reserved`. */
   readonly #names = new Map<string, Uint8Array>();
   readonly #schedule: PersistSchedule;
+  readonly #pipeline: CommitPipeline;
   readonly #encoder = new TextEncoder();
-  readonly #stagedOffsets: number[] = [];
-  #tail: Promise<unknown> = Promise.resolve();
   #closing = false;
   #closed = false;
-  #failure: unknown = undefined;
+  #gcRunning: Promise<void> | undefined;
 
   /** What replay found when the log was opened: damaged spots it skipped, records replayed. */
   readonly recovery: RecoveryReport;
@@ -114,6 +121,17 @@ export class MultiRecordLog {
     this.#queues = queues;
     this.#schedule = schedule;
     this.recovery = recovery;
+    this.#pipeline = new CommitPipeline(writer, {
+      onFailure: () => {
+        for (const [, queue] of this.#queues.entries()) queue.unstageAll();
+      },
+      failedError: (cause) => new LogFailedError(this.#path, cause),
+    });
+    for (const [name, queue] of queues.entries()) {
+      queue.reservedNext = queue.nextPosition();
+      this.#reserved.set(name, queue);
+      this.#names.set(name, this.#encoder.encode(name));
+    }
   }
 
   /**
@@ -160,11 +178,10 @@ export class MultiRecordLog {
       new PersistSchedule(policy),
       report,
     );
-    for (const name of queues.names()) log.#names.set(name, log.#encoder.encode(name));
     try {
       await log.#collectGarbage();
     } catch (err) {
-      await writer.close().catch(() => {});
+      await writer.abandon().catch(() => {});
       throw err;
     }
     return log;
@@ -185,12 +202,15 @@ export class MultiRecordLog {
    */
   async createQueue(queue: string): Promise<void> {
     const name = this.#encodeName(queue);
-    return await this.#write(async () => {
-      if (this.#queues.has(queue)) throw new QueueAlreadyExistsError(queue);
+    return await this.#write(() => {
+      if (this.#reserved.has(queue)) throw new QueueAlreadyExistsError(queue);
       writeControlRecord(this.#frames, RECORD_POSITION, name, 0);
-      await this.#writer.sync();
-      this.#queues.create(queue, 0);
+      const created = new MemQueue(0);
+      this.#reserved.set(queue, created);
       this.#names.set(queue, name);
+      return this.#pipeline.submit(DURABILITY_FSYNC, () => {
+        this.#queues.set(queue, created);
+      });
     });
   }
 
@@ -210,19 +230,21 @@ export class MultiRecordLog {
    */
   async deleteQueue(queue: string): Promise<void> {
     this.#encodeName(queue);
-    return await this.#write(async () => {
-      const q = this.#queue(queue);
+    await this.#write(() => {
+      const q = this.#reservedQueue(queue);
       writeControlRecord(
         this.#frames,
         RECORD_DELETE_QUEUE,
         this.#names.get(queue)!,
-        q.nextPosition(),
+        q.reservedNext,
       );
-      await this.#writer.sync();
-      this.#queues.delete(queue);
+      this.#reserved.delete(queue);
       this.#names.delete(queue);
-      await this.#collectGarbage();
+      return this.#pipeline.submit(DURABILITY_FSYNC, () => {
+        this.#queues.delete(queue);
+      });
     });
+    await this.#collectGarbageIfDue();
   }
 
   /**
@@ -282,15 +304,16 @@ export class MultiRecordLog {
   /**
    * Appends records atomically (all or none) at consecutive positions, from
    * the queue's next position or from `options.position`. It resolves once
-   * the records are persisted as the persist policy says.
+   * the records are persisted as the persist policy says; calls made
+   * together share one write (and one fsync).
    *
    * With an explicit position: equal to the queue's last position, the call
    * is an idempotent no-op (`lastPosition` undefined); below the next
    * position, it rejects with {@link PositionInPastError}; above it, the
    * queue jumps forward. An empty batch writes nothing.
    *
-   * Payloads are copied before the call returns its promise, so their
-   * buffers may be reused at once.
+   * Payloads are copied when the call is made: their buffers may be reused
+   * as soon as it returns.
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
@@ -319,7 +342,7 @@ export class MultiRecordLog {
         `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
       );
     }
-    const list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
+    let list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
     let bytes = 0;
     for (let i = 0; i < list.length; i++) {
       const payload = list[i];
@@ -337,35 +360,43 @@ export class MultiRecordLog {
     }
     const explicit = options?.position;
     if (explicit !== undefined) checkPosition(explicit, "position", queue);
-    return await this.#write(async () => {
-      const q = this.#queue(queue);
-      const next = q.nextPosition();
+    // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
+    if (this.#pipeline.blocked) list = list.map((payload) => payload.slice());
+    return await this.#write(() => {
+      const q = this.#reservedQueue(queue);
+      const next = q.reservedNext;
       if (explicit !== undefined) {
-        if (explicit + 1 === next) return { lastPosition: undefined, walBytesWritten: 0 };
+        if (explicit + 1 === next) {
+          return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+        }
         if (explicit < next) throw new PositionInPastError(queue, explicit, next);
       }
-      if (list.length === 0) return { lastPosition: undefined, walBytesWritten: 0 };
+      if (list.length === 0) {
+        return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+      }
       const first = explicit ?? next;
-      const last = first + list.length - 1;
-      if (last > Number.MAX_SAFE_INTEGER) {
+      const last = first + (list.length - 1);
+      if (first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) {
         throw new RangeError(
           `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
         );
       }
       const file = this.#writer.fileNumber;
-      const written = writeAppendRecord(this.#frames, this.#names.get(queue)!, first, list, bytes);
-      const mark = q.stageMark();
-      const offsets = this.#stagedOffsets;
-      offsets.length = 0;
-      for (let i = 0; i < list.length; i++) offsets.push(q.stage(list[i]));
-      try {
-        await this.#persistWrite();
-      } catch (err) {
-        q.unstage(mark);
-        throw err;
-      }
-      for (let i = 0; i < list.length; i++) q.commit(first + i, offsets[i], list[i].length, file);
-      return { lastPosition: last, walBytesWritten: written };
+      const walBytesWritten = writeAppendRecord(
+        this.#frames,
+        this.#names.get(queue)!,
+        first,
+        list,
+        bytes,
+      );
+      const offsets = new Array<number>(list.length);
+      for (let i = 0; i < list.length; i++) offsets[i] = q.stage(list[i]);
+      q.reservedNext = last + 1;
+      const sizes = list.map((payload) => payload.length);
+      return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
+        for (let i = 0; i < offsets.length; i++) q.commit(first + i, offsets[i], sizes[i], file);
+        return { lastPosition: last, walBytesWritten };
+      });
     });
   }
 
@@ -396,7 +427,8 @@ export class MultiRecordLog {
   /**
    * Removes every record of the queue with position <= `position`. Truncating
    * at or past the last position empties the queue and moves its next
-   * position to `position + 1`. Wal files no queue needs any more are deleted.
+   * position to `position + 1`. Wal files no queue needs any more are deleted
+   * before it resolves.
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
@@ -412,19 +444,21 @@ export class MultiRecordLog {
   async truncate(queue: string, position: number): Promise<TruncateOutcome> {
     this.#encodeName(queue);
     checkPosition(position, "position", queue);
-    return await this.#write(async () => {
-      const q = this.#queue(queue);
-      const written = writeControlRecord(
+    const outcome = await this.#write(() => {
+      const q = this.#reservedQueue(queue);
+      const walBytesWritten = writeControlRecord(
         this.#frames,
         RECORD_TRUNCATE,
         this.#names.get(queue)!,
         position,
       );
-      await this.#persistWrite();
-      const evictedRecords = q.truncate(position);
-      await this.#collectGarbage();
-      return { evictedRecords, walBytesWritten: written };
+      if (position + 1 > q.reservedNext) q.reservedNext = position + 1;
+      return this.#pipeline.submit(this.#writeDurability(), (): TruncateOutcome => {
+        return { evictedRecords: q.truncate(position), walBytesWritten };
+      });
     });
+    await this.#collectGarbageIfDue();
+    return outcome;
   }
 
   /**
@@ -470,7 +504,7 @@ export class MultiRecordLog {
   }
 
   /**
-   * Persists everything written so far: `flush` hands it to the OS, `fsync`
+   * Persists every write made so far: `flush` hands it to the OS, `fsync`
    * (the default) also waits for stable storage.
    *
    * @example
@@ -487,7 +521,8 @@ export class MultiRecordLog {
     if (action !== "flush" && action !== "fsync") {
       throw new TypeError(`persist action must be "flush" or "fsync", got ${String(action)}`);
     }
-    return await this.#write(() => action === "fsync" ? this.#writer.sync() : this.#writer.flush());
+    const durability = action === "fsync" ? DURABILITY_FSYNC : DURABILITY_FLUSH;
+    await this.#write(() => this.#pipeline.submit(durability, () => {}));
   }
 
   /**
@@ -545,8 +580,9 @@ export class MultiRecordLog {
   }
 
   /**
-   * Persists everything (flush and fsync) and closes the files. Further calls
-   * throw {@link LogClosedError}; closing again does nothing.
+   * Waits for every write made before it, persists everything (flush and
+   * fsync) and closes the files. Further calls throw {@link LogClosedError};
+   * closing again does nothing.
    *
    * @example
    * ```ts
@@ -557,16 +593,17 @@ export class MultiRecordLog {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#closing) return await this.#tail.then(() => {});
+    if (this.#closing) return await this.#closingDone;
     this.#closing = true;
-    const done = this.#tail.then(async () => {
+    this.#closingDone = this.#pipeline.exclusive(async () => {
       this.#closed = true;
-      if (this.#failure === undefined) await this.#writer.close();
+      if (this.#pipeline.failure === undefined) await this.#writer.close();
       else await this.#writer.abandon();
     });
-    this.#tail = done.catch(() => {});
-    return await done;
+    return await this.#closingDone;
   }
+
+  #closingDone: Promise<void> = Promise.resolve();
 
   /**
    * Same as {@link MultiRecordLog.close}: `await using log = await MultiRecordLog.open(dir)`.
@@ -584,40 +621,64 @@ export class MultiRecordLog {
     return this.close();
   }
 
-  /** Runs a write after every earlier one; a write that fails on I/O fails the log. */
-  #write<T>(op: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `stage` (checks, encoding, reservation; ends by submitting to the
+   * pipeline) now, or once exclusive work (file deletion) is done.
+   */
+  #write<T>(stage: () => Promise<T>): Promise<T> {
     if (this.#closing) return Promise.reject(new LogClosedError(this.#path));
-    const result = this.#tail.then(async () => {
-      if (this.#closed) throw new LogClosedError(this.#path);
-      if (this.#failure !== undefined) throw new LogFailedError(this.#path, this.#failure);
-      try {
-        return await op();
-      } catch (err) {
-        if (isIoFailure(err)) this.#failure = err;
-        throw err;
-      }
+    const failure = this.#pipeline.failure;
+    if (failure !== undefined) return Promise.reject(new LogFailedError(this.#path, failure));
+    if (!this.#pipeline.blocked) return stage();
+    return new Promise<T>((resolve, reject) => {
+      this.#pipeline.defer(() => {
+        const failure = this.#pipeline.failure;
+        if (failure !== undefined) return reject(new LogFailedError(this.#path, failure));
+        if (this.#closed) return reject(new LogClosedError(this.#path));
+        try {
+          stage().then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
-    this.#tail = result.catch(() => {});
-    return result;
   }
 
-  /** After an append or truncation: persist as the policy says. */
-  async #persistWrite(): Promise<void> {
+  /** How durable an append or truncation must be, as the persist policy says now. */
+  #writeDurability(): Durability {
     const action = this.#schedule.afterWrite();
-    if (action === "fsync") await this.#writer.sync();
-    else if (action === "flush" || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) {
-      await this.#writer.flush();
-    }
+    return action === "fsync"
+      ? DURABILITY_FSYNC
+      : action === "flush"
+      ? DURABILITY_FLUSH
+      : DURABILITY_NONE;
+  }
+
+  /** True when some wal file is needed by no queue and is not the one being written. */
+  #garbageDue(): boolean {
+    const first = this.#dir.firstFile;
+    return this.#dir.fileCount >= 2 && first !== undefined && first < this.#gcLimit();
+  }
+
+  /** Collects garbage if due; concurrent callers share one run. */
+  #collectGarbageIfDue(): Promise<void> {
+    if (this.#gcRunning !== undefined) return this.#gcRunning;
+    if (!this.#garbageDue()) return Promise.resolve();
+    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).finally(() => {
+      this.#gcRunning = undefined;
+    });
+    this.#gcRunning = run;
+    return run;
   }
 
   /**
    * Deletes the wal files no queue needs (oldest first, never the current
    * one). Empty queues' next positions are written and fsynced first, so
-   * they survive the loss of the files that held their history.
+   * they survive the loss of the files that held their history. Runs with
+   * nothing staged and uncommitted (at open, or as exclusive work).
    */
   async #collectGarbage(): Promise<void> {
-    const first = this.#dir.firstFile;
-    if (this.#dir.fileCount < 2 || first === undefined || first >= this.#gcLimit()) return;
+    if (!this.#garbageDue()) return;
     for (const [name, queue] of this.#queues.entries()) {
       if (queue.size === 0) {
         writeControlRecord(
@@ -628,8 +689,13 @@ export class MultiRecordLog {
         );
       }
     }
-    await this.#writer.sync();
-    await this.#dir.removeBefore(this.#gcLimit());
+    try {
+      await this.#writer.sync();
+      await this.#dir.removeBefore(this.#gcLimit());
+    } catch (err) {
+      if (isIoFailure(err)) this.#pipeline.failWith(err);
+      throw err;
+    }
   }
 
   /** Files numbered below this are needed by no queue and are not being written. */
@@ -641,6 +707,12 @@ export class MultiRecordLog {
 
   #queue(queue: string): MemQueue {
     const q = this.#queues.get(queue);
+    if (q === undefined) throw new QueueNotFoundError(queue);
+    return q;
+  }
+
+  #reservedQueue(queue: string): MemQueue {
+    const q = this.#reserved.get(queue);
     if (q === undefined) throw new QueueNotFoundError(queue);
     return q;
   }

@@ -1,11 +1,14 @@
 /**
  * Appends frame bytes to the wal files. It is the {@link FrameSink} of the
- * frame writer: bytes are staged in one buffer and reach the files on
- * `flush()` (positioned writes, one per file touched). When a file is full
- * the next byte goes to the next file number: the full file is flushed and
- * fdatasynced, then the next file is created preallocated and the directory
- * synced. Rolling is lazy, as in the Rust crate: a file that is exactly full
- * stays the current file until the next byte is written.
+ * frame writer: bytes are staged in memory and reach the files on `flush()`,
+ * one positioned write per file touched. Staging never waits for I/O: while
+ * a flush writes one staging buffer, new bytes go to the other.
+ *
+ * When a file is full the next byte goes to the next file number; when that
+ * byte is flushed, the full file is fdatasynced first, then the next file is
+ * created preallocated and the directory synced (FORMAT.md). Rolling is
+ * lazy, as in the Rust crate: a file that is exactly full stays the current
+ * file until the next byte is staged.
  *
  * @module
  */
@@ -23,24 +26,36 @@ export interface WritePosition {
   offset: number;
 }
 
-/** The staging buffer and the current wal file. */
+/** Staged bytes and the files/offsets they go to: segment i is `bytes[start[i], start[i+1])`. */
+class Staging {
+  bytes: Uint8Array = new Uint8Array(INITIAL_BUFFER);
+  length = 0;
+  readonly start: number[] = [];
+  readonly file: number[] = [];
+  readonly offset: number[] = [];
+
+  clear(): void {
+    this.length = 0;
+    this.start.length = 0;
+    this.file.length = 0;
+    this.offset.length = 0;
+    if (this.bytes.length > MAX_IDLE_BUFFER) this.bytes = new Uint8Array(INITIAL_BUFFER);
+  }
+}
+
+/** The staging buffers and the current wal file. */
 export class RollingWriter implements FrameSink {
   readonly #dir: WalDirectory;
-  /** The file being written and its capacity (the file size, or more for a larger existing file). */
+  /** The file flushes write to. */
   #file: WalFile;
-  #capacity: number;
-  /** Current file number and offset in it, staged bytes included. */
+  /** True when data was written to `#file` since its last datasync. */
+  #unsynced = false;
+  /** Staging position: file number and offset the next staged byte goes to, and that file's capacity. */
   #fileNumber: number;
   #offset: number;
-  /** Staged bytes: `buffer[0, #staged)`; the first `#segmentStart.length` segments map them to files. */
-  buffer: Uint8Array = new Uint8Array(INITIAL_BUFFER);
-  #staged = 0;
-  /** Staged segments: bytes `[start[i], start[i+1])` go to file `files[i]` at `offsets[i]`. */
-  #segmentStart: number[] = [];
-  #segmentFile: number[] = [];
-  #segmentOffset: number[] = [];
-  /** True when data was written to the current file since its last datasync. */
-  #unsynced = false;
+  #capacity: number;
+  #staging = new Staging();
+  #spare = new Staging();
 
   private constructor(dir: WalDirectory, file: WalFile, capacity: number, offset: number) {
     this.#dir = dir;
@@ -55,38 +70,43 @@ export class RollingWriter implements FrameSink {
    * file is cut at `at.offset` and extended back with zeros (what lies past
    * the resume point is unreachable for a reader, and stale frames there
    * must never become readable after new ones), and kept a whole number of
-   * blocks long.
+   * blocks long. A file larger than the file size keeps its size (files
+   * must be full before the next one starts).
    */
   static async open(dir: WalDirectory, at: WritePosition): Promise<RollingWriter> {
-    const exists = dir.fileNumbers().includes(at.fileNumber);
-    if (!exists) {
+    if (!dir.fileNumbers().includes(at.fileNumber)) {
       const file = await dir.createFile(at.fileNumber);
       return new RollingWriter(dir, file, dir.fileSize, 0);
     }
     const file = await dir.openFile(at.fileNumber, "readwrite");
-    const size = await file.size();
-    const capacity = Math.max(dir.fileSize, size - (size % BLOCK_SIZE));
-    if (size !== capacity || size > at.offset) {
-      if (size > at.offset) await file.truncate(at.offset);
-      await file.truncate(capacity);
-      await file.datasync();
+    try {
+      const size = await file.size();
+      const capacity = Math.max(dir.fileSize, size - (size % BLOCK_SIZE));
+      if (size !== capacity || size > at.offset) {
+        if (size > at.offset) await file.truncate(at.offset);
+        await file.truncate(capacity);
+        await file.datasync();
+      }
+      return new RollingWriter(dir, file, capacity, at.offset);
+    } catch (err) {
+      await file.close().catch(() => {});
+      throw err;
     }
-    return new RollingWriter(dir, file, capacity, at.offset);
   }
 
-  /** The current file number (the file the next byte goes to, unless it is full). */
+  /** The staging buffer (the frame writer writes into it at indices from `reserve`). */
+  get buffer(): Uint8Array {
+    return this.#staging.bytes;
+  }
+
+  /** The file number the next staged byte goes to, unless that file is full. */
   get fileNumber(): number {
     return this.#fileNumber;
   }
 
-  /** Bytes staged and not yet handed to the OS. */
+  /** Bytes staged and not yet handed to the OS by a flush. */
   get stagedBytes(): number {
-    return this.#staged;
-  }
-
-  /** Where the next byte goes. */
-  get position(): WritePosition {
-    return { fileNumber: this.#fileNumber, offset: this.#offset };
+    return this.#staging.length;
   }
 
   spaceInBlock(): number {
@@ -94,7 +114,8 @@ export class RollingWriter implements FrameSink {
   }
 
   reserve(n: number): number {
-    if (this.#segmentStart.length === 0) this.#newSegment(this.#fileNumber, this.#offset);
+    const staging = this.#staging;
+    if (staging.start.length === 0) this.#newSegment(this.#fileNumber, this.#offset);
     if (this.#offset + n > this.#capacity) {
       // The file is full (files are whole blocks and n fits the block): roll.
       this.#fileNumber++;
@@ -102,45 +123,53 @@ export class RollingWriter implements FrameSink {
       this.#capacity = this.#dir.fileSize;
       this.#newSegment(this.#fileNumber, 0);
     }
-    const at = this.#staged;
+    const at = staging.length;
     const need = at + n;
-    if (need > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(need, this.buffer.length * 2));
-      grown.set(this.buffer.subarray(0, at));
-      this.buffer = grown;
+    if (need > staging.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, staging.bytes.length * 2));
+      grown.set(staging.bytes.subarray(0, at));
+      staging.bytes = grown;
     }
-    this.#staged = need;
+    staging.length = need;
     this.#offset += n;
     return at;
   }
 
-  /** Hands every staged byte to the OS (creating rolled-to files on the way). */
+  /**
+   * Hands every byte staged so far to the OS (creating rolled-to files on the
+   * way). Bytes staged while it runs wait for the next flush. Calls must not
+   * overlap.
+   */
   async flush(): Promise<void> {
-    const segments = this.#segmentStart.length;
+    const staging = this.#staging;
+    const segments = staging.start.length;
     if (segments === 0) return;
+    this.#staging = this.#spare;
+    this.#spare = staging;
     for (let i = 0; i < segments; i++) {
-      const start = this.#segmentStart[i];
-      const end = i + 1 < segments ? this.#segmentStart[i + 1] : this.#staged;
-      const number = this.#segmentFile[i];
+      const start = staging.start[i];
+      const end = i + 1 < segments ? staging.start[i + 1] : staging.length;
+      const number = staging.file[i];
       if (number !== this.#file.number) await this.#rollTo(number);
       if (end > start) {
-        await this.#file.write(this.buffer.subarray(start, end), this.#segmentOffset[i]);
+        await this.#file.write(staging.bytes.subarray(start, end), staging.offset[i]);
         this.#unsynced = true;
       }
     }
-    this.#segmentStart.length = 0;
-    this.#segmentFile.length = 0;
-    this.#segmentOffset.length = 0;
-    this.#staged = 0;
-    if (this.buffer.length > MAX_IDLE_BUFFER) this.buffer = new Uint8Array(INITIAL_BUFFER);
+    staging.clear();
   }
 
-  /** Flushes, then makes the current file's data durable (fdatasync). */
+  /** Flushes, then makes the written data durable (fdatasync). */
   async sync(): Promise<void> {
     await this.flush();
     if (this.#unsynced) {
-      await this.#file.datasync();
       this.#unsynced = false;
+      try {
+        await this.#file.datasync();
+      } catch (err) {
+        this.#unsynced = true;
+        throw err;
+      }
     }
   }
 
@@ -155,17 +184,15 @@ export class RollingWriter implements FrameSink {
 
   /** Closes the current file without writing what is staged (after a failure). */
   async abandon(): Promise<void> {
-    this.#segmentStart.length = 0;
-    this.#segmentFile.length = 0;
-    this.#segmentOffset.length = 0;
-    this.#staged = 0;
+    this.#staging.clear();
     await this.#file.close();
   }
 
   #newSegment(file: number, offset: number): void {
-    this.#segmentStart.push(this.#staged);
-    this.#segmentFile.push(file);
-    this.#segmentOffset.push(offset);
+    const staging = this.#staging;
+    staging.start.push(staging.length);
+    staging.file.push(file);
+    staging.offset.push(offset);
   }
 
   /** The full file is made durable before the next one exists (FORMAT.md, "Directory and files"). */

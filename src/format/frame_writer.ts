@@ -63,7 +63,10 @@ export class FrameWriter {
   /** Copies `src[start, end)` into the record. */
   putBytes(src: Uint8Array, start = 0, end = src.length): void {
     while (start < end) {
-      if (this.#frameFill === this.#frameCap) this.#nextFrame();
+      if (this.#frameFill === this.#frameCap) {
+        if (this.#left === 0) throw new Error("record longer than announced");
+        this.#nextFrame();
+      }
       const n = Math.min(end - start, this.#frameCap - this.#frameFill);
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
       const whole = start === 0 && n === src.length;
@@ -100,11 +103,8 @@ export class FrameWriter {
 
   /** Finishes the record; returns the bytes it took in the log (headers and padding included). */
   end(): number {
-    if (this.#frameFill !== this.#frameCap) {
-      throw new Error(
-        `record shorter than announced: ${this.#frameCap - this.#frameFill} bytes missing`,
-      );
-    }
+    const missing = this.#left + this.#frameCap - this.#frameFill;
+    if (missing !== 0) throw new Error(`record shorter than announced: ${missing} bytes missing`);
     this.#sealFrame();
     return this.#written;
   }

@@ -9,9 +9,9 @@
 import {
   ITEM_HEADER_SIZE,
   RECORD_APPEND,
-  RECORD_DELETE_QUEUE,
+  type RECORD_DELETE_QUEUE,
   RECORD_HEADER_SIZE,
-  RECORD_POSITION,
+  type RECORD_POSITION,
   RECORD_TRUNCATE,
 } from "./constants.ts";
 import type { FrameWriter } from "./frame_writer.ts";

@@ -71,7 +71,7 @@ export class Arena {
 
   /** Forgets every byte appended since the arena's tail was `tail` (chunks added since are released). */
   rewind(tail: number): void {
-    while (this.#bases.length > 1 && this.#bases[this.#bases.length - 1] >= tail) {
+    while (this.#bases.length > 0 && this.#bases[this.#bases.length - 1] >= tail) {
       this.#allocated -= this.#chunks[this.#chunks.length - 1].length;
       this.#chunks.pop();
       this.#bases.pop();

@@ -37,9 +37,19 @@ export class MemQueue {
   #runLast: number[] = [];
   /** Bumped by every truncation, so iterators can tell their indices went stale. */
   #generation = 0;
+  /** Arena offset just past the last committed payload; staged payloads lie beyond. */
+  #committedEnd = 0;
+
+  /**
+   * The next position once every staged operation is committed. Kept by the
+   * log, which checks and assigns positions when a write is called and
+   * commits it to this queue later, in order.
+   */
+  reservedNext: number;
 
   constructor(nextPosition = 0) {
     this.#startPosition = nextPosition;
+    this.reservedNext = nextPosition;
   }
 
   /** Number of records retained. */
@@ -111,6 +121,12 @@ export class MemQueue {
     this.#arena.rewind(mark);
   }
 
+  /** Forgets every staged payload not committed (after a failed write). */
+  unstageAll(): void {
+    this.#arena.rewind(this.#committedEnd);
+    this.reservedNext = this.nextPosition();
+  }
+
   /** Makes a staged payload the record at `position`, written in wal file `file`. */
   commit(position: number, offset: number, length: number, file: number): void {
     if (this.#head + this.#count === this.#positions.length) this.#makeRoom();
@@ -120,6 +136,7 @@ export class MemQueue {
     this.#lengths[i] = length;
     this.#count++;
     this.#payloadBytes += length;
+    this.#committedEnd = offset + length;
     const runs = this.#runFiles.length;
     if (runs > 0 && this.#runFiles[runs - 1] === file) {
       this.#runLast[runs - 1] = position;
@@ -216,7 +233,9 @@ export class MemQueue {
   }
 
   #clear(): void {
-    this.#arena.clear();
+    // Payloads staged for later commits live past the committed end: keep them.
+    if (this.#arena.tail === this.#committedEnd) this.#arena.clear();
+    else this.#arena.releaseBefore(this.#committedEnd);
     this.#head = 0;
     this.#count = 0;
     this.#payloadBytes = 0;

@@ -42,6 +42,11 @@ export class MemQueues {
     return queue;
   }
 
+  /** Makes `queue` the queue named `name` (replacing any queue of that name). */
+  set(name: string, queue: MemQueue): void {
+    this.#queues.set(name, queue);
+  }
+
   /** Deletes a queue; returns whether it existed. */
   delete(name: string): boolean {
     return this.#queues.delete(name);

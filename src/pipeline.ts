@@ -1,0 +1,185 @@
+/**
+ * Group commit: writes are staged (encoded into the wal's staging buffer)
+ * when they are called, in call order; the pipeline then makes them durable
+ * in batches — one flush or fsync for every write staged so far — and
+ * commits each to memory, in order, before resolving its promise.
+ *
+ * Some work needs the log quiet (nothing staged and uncommitted): deleting
+ * wal files and closing. It runs exclusively: while it is due, new writes
+ * wait to be staged, and it starts once every write staged before it has
+ * committed.
+ *
+ * @module
+ */
+import type { RollingWriter } from "./files/rolling_writer.ts";
+
+/** No persist needed. */
+export const DURABILITY_NONE = 0;
+/** Handed to the OS (survives a process crash). */
+export const DURABILITY_FLUSH = 1;
+/** On stable storage (survives a power loss). */
+export const DURABILITY_FSYNC = 2;
+/** How durable a write must be before it commits. */
+export type Durability = typeof DURABILITY_NONE | typeof DURABILITY_FLUSH | typeof DURABILITY_FSYNC;
+
+/** Staged bytes above this are handed to the OS even when no write asks. */
+const AUTO_FLUSH_BYTES = 1024 * 1024;
+
+interface Ticket {
+  durability: Durability;
+  commit: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+interface Exclusive {
+  work: () => Promise<void>;
+  resolve: () => void;
+  reject: (reason: unknown) => void;
+}
+
+/** Callbacks the log gives the pipeline. */
+export interface PipelineHooks {
+  /** A flush or fsync failed: every write not committed is lost to the log. */
+  onFailure(error: unknown): void;
+  /** The error later writes get once the pipeline failed. */
+  failedError(cause: unknown): Error;
+}
+
+/** Orders, batches and commits the log's writes. */
+export class CommitPipeline {
+  readonly #writer: RollingWriter;
+  readonly #hooks: PipelineHooks;
+  #pending: Ticket[] = [];
+  #exclusive: Exclusive[] = [];
+  #waiting: (() => void)[] = [];
+  #draining = false;
+  #failure: unknown = undefined;
+
+  constructor(writer: RollingWriter, hooks: PipelineHooks) {
+    this.#writer = writer;
+    this.#hooks = hooks;
+  }
+
+  /** The I/O error that failed the pipeline, if any. */
+  get failure(): unknown {
+    return this.#failure;
+  }
+
+  /** True while exclusive work is due: new writes must be deferred with {@link defer}. */
+  get blocked(): boolean {
+    return this.#exclusive.length > 0;
+  }
+
+  /**
+   * Registers a write that was just staged. Its promise resolves with
+   * `commit()`'s result once it is as durable as asked and every earlier
+   * write has committed.
+   */
+  submit<T>(durability: Durability, commit: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#failure !== undefined) {
+        reject(this.#hooks.failedError(this.#failure));
+        return;
+      }
+      this.#pending.push({
+        durability,
+        commit,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      this.#kick();
+    });
+  }
+
+  /** Runs `stage` once no exclusive work is due (at once when none is). */
+  defer(stage: () => void): void {
+    if (this.blocked) this.#waiting.push(stage);
+    else stage();
+  }
+
+  /** Runs `work` once every write staged before it has committed, holding new writes back meanwhile. */
+  exclusive(work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#exclusive.push({ work, resolve, reject });
+      this.#kick();
+    });
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    // Start on a later microtask so that writes called together share one batch.
+    queueMicrotask(() => void this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.#pending.length > 0) {
+          await this.#commitBatch();
+        } else if (this.#exclusive.length > 0) {
+          const job = this.#exclusive[0];
+          try {
+            await job.work();
+            job.resolve();
+          } catch (err) {
+            job.reject(err);
+          }
+          this.#exclusive.shift();
+          if (this.#exclusive.length === 0) {
+            const waiting = this.#waiting;
+            this.#waiting = [];
+            for (const stage of waiting) stage();
+          }
+        } else {
+          return;
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  async #commitBatch(): Promise<void> {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (this.#failure !== undefined) {
+      for (const ticket of batch) ticket.reject(this.#hooks.failedError(this.#failure));
+      return;
+    }
+    let durability: Durability = DURABILITY_NONE;
+    for (const ticket of batch) if (ticket.durability > durability) durability = ticket.durability;
+    try {
+      if (durability === DURABILITY_FSYNC) await this.#writer.sync();
+      else if (durability === DURABILITY_FLUSH || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) {
+        await this.#writer.flush();
+      }
+    } catch (err) {
+      this.#fail(err, batch);
+      return;
+    }
+    for (const ticket of batch) {
+      try {
+        ticket.resolve(ticket.commit());
+      } catch (err) {
+        ticket.reject(err);
+      }
+    }
+  }
+
+  /** Fails this batch with the I/O error and everything after it with the failed-log error. */
+  #fail(error: unknown, batch: Ticket[]): void {
+    this.#failure = error;
+    this.#hooks.onFailure(error);
+    for (const ticket of batch) ticket.reject(error);
+    const later = this.#pending;
+    this.#pending = [];
+    for (const ticket of later) ticket.reject(this.#hooks.failedError(error));
+  }
+
+  /** Makes the pipeline fail as if a write had failed with `error` (for exclusive work that failed on I/O). */
+  failWith(error: unknown): void {
+    if (this.#failure === undefined) this.#fail(error, []);
+  }
+}

@@ -1,0 +1,172 @@
+/** Opening and closing a log: directories, options, closed-log errors. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { LogClosedError, MultiRecordLog, NotADirectoryError } from "../../mod.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { walFiles } from "../helpers/log.ts";
+
+test("open: a missing directory is created, with its parents, and gets wal file 0", async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.path, "a", "b");
+    const log = await MultiRecordLog.open(path);
+    await log.close();
+    assert.equal((await stat(path)).isDirectory(), true);
+    assert.deepEqual(await walFiles(path), ["wal-00000000000000000000"]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("open: the first wal file is preallocated to the file size", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 3 });
+    await log.close();
+    assert.equal((await stat(join(dir.path, "wal-00000000000000000000"))).size, 32768 * 3);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("open: a path that is a file is refused with NotADirectoryError naming it", async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.path, "file");
+    await writeFile(path, "x");
+    const err = await MultiRecordLog.open(path).catch((e) => e);
+    assert.ok(err instanceof NotADirectoryError);
+    assert.equal(err.code, "NOT_A_DIRECTORY");
+    assert.equal(err.path, path);
+    assert.match(err.message, /file/);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("open: other files in the directory are ignored and left alone", async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir.path, "README"), "hello");
+    await writeFile(join(dir.path, "wal-1"), "not a wal file name");
+    const log = await MultiRecordLog.open(dir.path);
+    assert.deepEqual(log.listQueues(), []);
+    await log.close();
+    assert.equal((await stat(join(dir.path, "README"))).size, 5);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("open: fileSize that is not a positive multiple of 32768 is a RangeError", async () => {
+  for (const fileSize of [0, 1000, 32768 + 1, -32768, 1.5 * 32768, NaN]) {
+    await assert.rejects(
+      MultiRecordLog.open("/nonexistent/never-created", { fileSize }),
+      RangeError,
+    );
+  }
+});
+
+test("open: a malformed persist policy is refused", async () => {
+  const bad = [
+    { kind: "sometimes" },
+    { kind: "always", action: "sync" },
+    { kind: "interval", action: "flush", intervalMs: -1 },
+    { kind: "interval", action: "flush" },
+  ];
+  for (const persistPolicy of bad) {
+    await assert.rejects(
+      MultiRecordLog.open("/nonexistent/never-created", { persistPolicy: persistPolicy as never }),
+      (err) => err instanceof TypeError || err instanceof RangeError,
+    );
+  }
+});
+
+test("open: dir must be a non-empty string", async () => {
+  await assert.rejects(MultiRecordLog.open(42 as never), TypeError);
+  await assert.rejects(MultiRecordLog.open(""), TypeError);
+});
+
+test("close: every later call fails with LogClosedError naming the directory", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("q");
+    await log.close();
+    const sync = [
+      () => log.queueExists("q"),
+      () => log.listQueues(),
+      () => log.range("q"),
+      () => log.lastPosition("q"),
+      () => log.lastRecord("q"),
+      () => log.summary(),
+      () => log.resourceUsage(),
+    ];
+    for (const call of sync) {
+      assert.throws(call, (err) => err instanceof LogClosedError && err.dir === dir.path);
+    }
+    const async = [
+      () => log.createQueue("x"),
+      () => log.deleteQueue("q"),
+      () => log.appendRecord("q", new Uint8Array(1)),
+      () => log.appendRecords("q", [new Uint8Array(1)]),
+      () => log.truncate("q", 0),
+      () => log.persist("fsync"),
+    ];
+    for (const call of async) {
+      await assert.rejects(
+        call(),
+        (err) => err instanceof LogClosedError && err.code === "LOG_CLOSED",
+      );
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("close: closing twice is harmless", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.close();
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("close: writes called before close() finish before the log closes", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { persistPolicy: { kind: "never" } });
+    await log.createQueue("q");
+    const appends = [];
+    for (let i = 0; i < 20; i++) appends.push(log.appendRecord("q", new Uint8Array([i])));
+    const closed = log.close();
+    await assert.rejects(log.appendRecord("q", new Uint8Array(1)), LogClosedError);
+    await Promise.all(appends);
+    await closed;
+    const reopened = await MultiRecordLog.open(dir.path);
+    assert.equal(reopened.lastPosition("q"), 19);
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("close: `await using` closes the log at the end of the block", async () => {
+  const dir = await tempDir();
+  try {
+    let escaped: MultiRecordLog;
+    {
+      await using log = await MultiRecordLog.open(dir.path);
+      await log.createQueue("q");
+      escaped = log;
+    }
+    assert.throws(() => escaped.listQueues(), LogClosedError);
+  } finally {
+    await dir.cleanup();
+  }
+});

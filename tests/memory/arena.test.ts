@@ -1,0 +1,377 @@
+/**
+ * Arena: chunked, append-only, front-releasable byte storage. Payloads never
+ * straddle chunks and are handed out as views (no copy).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Arena } from "../../src/memory/arena.ts";
+
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/** `len` bytes whose values depend on `seed` and the index. */
+function pattern(len: number, seed: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) out[i] = (seed * 31 + i * 7) & 0xff;
+  return out;
+}
+
+test("arena: a new arena holds nothing and its tail is 0", () => {
+  const arena = new Arena();
+  assert.equal(arena.allocatedBytes, 0);
+  assert.equal(arena.tail, 0);
+});
+
+test("arena: append returns growing logical offsets, each the previous offset plus its length", () => {
+  const arena = new Arena();
+  const offsets = [
+    arena.append(pattern(3, 1)),
+    arena.append(pattern(5, 2)),
+    arena.append(pattern(1, 3)),
+    arena.append(pattern(100, 4)),
+  ];
+  assert.deepEqual(offsets, [0, 3, 8, 9]);
+  assert.equal(arena.tail, 109);
+});
+
+test("arena: view returns exactly the bytes appended at that offset", () => {
+  const arena = new Arena();
+  const a = arena.append(new Uint8Array([1, 2, 3]));
+  const b = arena.append(new Uint8Array([4, 5, 6, 7, 8]));
+  const c = arena.append(new Uint8Array([9]));
+  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.view(b, 5), new Uint8Array([4, 5, 6, 7, 8]));
+  assert.deepEqual(arena.view(c, 1), new Uint8Array([9]));
+});
+
+test("arena: append copies the source, so mutating the source afterwards does not change the view", () => {
+  const arena = new Arena();
+  const src = new Uint8Array([10, 20, 30, 40]);
+  const at = arena.append(src);
+  src.fill(0);
+  src[0] = 99;
+  assert.deepEqual(arena.view(at, 4), new Uint8Array([10, 20, 30, 40]));
+});
+
+test("arena: append copies only the source view's bytes, not its whole buffer", () => {
+  const arena = new Arena();
+  const backing = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  const at = arena.append(backing.subarray(2, 5));
+  assert.equal(at, 0);
+  assert.equal(arena.tail, 3);
+  assert.deepEqual(arena.view(at, 3), new Uint8Array([3, 4, 5]));
+});
+
+test("arena: views share the chunk's buffer instead of copying", () => {
+  const arena = new Arena();
+  const a = arena.append(new Uint8Array([1, 2, 3]));
+  const b = arena.append(new Uint8Array([4, 5]));
+  const va = arena.view(a, 3);
+  const vb = arena.view(b, 2);
+  assert.equal(va.buffer, vb.buffer);
+  assert.equal(va.buffer.byteLength, 4 * KiB);
+  assert.deepEqual([va.byteOffset, vb.byteOffset], [0, 3]);
+  // A write through one view is visible through a fresh view of the same bytes.
+  va[1] = 200;
+  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 200, 3]));
+});
+
+test("arena: the first append allocates a 4 KiB chunk", () => {
+  const arena = new Arena();
+  arena.append(new Uint8Array([1]));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: a payload that exactly fills the remaining chunk space stays in that chunk", () => {
+  const arena = new Arena();
+  const a = arena.append(pattern(4000, 1));
+  const b = arena.append(pattern(96, 2));
+  assert.equal(b, 4000);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  const vb = arena.view(b, 96);
+  assert.equal(vb.buffer, arena.view(a, 4000).buffer);
+  assert.equal(vb.byteOffset, 4000);
+  assert.deepEqual(vb, pattern(96, 2));
+});
+
+test("arena: a payload larger than the remaining chunk space starts a new chunk (twice the size)", () => {
+  const arena = new Arena();
+  const a = arena.append(pattern(4000, 1));
+  const b = arena.append(pattern(200, 2));
+  // Logical offsets stay contiguous: the unused end of the first chunk is skipped, not counted.
+  assert.equal(b, 4000);
+  assert.equal(arena.tail, 4200);
+  assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB);
+  const va = arena.view(a, 4000);
+  const vb = arena.view(b, 200);
+  assert.notEqual(vb.buffer, va.buffer);
+  assert.equal(vb.buffer.byteLength, 8 * KiB);
+  assert.equal(vb.byteOffset, 0);
+  assert.deepEqual(va, pattern(4000, 1));
+  assert.deepEqual(vb, pattern(200, 2));
+});
+
+test("arena: chunk sizes double from 4 KiB up to 1 MiB and then stay at 1 MiB", () => {
+  const arena = new Arena();
+  const sizes: number[] = [];
+  let allocated = 0;
+  let i = 0;
+  while (sizes.length < 11) {
+    arena.append(pattern(4 * KiB, i++));
+    if (arena.allocatedBytes !== allocated) {
+      sizes.push(arena.allocatedBytes - allocated);
+      allocated = arena.allocatedBytes;
+    }
+  }
+  assert.deepEqual(sizes, [
+    4 * KiB,
+    8 * KiB,
+    16 * KiB,
+    32 * KiB,
+    64 * KiB,
+    128 * KiB,
+    256 * KiB,
+    512 * KiB,
+    1 * MiB,
+    1 * MiB,
+    1 * MiB,
+  ]);
+});
+
+test("arena: a payload larger than 1 MiB gets a chunk of exactly its own size", () => {
+  const arena = new Arena();
+  const small = arena.append(pattern(10, 1));
+  const bigLen = MiB + 1;
+  const big = arena.append(pattern(bigLen, 2));
+  assert.equal(big, 10);
+  assert.equal(arena.allocatedBytes, 4 * KiB + bigLen);
+  const vBig = arena.view(big, bigLen);
+  assert.equal(vBig.buffer.byteLength, bigLen);
+  assert.equal(vBig.byteOffset, 0);
+  assert.deepEqual(vBig, pattern(bigLen, 2));
+  // The big chunk is full: the next byte goes to a new chunk (capped at 1 MiB).
+  const after = arena.append(new Uint8Array([7]));
+  assert.equal(after, 10 + bigLen);
+  assert.equal(arena.allocatedBytes, 4 * KiB + bigLen + MiB);
+  const vAfter = arena.view(after, 1);
+  assert.notEqual(vAfter.buffer, vBig.buffer);
+  assert.deepEqual(vAfter, new Uint8Array([7]));
+  assert.deepEqual(arena.view(small, 10), pattern(10, 1));
+});
+
+test("arena: a first payload larger than 4 KiB gets a chunk of exactly its size", () => {
+  const arena = new Arena();
+  const at = arena.append(pattern(5000, 3));
+  assert.equal(at, 0);
+  assert.equal(arena.allocatedBytes, 5000);
+  assert.deepEqual(arena.view(at, 5000), pattern(5000, 3));
+});
+
+test("arena: zero-length payloads take no space and return the current tail", () => {
+  const arena = new Arena();
+  assert.equal(arena.append(new Uint8Array(0)), 0);
+  assert.equal(arena.allocatedBytes, 0);
+  assert.equal(arena.tail, 0);
+  assert.equal(arena.append(new Uint8Array([1, 2, 3])), 0);
+  assert.equal(arena.append(new Uint8Array(0)), 3);
+  assert.equal(arena.append(new Uint8Array([4])), 3);
+  assert.equal(arena.tail, 4);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: a zero-length view is an empty byte array", () => {
+  const arena = new Arena();
+  assert.deepEqual(arena.view(0, 0), new Uint8Array(0));
+  arena.append(new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.view(3, 0), new Uint8Array(0));
+  assert.deepEqual(arena.view(1, 0), new Uint8Array(0));
+});
+
+/** Three chunks: [0, 4096) full, [4096, 12288) full, [12288, 28672) holding 100 bytes. */
+function threeChunks(): { arena: Arena; offsets: number[] } {
+  const arena = new Arena();
+  const offsets = [
+    arena.append(pattern(4 * KiB, 1)),
+    arena.append(pattern(8 * KiB, 2)),
+    arena.append(pattern(100, 3)),
+  ];
+  return { arena, offsets };
+}
+
+test("arena: releaseBefore frees only whole chunks that end at or before the offset", () => {
+  const { arena, offsets } = threeChunks();
+  assert.deepEqual(offsets, [0, 4096, 12288]);
+  assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB + 16 * KiB);
+  arena.releaseBefore(4095); // inside the first chunk: nothing freed
+  assert.equal(arena.allocatedBytes, 28 * KiB);
+  arena.releaseBefore(4096); // the first chunk ends here
+  assert.equal(arena.allocatedBytes, 24 * KiB);
+  arena.releaseBefore(12287); // inside the second chunk: nothing more freed
+  assert.equal(arena.allocatedBytes, 24 * KiB);
+  arena.releaseBefore(12288);
+  assert.equal(arena.allocatedBytes, 16 * KiB);
+});
+
+test("arena: releaseBefore keeps the views of later bytes valid", () => {
+  const { arena, offsets } = threeChunks();
+  arena.releaseBefore(offsets[2]);
+  assert.deepEqual(arena.view(offsets[2], 100), pattern(100, 3));
+  // Appending afterwards still lands in the right place.
+  const next = arena.append(pattern(50, 4));
+  assert.equal(next, 12388);
+  assert.deepEqual(arena.view(next, 50), pattern(50, 4));
+  assert.deepEqual(arena.view(offsets[2], 100), pattern(100, 3));
+  assert.equal(arena.allocatedBytes, 16 * KiB);
+});
+
+test("arena: views taken before releaseBefore keep their bytes", () => {
+  const { arena, offsets } = threeChunks();
+  const first = arena.view(offsets[0], 4 * KiB);
+  const second = arena.view(offsets[1], 8 * KiB);
+  arena.releaseBefore(offsets[2]);
+  assert.deepEqual(first, pattern(4 * KiB, 1));
+  assert.deepEqual(second, pattern(8 * KiB, 2));
+});
+
+test("arena: releaseBefore never frees the last chunk, which keeps taking appends", () => {
+  const arena = new Arena();
+  const a = arena.append(new Uint8Array([1, 2, 3]));
+  arena.releaseBefore(1_000_000);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  const b = arena.append(new Uint8Array([4]));
+  assert.equal(b, 3);
+  assert.equal(arena.view(b, 1).buffer, arena.view(a, 3).buffer);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: releaseBefore on an empty arena does nothing", () => {
+  const arena = new Arena();
+  arena.releaseBefore(100);
+  assert.equal(arena.allocatedBytes, 0);
+  assert.equal(arena.append(new Uint8Array([5])), 0);
+  assert.deepEqual(arena.view(0, 1), new Uint8Array([5]));
+});
+
+test("arena: rewind forgets the bytes appended since the mark and reuses their space", () => {
+  const arena = new Arena();
+  const a = arena.append(new Uint8Array([1, 2, 3]));
+  const mark = arena.tail;
+  assert.equal(arena.append(new Uint8Array([4, 5, 6, 7, 8])), 3);
+  arena.rewind(mark);
+  assert.equal(arena.tail, 3);
+  const b = arena.append(new Uint8Array([9, 9]));
+  assert.equal(b, 3);
+  assert.equal(arena.tail, 5);
+  assert.deepEqual(arena.view(b, 2), new Uint8Array([9, 9]));
+  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: rewind releases the chunks added since the mark", () => {
+  const arena = new Arena();
+  const a = arena.append(pattern(4000, 1));
+  const mark = arena.tail;
+  arena.append(pattern(200, 2)); // new 8 KiB chunk
+  arena.append(pattern(20000, 3)); // over the 16 KiB the next chunk would get: exactly 20000 bytes
+  assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB + 20000);
+  arena.rewind(mark);
+  assert.equal(arena.tail, 4000);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  // The first chunk's free space is usable again.
+  const b = arena.append(pattern(96, 4));
+  assert.equal(b, 4000);
+  const vb = arena.view(b, 96);
+  assert.equal(vb.buffer, arena.view(a, 4000).buffer);
+  assert.equal(vb.byteOffset, 4000);
+  assert.deepEqual(vb, pattern(96, 4));
+  assert.deepEqual(arena.view(a, 4000), pattern(4000, 1));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: rewind releases a chunk added since the mark even when it is the only chunk", () => {
+  const arena = new Arena();
+  const mark = arena.tail;
+  arena.append(pattern(100, 1));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  arena.rewind(mark);
+  assert.equal(arena.tail, 0);
+  assert.equal(arena.allocatedBytes, 0);
+});
+
+test("arena: rewind after clear releases the chunk added since the mark", () => {
+  const arena = new Arena();
+  arena.append(pattern(10, 1));
+  arena.clear();
+  const mark = arena.tail;
+  arena.append(pattern(2 * 1024 * 1024, 2)); // a chunk of exactly 2 MiB
+  arena.rewind(mark);
+  assert.equal(arena.tail, 10);
+  assert.equal(arena.allocatedBytes, 0);
+});
+
+test("arena: appends after rewinding a single-chunk arena land at the mark with their own bytes", () => {
+  const arena = new Arena();
+  const mark = arena.tail;
+  arena.append(pattern(100, 1));
+  arena.rewind(mark);
+  const a = arena.append(pattern(5000, 2)); // larger than the first chunk
+  const b = arena.append(pattern(30, 3));
+  assert.deepEqual([a, b], [0, 5000]);
+  assert.deepEqual(arena.view(a, 5000), pattern(5000, 2));
+  assert.deepEqual(arena.view(b, 30), pattern(30, 3));
+});
+
+test("arena: rewind to the current tail changes nothing", () => {
+  const arena = new Arena();
+  const a = arena.append(new Uint8Array([1, 2]));
+  arena.rewind(arena.tail);
+  assert.equal(arena.tail, 2);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  assert.equal(arena.append(new Uint8Array([3])), 2);
+  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+});
+
+test("arena: clear releases every chunk but logical offsets keep growing", () => {
+  const arena = new Arena();
+  arena.append(pattern(10, 1));
+  arena.append(pattern(20, 2));
+  arena.clear();
+  assert.equal(arena.allocatedBytes, 0);
+  assert.equal(arena.tail, 30);
+  const at = arena.append(pattern(5, 3));
+  assert.equal(at, 30);
+  assert.equal(arena.tail, 35);
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+  assert.deepEqual(arena.view(at, 5), pattern(5, 3));
+});
+
+test("arena: after clear, the next chunk is a quarter of the last chunk, but at least 4 KiB", () => {
+  const arena = new Arena();
+  arena.append(pattern(64 * KiB, 1)); // one chunk of exactly 64 KiB
+  arena.clear();
+  arena.append(new Uint8Array([1]));
+  assert.equal(arena.allocatedBytes, 16 * KiB);
+  arena.clear();
+  arena.append(new Uint8Array([2]));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: clear on an empty arena leaves it empty and usable", () => {
+  const arena = new Arena();
+  arena.clear();
+  assert.equal(arena.allocatedBytes, 0);
+  assert.equal(arena.tail, 0);
+  assert.equal(arena.append(new Uint8Array([8, 9])), 0);
+  assert.deepEqual(arena.view(0, 2), new Uint8Array([8, 9]));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: views taken before clear keep their bytes", () => {
+  const arena = new Arena();
+  const at = arena.append(new Uint8Array([1, 2, 3]));
+  const view = arena.view(at, 3);
+  arena.clear();
+  arena.append(new Uint8Array([7, 7, 7]));
+  assert.deepEqual(view, new Uint8Array([1, 2, 3]));
+});

@@ -43,7 +43,9 @@ for (const runtime of runtimes) {
   failed += counts.failed;
   const ok = code === 0 && counts.failed === 0 && counts.passed > 0;
   if (!ok) broken = true;
-  console.log(`===== ${runtime.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}) =====`);
+  console.log(
+    `===== ${runtime.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code}) =====`,
+  );
 }
 
 console.log(`${passed} passed, ${failed} failed`);
@@ -51,7 +53,10 @@ process.exit(broken || failed > 0 ? 1 : 0);
 
 function run([command, ...args]) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(command, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let output = "";
     const take = (stream, sink) =>
       stream.on("data", (chunk) => {

@@ -12,6 +12,8 @@ import { RollingReader } from "./files/rolling_reader.ts";
 import type { WritePosition } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
+  FRAME_FIRST,
+  FRAME_FULL,
   ITEM_HEADER_SIZE,
   RECORD_APPEND,
   RECORD_DELETE_QUEUE,
@@ -61,6 +63,7 @@ class Replay {
   };
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
+  #sawRecordStart = false;
   #lastQueueBytes = new Uint8Array(0);
   #lastQueueName = "";
 
@@ -114,7 +117,9 @@ class Replay {
           frames.payloadEnd,
         );
         if (this.#assembler.interrupted) this.#issue("unterminated-record", frameAt);
-        if (this.#assembler.orphan) this.#issue("orphan-frame", frameAt);
+        // The log may start inside a record whose first frames were in deleted files: no damage.
+        if (this.#assembler.orphan && this.#sawRecordStart) this.#issue("orphan-frame", frameAt);
+        if (frames.type === FRAME_FULL || frames.type === FRAME_FIRST) this.#sawRecordStart = true;
         if (record === undefined) continue;
         if (!decodeRecord(record, this.#record)) {
           this.#issue("malformed-record", frameAt);

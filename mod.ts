@@ -55,5 +55,6 @@ export type {
   OpenMode,
   PathInfo,
 } from "./src/ports/file_system.ts";
+export { bunFileSystem } from "./src/ports/bun.ts";
 export { denoFileSystem } from "./src/ports/deno.ts";
 export { nodeFileSystem } from "./src/ports/node.ts";

@@ -7,21 +7,52 @@
  */
 import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "./file_system.ts";
 
-class DenoFileHandle implements FileHandle {
-  readonly #file: Deno.FsFile;
+/** The slice of Deno's API this adapter uses (declared here so that any compiler can check the file). */
+interface DenoFile {
+  seek(offset: number, whence: number): Promise<number>;
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  truncate(length: number): Promise<void>;
+  syncData(): Promise<void>;
+  sync(): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): void;
+}
+interface DenoRuntime {
+  open(
+    path: string,
+    options: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean },
+  ): Promise<DenoFile>;
+  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean }>;
+  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  remove(path: string): Promise<void>;
+  build: { os: string };
+  errors: { NotFound: new (...args: never[]) => Error };
+}
 
-  constructor(file: Deno.FsFile) {
+function deno(): DenoRuntime {
+  return (globalThis as unknown as { Deno: DenoRuntime }).Deno;
+}
+
+/** `SEEK_START` */
+const SEEK_START = 0;
+
+class DenoFileHandle implements FileHandle {
+  readonly #file: DenoFile;
+
+  constructor(file: DenoFile) {
     this.#file = file;
   }
 
   async read(buffer: Uint8Array, offset: number): Promise<number> {
-    await this.#file.seek(offset, Deno.SeekMode.Start);
+    await this.#file.seek(offset, SEEK_START);
     const n = await this.#file.read(buffer);
     return n ?? 0;
   }
 
   async write(data: Uint8Array, offset: number): Promise<void> {
-    await this.#file.seek(offset, Deno.SeekMode.Start);
+    await this.#file.seek(offset, SEEK_START);
     let done = 0;
     while (done < data.length) {
       done += await this.#file.write(done === 0 ? data : data.subarray(done));
@@ -58,38 +89,38 @@ class DenoFileHandle implements FileHandle {
  */
 export const denoFileSystem: FileSystem = {
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
-    const options: Deno.OpenOptions = mode === "read"
+    const options = mode === "read"
       ? { read: true }
       : mode === "readwrite"
       ? { read: true, write: true }
       : { read: true, write: true, create: true, truncate: true };
-    return new DenoFileHandle(await Deno.open(path, options));
+    return new DenoFileHandle(await deno().open(path, options));
   },
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
-    for await (const entry of Deno.readDir(path)) {
+    for await (const entry of deno().readDir(path)) {
       entries.push({ name: entry.name, isFile: entry.isFile });
     }
     return entries;
   },
   async stat(path: string): Promise<PathInfo | undefined> {
     try {
-      const info = await Deno.stat(path);
+      const info = await deno().stat(path);
       return { isFile: info.isFile, isDirectory: info.isDirectory };
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return undefined;
+      if (err instanceof deno().errors.NotFound) return undefined;
       throw err;
     }
   },
   mkdir(path: string): Promise<void> {
-    return Deno.mkdir(path, { recursive: true });
+    return deno().mkdir(path, { recursive: true });
   },
   remove(path: string): Promise<void> {
-    return Deno.remove(path);
+    return deno().remove(path);
   },
   async syncDir(path: string): Promise<void> {
-    if (Deno.build.os === "windows") return; // directories cannot be opened for syncing there
-    const dir = await Deno.open(path, { read: true });
+    if (deno().build.os === "windows") return; // directories cannot be opened for syncing there
+    const dir = await deno().open(path, { read: true });
     try {
       await dir.sync();
     } finally {

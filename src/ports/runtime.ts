@@ -17,5 +17,6 @@ export function defaultFileSystem(): Promise<FileSystem> {
 async function pick(): Promise<FileSystem> {
   const globals = globalThis as { Deno?: unknown; Bun?: unknown };
   if (globals.Deno !== undefined) return (await import("./deno.ts")).denoFileSystem;
+  if (globals.Bun !== undefined) return (await import("./bun.ts")).bunFileSystem;
   return (await import("./node.ts")).nodeFileSystem;
 }

@@ -1,0 +1,90 @@
+/**
+ * Builds the npm package into npm/ from the same sources (what dnt would do):
+ * ESM JavaScript with .js specifiers, .d.ts types and source maps (tsc), a
+ * generated package.json, README and LICENSE. Then runs the test suite on
+ * Node against npm/ (skip with --no-test).
+ *
+ * Run: deno run -A scripts/build_npm.ts [--no-test]
+ */
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+const root = new URL("..", import.meta.url).pathname;
+const out = join(root, "npm");
+const bin = (name: string) => {
+  const local = join(root, "node_modules", ".bin", name);
+  return existsSync(local) ? local : name;
+};
+
+function run(command: string, args: string[]): number {
+  const result = spawnSync(command, args, { cwd: root, stdio: "inherit" });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+rmSync(out, { recursive: true, force: true });
+if (run(bin("tsc"), ["-p", "tsconfig.build.json"]) !== 0) {
+  console.error("build_npm: tsc failed");
+  process.exit(1);
+}
+
+// tsc rewrites relative ".ts" specifiers in the JavaScript it emits, not in declarations.
+for (const file of walk(out)) {
+  if (!file.endsWith(".d.ts")) continue;
+  const text = readFileSync(file, "utf8");
+  const fixed = text.replace(
+    /((?:from|import)\s*\(?\s*)(["'])(\.{1,2}\/[^"']+)\.ts\2/g,
+    "$1$2$3.js$2",
+  );
+  if (fixed !== text) writeFileSync(file, fixed);
+}
+
+const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+const dev = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const manifest = {
+  name: deno.name,
+  version: deno.version,
+  description:
+    "A durable, multiplexed write-ahead record log (the files of Quickwit's mrecordlog), for Node, Bun and Deno",
+  license: deno.license,
+  type: "module",
+  main: "./mod.js",
+  types: "./mod.d.ts",
+  exports: { ".": { types: "./mod.d.ts", import: "./mod.js" } },
+  sideEffects: false,
+  engines: { node: ">=20" },
+  dependencies: { "hash-wasm": dev.dependencies["hash-wasm"] },
+  files: ["mod.js", "mod.d.ts", "mod.js.map", "mod.d.ts.map", "src/", "README.md", "LICENSE"],
+  keywords: ["wal", "write-ahead-log", "queue", "mrecordlog", "durable", "log"],
+};
+writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+copyFileSync(join(root, "README.md"), join(out, "README.md"));
+copyFileSync(join(root, "LICENSE"), join(out, "LICENSE"));
+console.log(`build_npm: ${deno.name}@${deno.version} written to npm/`);
+
+if (process.argv.includes("--no-test")) process.exit(0);
+
+const tests = walk(join(out, "tests")).filter((file) => file.endsWith(".test.js"));
+console.log(`build_npm: running ${tests.length} test files with node --test`);
+process.exit(run("node", ["--test", "--test-reporter=tap", ...tests]));
+
+/** Every file below `dir`, sorted. */
+function walk(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...walk(path));
+    else found.push(path);
+  }
+  return found;
+}

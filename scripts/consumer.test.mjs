@@ -1,0 +1,125 @@
+// The npm package as a user gets it: `npm pack` the build in npm/, install the
+// tarball into a fresh project, then (1) use it from a plain .mjs file and
+// (2) type-check a .ts consumer with tsc under moduleResolution nodenext.
+// Run by `npm test` (needs the build: deno task build:npm).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
+const work = mkdtempSync(join(tmpdir(), "mrl-consumer-"));
+const project = join(work, "project");
+
+function sh(command, args, cwd) {
+  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+test.after(() => rmSync(work, { recursive: true, force: true }));
+
+test("consumer: npm pack of the build gives a tarball with the library and no tests", () => {
+  assert.ok(
+    existsSync(join(root, "npm", "package.json")),
+    "build npm/ first (deno task build:npm)",
+  );
+  sh("npm", ["pack", join(root, "npm"), "--pack-destination", work, "--silent"], root);
+  const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
+  assert.deepEqual(tarballs.length, 1);
+  const listing = sh("tar", ["-tzf", join(work, tarballs[0])], work).split("\n");
+  assert.ok(listing.includes("package/mod.js"));
+  assert.ok(listing.includes("package/mod.d.ts"));
+  assert.ok(listing.includes("package/src/log.js"));
+  assert.ok(listing.includes("package/README.md"));
+  assert.ok(listing.includes("package/LICENSE"));
+  assert.equal(listing.filter((f) => f.startsWith("package/tests/")).length, 0);
+});
+
+test("consumer: the tarball installs into a fresh project", () => {
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  sh("mkdir", ["-p", project], work);
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
+  sh(
+    "npm",
+    [
+      "install",
+      "--prefer-offline",
+      "--no-audit",
+      "--no-fund",
+      join(work, tarball),
+      "@types/node@^20",
+    ],
+    project,
+  );
+  assert.ok(existsSync(join(project, "node_modules", "@mrl", "core", "mod.js")));
+  assert.ok(existsSync(join(project, "node_modules", "hash-wasm")));
+});
+
+test("consumer: a plain .mjs file imports it and creates, appends, closes, reopens and reads", () => {
+  writeFileSync(
+    join(project, "use.mjs"),
+    `import { MultiRecordLog, QueueNotFoundError } from "@mrl/core";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+const dir = mkdtempSync(join(tmpdir(), "mrl-use-"));
+let log = await MultiRecordLog.open(dir);
+await log.createQueue("q");
+await log.appendRecords("q", [new TextEncoder().encode("one"), new TextEncoder().encode("two")]);
+await log.close();
+log = await MultiRecordLog.open(dir);
+const out = [...log.range("q")].map((r) => [r.position, new TextDecoder().decode(r.payload)]);
+let missing = "";
+try { log.range("nope"); } catch (err) { missing = err instanceof QueueNotFoundError ? err.code : String(err); }
+await log.close();
+console.log(JSON.stringify({ out, missing }));
+`,
+  );
+  const printed = JSON.parse(sh("node", ["use.mjs"], project));
+  assert.deepEqual(printed, { out: [[0, "one"], [1, "two"]], missing: "QUEUE_NOT_FOUND" });
+});
+
+test("consumer: a .ts consumer type-checks with tsc under moduleResolution nodenext", () => {
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        strict: true,
+        noEmit: true,
+        types: ["node"],
+      },
+      include: ["use.ts"],
+    }),
+  );
+  writeFileSync(
+    join(project, "use.ts"),
+    `import { MultiRecordLog, type AppendOutcome, type OpenOptions, type QueueRecord } from "@mrl/core";
+const options: OpenOptions = { persistPolicy: { kind: "always", action: "fsync" }, fileSize: 32768 * 8 };
+export async function use(dir: string): Promise<number | undefined> {
+  const log = await MultiRecordLog.open(dir, options);
+  const outcome: AppendOutcome = await log.appendRecord("q", new Uint8Array(1));
+  const records: QueueRecord[] = [...log.range("q", { start: 0 })];
+  await log.close();
+  return outcome.lastPosition ?? records.length;
+}
+`,
+  );
+  const tsc = join(root, "node_modules", ".bin", "tsc");
+  sh(tsc, ["-p", "tsconfig.json"], project);
+  // And a mistake is caught: the type declarations are really in use.
+  writeFileSync(
+    join(project, "use.ts"),
+    `import { MultiRecordLog } from "@mrl/core";\nMultiRecordLog.open(42);\n`,
+  );
+  assert.throws(
+    () => sh(tsc, ["-p", "tsconfig.json"], project),
+    (err) => /TS2345/.test(String(err.stdout)),
+  );
+});

@@ -4,10 +4,11 @@
 // Run by `npm test` (needs the build: deno task build:npm).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import process from "node:process";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 const work = mkdtempSync(join(tmpdir(), "mrl-consumer-"));
@@ -122,4 +123,17 @@ export async function use(dir: string): Promise<number | undefined> {
     () => sh(tsc, ["-p", "tsconfig.json"], project),
     (err) => /TS2345/.test(String(err.stdout)),
   );
+});
+
+test("jsr: `deno publish --dry-run` accepts the package (offline)", () => {
+  const deno = join(root, "node_modules", ".bin", "deno");
+  const result = spawnSync(deno, ["publish", "--dry-run", "--allow-dirty"], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const output = `${result.stdout}${result.stderr}`;
+  assert.equal(result.status, 0, output);
+  assert.match(output, /src\/log\.ts/);
+  assert.match(output, /Dry run complete/);
 });

@@ -1,0 +1,123 @@
+/**
+ * The FileSystem port's contract, checked on the adapter this runtime uses by
+ * default and on the node:fs/promises adapter (which every runtime provides).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type FileSystem, MultiRecordLog, nodeFileSystem } from "../../mod.ts";
+import { defaultFileSystem } from "../../src/ports/runtime.ts";
+import { tempDir } from "../helpers/temp.ts";
+import { countingFileSystem } from "../helpers/counting_fs.ts";
+
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const adapters: [string, FileSystem][] = [[`${runtime} default`, await defaultFileSystem()]];
+if (runtime !== "node") adapters.push(["node:fs/promises", nodeFileSystem]);
+
+test("ports: the default adapter is the one of the runtime the code runs on", async () => {
+  const { bunFileSystem, denoFileSystem } = await import("../../mod.ts");
+  const expected = { deno: denoFileSystem, bun: bunFileSystem, node: nodeFileSystem }[runtime];
+  assert.equal(await defaultFileSystem(), expected);
+});
+
+for (const [name, fs] of adapters) {
+  test(`ports (${name}): create, write at offsets, read back, size, truncate`, async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, "f");
+      const file = await fs.openFile(path, "create");
+      await file.write(new Uint8Array([1, 2, 3]), 0);
+      await file.write(new Uint8Array([9, 9]), 10);
+      assert.equal(await file.size(), 12);
+      const buffer = new Uint8Array(12).fill(0xee);
+      assert.equal(await file.read(buffer, 0), 12);
+      assert.deepEqual([...buffer], [1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 9, 9]);
+      const tail = new Uint8Array(5);
+      assert.equal(await file.read(tail, 10), 2, "a read at the end returns what is there");
+      assert.equal(await file.read(tail, 12), 0, "and 0 past the end");
+      await file.truncate(32768);
+      assert.equal(await file.size(), 32768);
+      await file.truncate(2);
+      assert.equal(await file.size(), 2);
+      await file.datasync();
+      await file.close();
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): "create" empties an existing file; "readwrite" and "read" keep it`, async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, "f");
+      let file = await fs.openFile(path, "create");
+      await file.write(new Uint8Array([5, 6, 7]), 0);
+      await file.close();
+      file = await fs.openFile(path, "readwrite");
+      assert.equal(await file.size(), 3);
+      await file.write(new Uint8Array([8]), 3);
+      await file.close();
+      file = await fs.openFile(path, "read");
+      const buffer = new Uint8Array(4);
+      assert.equal(await file.read(buffer, 0), 4);
+      assert.deepEqual([...buffer], [5, 6, 7, 8]);
+      await file.close();
+      file = await fs.openFile(path, "create");
+      assert.equal(await file.size(), 0);
+      await file.close();
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): directories: mkdir, stat, readDir, remove, syncDir`, async () => {
+    const dir = await tempDir();
+    try {
+      const nested = join(dir.path, "a", "b");
+      assert.equal(await fs.stat(nested), undefined);
+      await fs.mkdir(nested);
+      assert.deepEqual(await fs.stat(nested), { isFile: false, isDirectory: true });
+      const file = await fs.openFile(join(nested, "x"), "create");
+      await file.close();
+      assert.deepEqual(await fs.stat(join(nested, "x")), { isFile: true, isDirectory: false });
+      await fs.mkdir(join(nested, "sub"));
+      const entries = (await fs.readDir(nested)).sort((p, q) => p.name.localeCompare(q.name));
+      assert.deepEqual(entries, [{ name: "sub", isFile: false }, { name: "x", isFile: true }]);
+      await fs.syncDir(nested);
+      await fs.remove(join(nested, "x"));
+      assert.equal(await fs.stat(join(nested, "x")), undefined);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): opening a missing file for reading fails with ENOENT`, async () => {
+    const dir = await tempDir();
+    try {
+      await assert.rejects(fs.openFile(join(dir.path, "missing"), "read"), (err: unknown) => {
+        const e = err as { code?: string; name?: string };
+        return e.code === "ENOENT" || e.name === "NotFound";
+      });
+    } finally {
+      await dir.cleanup();
+    }
+  });
+}
+
+test("ports: the log syncs the directory after creating and after deleting wal files", async () => {
+  const dir = await tempDir();
+  try {
+    const { fs, counts } = countingFileSystem(await defaultFileSystem());
+    const log = await MultiRecordLog.open(dir.path, { fs, fileSize: 32768 });
+    assert.equal(counts.syncDir, 1, "wal file 0 created");
+    await log.createQueue("q");
+    await log.appendRecord("q", new Uint8Array(40_000)); // rolls to file 1
+    assert.equal(counts.syncDir, 2, "wal file 1 created");
+    await log.truncate("q", 0); // file 0 deleted
+    assert.equal(counts.remove, 1);
+    assert.equal(counts.syncDir, 3, "after the deletion");
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});

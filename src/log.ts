@@ -328,75 +328,90 @@ export class MultiRecordLog {
    * await log.close();
    * ```
    */
-  async appendRecords(
+  appendRecords(
     queue: string,
     payloads: Iterable<Uint8Array>,
     options: AppendOptions = {},
   ): Promise<AppendOutcome> {
-    this.#encodeName(queue);
-    if (
-      payloads === null ||
-      typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function"
-    ) {
-      throw new TypeError(
-        `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
-      );
-    }
-    let list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
-    let bytes = 0;
-    for (let i = 0; i < list.length; i++) {
-      const payload = list[i];
-      if (!(payload instanceof Uint8Array)) {
+    try {
+      this.#encodeName(queue);
+      if (
+        payloads === null ||
+        typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function"
+      ) {
         throw new TypeError(
-          `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${
-            describe(payload)
-          }`,
+          `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
         );
       }
-      if (payload.length > MAX_PAYLOAD_BYTES) {
-        throw new RangeError(`payload ${i} for queue ${JSON.stringify(queue)} is over 4 GiB`);
-      }
-      bytes += payload.length;
-    }
-    const explicit = options?.position;
-    if (explicit !== undefined) checkPosition(explicit, "position", queue);
-    // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
-    if (this.#pipeline.blocked) list = list.map((payload) => payload.slice());
-    return await this.#write(() => {
-      const q = this.#reservedQueue(queue);
-      const next = q.reservedNext;
-      if (explicit !== undefined) {
-        if (explicit + 1 === next) {
-          return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+      let list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
+      let bytes = 0;
+      for (let i = 0; i < list.length; i++) {
+        const payload = list[i];
+        if (!(payload instanceof Uint8Array)) {
+          throw new TypeError(
+            `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${
+              describe(payload)
+            }`,
+          );
         }
-        if (explicit < next) throw new PositionInPastError(queue, explicit, next);
+        if (payload.length > MAX_PAYLOAD_BYTES) {
+          throw new RangeError(`payload ${i} for queue ${JSON.stringify(queue)} is over 4 GiB`);
+        }
+        bytes += payload.length;
       }
-      if (list.length === 0) {
-        return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
-      }
-      const first = explicit ?? next;
-      const last = first + (list.length - 1);
-      if (first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) {
-        throw new RangeError(
-          `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
-        );
-      }
-      const file = this.#writer.fileNumber;
-      const walBytesWritten = writeAppendRecord(
-        this.#frames,
-        this.#names.get(queue)!,
-        first,
-        list,
-        bytes,
+      const explicit = options?.position;
+      if (explicit !== undefined) checkPosition(explicit, "position", queue);
+      // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
+      if (this.#pipeline.blocked) list = list.map((payload) => payload.slice());
+      return this.#write(() => this.#stageAppend(queue, list, bytes, explicit));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Checks an append against the reserved state, encodes it, copies its payloads and submits it. */
+  #stageAppend(
+    queue: string,
+    list: Uint8Array[],
+    bytes: number,
+    explicit: number | undefined,
+  ): Promise<AppendOutcome> {
+    const q = this.#reservedQueue(queue);
+    const next = q.reservedNext;
+    if (explicit !== undefined) {
+      if (explicit + 1 === next) return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+      if (explicit < next) throw new PositionInPastError(queue, explicit, next);
+    }
+    const count = list.length;
+    if (count === 0) return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+    const first = explicit ?? next;
+    const last = first + (count - 1);
+    if (first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(
+        `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
       );
-      const offsets = new Array<number>(list.length);
-      for (let i = 0; i < list.length; i++) offsets[i] = q.stage(list[i]);
-      q.reservedNext = last + 1;
-      const sizes = list.map((payload) => payload.length);
+    }
+    const file = this.#writer.fileNumber;
+    const walBytesWritten = writeAppendRecord(this.#frames, this.#names.get(queue)!, first, list, bytes);
+    q.reservedNext = last + 1;
+    const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
+    if (count === 1) {
+      const offset = q.stage(list[0]);
+      const size = list[0].length;
       return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
-        for (let i = 0; i < offsets.length; i++) q.commit(first + i, offsets[i], sizes[i], file);
-        return { lastPosition: last, walBytesWritten };
+        q.commit(first, offset, size, file);
+        return outcome;
       });
+    }
+    // Offsets and sizes of the staged copies, side by side.
+    const staged = new Float64Array(count * 2);
+    for (let i = 0; i < count; i++) {
+      staged[2 * i] = q.stage(list[i]);
+      staged[2 * i + 1] = list[i].length;
+    }
+    return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
+      for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
+      return outcome;
     });
   }
 

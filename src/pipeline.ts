@@ -53,7 +53,9 @@ export class CommitPipeline {
   #pending: Ticket[] = [];
   #exclusive: Exclusive[] = [];
   #waiting: (() => void)[] = [];
-  #draining = false;
+  /** A start is queued as a microtask / the loop (or its async continuation) is running. */
+  #scheduled = false;
+  #running = false;
   #failure: unknown = undefined;
 
   constructor(writer: RollingWriter, hooks: PipelineHooks) {
@@ -107,58 +109,89 @@ export class CommitPipeline {
   }
 
   #kick(): void {
-    if (this.#draining) return;
-    this.#draining = true;
+    if (this.#scheduled || this.#running) return;
+    this.#scheduled = true;
     // Start on a later microtask so that writes called together share one batch.
-    queueMicrotask(() => void this.#drain());
+    queueMicrotask(this.#start);
   }
 
-  async #drain(): Promise<void> {
-    try {
-      for (;;) {
-        if (this.#pending.length > 0) {
-          await this.#commitBatch();
-        } else if (this.#exclusive.length > 0) {
-          const job = this.#exclusive[0];
-          try {
-            await job.work();
-            job.resolve();
-          } catch (err) {
-            job.reject(err);
-          }
-          this.#exclusive.shift();
-          if (this.#exclusive.length === 0) {
-            const waiting = this.#waiting;
-            this.#waiting = [];
-            for (const stage of waiting) stage();
-          }
-        } else {
-          return;
+  readonly #start = (): void => {
+    this.#scheduled = false;
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop();
+  };
+
+  /**
+   * Commits batches for as long as that needs no waiting: nothing to persist,
+   * or a flush the writer can do synchronously. Hands over to an
+   * asynchronous continuation for fsyncs, file creation and exclusive work.
+   */
+  #loop(): void {
+    for (;;) {
+      if (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
+        if (this.#failure !== undefined) {
+          for (const ticket of batch) ticket.reject(this.#hooks.failedError(this.#failure));
+          continue;
         }
+        let durability: Durability = DURABILITY_NONE;
+        for (const ticket of batch) if (ticket.durability > durability) durability = ticket.durability;
+        const flush = durability === DURABILITY_FLUSH || this.#writer.stagedBytes > AUTO_FLUSH_BYTES;
+        if (durability !== DURABILITY_FSYNC) {
+          let done: boolean;
+          try {
+            done = !flush || this.#writer.flushSync();
+          } catch (err) {
+            this.#fail(err, batch);
+            continue;
+          }
+          if (done) {
+            this.#commit(batch);
+            continue;
+          }
+        }
+        void this.#persistThenLoop(batch, durability === DURABILITY_FSYNC);
+        return;
       }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  async #commitBatch(): Promise<void> {
-    const batch = this.#pending;
-    this.#pending = [];
-    if (this.#failure !== undefined) {
-      for (const ticket of batch) ticket.reject(this.#hooks.failedError(this.#failure));
+      if (this.#exclusive.length > 0) {
+        void this.#exclusiveThenLoop();
+        return;
+      }
+      this.#running = false;
       return;
     }
-    let durability: Durability = DURABILITY_NONE;
-    for (const ticket of batch) if (ticket.durability > durability) durability = ticket.durability;
+  }
+
+  async #persistThenLoop(batch: Ticket[], fsync: boolean): Promise<void> {
     try {
-      if (durability === DURABILITY_FSYNC) await this.#writer.sync();
-      else if (durability === DURABILITY_FLUSH || this.#writer.stagedBytes > AUTO_FLUSH_BYTES) {
-        await this.#writer.flush();
-      }
+      if (fsync) await this.#writer.sync();
+      else await this.#writer.flush();
+      this.#commit(batch);
     } catch (err) {
       this.#fail(err, batch);
-      return;
     }
+    this.#loop();
+  }
+
+  async #exclusiveThenLoop(): Promise<void> {
+    const job = this.#exclusive[0];
+    try {
+      await job.work();
+      job.resolve();
+    } catch (err) {
+      job.reject(err);
+    }
+    this.#exclusive.shift();
+    // Writes held back while the job was due are staged now, in call order.
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const stage of waiting) stage();
+    this.#loop();
+  }
+
+  #commit(batch: Ticket[]): void {
     for (const ticket of batch) {
       try {
         ticket.resolve(ticket.commit());

@@ -21,6 +21,17 @@ export async function io<T>(operation: string, path: string, call: () => Promise
   }
 }
 
+/** The synchronous twin of {@link io}. */
+export function ioSync<T>(operation: string, path: string, call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    if (err instanceof IoError) throw err;
+    const code = (err as { code?: unknown })?.code;
+    throw new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+  }
+}
+
 /** The wal files of one log directory. */
 export class WalDirectory {
   readonly fs: FileSystem;
@@ -145,6 +156,16 @@ export class WalFile {
   /** Writes `data` at `offset`. */
   write(data: Uint8Array, offset: number): Promise<void> {
     return io("write", this.path, () => this.#handle.write(data, offset));
+  }
+
+  /** True when `writeSync` works (the port offers synchronous writes). */
+  get canWriteSync(): boolean {
+    return this.#handle.writeSync !== undefined;
+  }
+
+  /** Writes `data` at `offset` synchronously (only when `canWriteSync`). */
+  writeSync(data: Uint8Array, offset: number): void {
+    ioSync("write", this.path, () => this.#handle.writeSync!(data, offset));
   }
 
   /** Sets the file length. */

@@ -159,6 +159,31 @@ export class RollingWriter implements FrameSink {
     staging.clear();
   }
 
+  /**
+   * Hands every staged byte to the OS synchronously, when that needs no new
+   * file and the port writes synchronously. Returns false (having done
+   * nothing) otherwise; then use `flush()`.
+   */
+  flushSync(): boolean {
+    const staging = this.#staging;
+    const segments = staging.start.length;
+    if (segments === 0) return true;
+    if (!this.#file.canWriteSync) return false;
+    for (let i = 0; i < segments; i++) if (staging.file[i] !== this.#file.number) return false;
+    this.#staging = this.#spare;
+    this.#spare = staging;
+    for (let i = 0; i < segments; i++) {
+      const start = staging.start[i];
+      const end = i + 1 < segments ? staging.start[i + 1] : staging.length;
+      if (end > start) {
+        this.#file.writeSync(staging.bytes.subarray(start, end), staging.offset[i]);
+        this.#unsynced = true;
+      }
+    }
+    staging.clear();
+    return true;
+  }
+
   /** Flushes, then makes the written data durable (fdatasync). */
   async sync(): Promise<void> {
     await this.flush();

@@ -78,26 +78,53 @@ export class FrameWriter {
 
   /** Appends one byte. */
   putU8(value: number): void {
+    if (this.#frameCap - this.#frameFill >= 1) {
+      this.#sink.buffer[this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill++] = value;
+      return;
+    }
     this.#scratch[0] = value;
     this.putBytes(this.#scratch, 0, 1);
   }
 
   /** Appends a little-endian u16. */
   putU16(value: number): void {
+    if (this.#frameCap - this.#frameFill >= 2) {
+      const buf = this.#sink.buffer;
+      const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
+      buf[at] = value & 0xff;
+      buf[at + 1] = value >>> 8;
+      this.#frameFill += 2;
+      return;
+    }
     this.#scratchView.setUint16(0, value, true);
     this.putBytes(this.#scratch, 0, 2);
   }
 
   /** Appends a little-endian u32. */
   putU32(value: number): void {
+    if (this.#frameCap - this.#frameFill >= 4) {
+      writeU32(this.#sink.buffer, this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill, value);
+      this.#frameFill += 4;
+      return;
+    }
     this.#scratchView.setUint32(0, value, true);
     this.putBytes(this.#scratch, 0, 4);
   }
 
   /** Appends a little-endian u64 given as a safe non-negative integer. */
   putU64(value: number): void {
-    this.#scratchView.setUint32(0, value % 0x1_0000_0000, true);
-    this.#scratchView.setUint32(4, Math.floor(value / 0x1_0000_0000), true);
+    const low = value % 0x1_0000_0000;
+    const high = (value - low) / 0x1_0000_0000;
+    if (this.#frameCap - this.#frameFill >= 8) {
+      const buf = this.#sink.buffer;
+      const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
+      writeU32(buf, at, low);
+      writeU32(buf, at + 4, high);
+      this.#frameFill += 8;
+      return;
+    }
+    this.#scratchView.setUint32(0, low, true);
+    this.#scratchView.setUint32(4, high, true);
     this.putBytes(this.#scratch, 0, 8);
   }
 
@@ -149,4 +176,11 @@ export class FrameWriter {
     buf[at + 2] = (crc >>> 16) & 0xff;
     buf[at + 3] = crc >>> 24;
   }
+}
+
+function writeU32(buf: Uint8Array, at: number, value: number): void {
+  buf[at] = value & 0xff;
+  buf[at + 1] = (value >>> 8) & 0xff;
+  buf[at + 2] = (value >>> 16) & 0xff;
+  buf[at + 3] = value >>> 24;
 }

@@ -25,6 +25,11 @@ export interface FileHandle {
   read(buffer: Uint8Array, offset: number): Promise<number>;
   /** Writes all of `data` at `offset`. */
   write(data: Uint8Array, offset: number): Promise<void>;
+  /**
+   * Optional: the same as `write`, synchronously. When present, the log hands
+   * small writes to the OS without a round trip through the event loop.
+   */
+  writeSync?(data: Uint8Array, offset: number): void;
   /** Sets the file's length (extending with zeros). */
   truncate(length: number): Promise<void>;
   /** Flushes the file's data to stable storage (fdatasync). */

@@ -1,0 +1,219 @@
+/**
+ * The benchmark workloads (see the Performance issue and README): append
+ * throughput (the Rust crate's matrix), durable appends and group commit,
+ * recovery speed, memory per retained byte, and append latency under load.
+ */
+import process from "node:process";
+import { MultiRecordLog, type PersistPolicy } from "../mod.ts";
+import { collectGarbage, now, percentile, result, type Result, withScratch } from "./harness.ts";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** Deterministic filler bytes. */
+function payload(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 131 + seed * 7) & 0xff;
+  return out;
+}
+
+function iterations(fallback: number): number {
+  const n = Number(process.env.BENCH_ITER);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/** The Rust crate's figures (shared/reference) for workload 1, MiB/s. */
+const RUST_W1: Record<string, number> = {
+  "256x1": 182,
+  "256x16": 722,
+  "256x256": 1306,
+  "16384x1": 1093,
+  "16384x16": 1595,
+  "16384x256": 630,
+};
+
+/**
+ * Workload 1: a fresh directory per iteration, one queue, 4 MiB appended in
+ * records of 256 B and 16 KiB, batches of 1, 16 and 256, default policy.
+ * Timed: open + create queue + appends (as the Rust crate's bench).
+ */
+export async function appendMatrix(): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const size of [256, 16384]) {
+    for (const batch of [1, 16, 256]) {
+      if (size * batch > 4 * MiB) continue;
+      const records = (4 * MiB) / size;
+      const payloads = Array.from({ length: batch }, (_, i) => payload(size, i));
+      const samples: number[] = [];
+      for (let it = 0; it < iterations(10); it++) {
+        await withScratch(async (dir) => {
+          const start = now();
+          const log = await MultiRecordLog.open(dir);
+          await log.createQueue("q");
+          for (let done = 0; done < records; done += batch) await log.appendRecords("q", payloads);
+          const ms = now() - start;
+          await log.close();
+          samples.push(4 / (ms / 1000));
+        });
+      }
+      const key = `${size}x${batch}`;
+      results.push(result(`w1 flush ${size}B x${batch}`, "MiB/s", samples, `rust ${RUST_W1[key]} MiB/s`));
+    }
+  }
+  return results;
+}
+
+/**
+ * Workload 2: policy always/fsync, 256 B records, 1 MiB in all: batches of 1
+ * and 256 from one appender, then 64 concurrent appenders (64 queues, each
+ * awaiting its own appends of one record).
+ */
+export async function durableAppends(): Promise<Result[]> {
+  const policy: PersistPolicy = { kind: "always", action: "fsync" };
+  const total = MiB / 256;
+  const record = payload(256, 1);
+  const run = async (appenders: number, batch: number): Promise<number> => {
+    return await withScratch(async (dir) => {
+      const log = await MultiRecordLog.open(dir, { persistPolicy: policy });
+      const queues = Array.from({ length: appenders }, (_, i) => `q${i}`);
+      for (const q of queues) await log.createQueue(q);
+      const payloads = Array.from({ length: batch }, () => record);
+      const perAppender = total / appenders;
+      const start = now();
+      await Promise.all(queues.map(async (q) => {
+        for (let done = 0; done < perAppender; done += batch) await log.appendRecords(q, payloads);
+      }));
+      const seconds = (now() - start) / 1000;
+      await log.close();
+      return total / seconds;
+    });
+  };
+  const results: Result[] = [];
+  const single: number[] = [];
+  for (let it = 0; it < iterations(3); it++) single.push(await run(1, 1));
+  results.push(result("w2 fsync 256B x1, 1 appender", "records/s", single, "rust 1.7 MiB/s = 6963 records/s"));
+  const batched: number[] = [];
+  for (let it = 0; it < iterations(3); it++) batched.push(await run(1, 256));
+  results.push(result("w2 fsync 256B x256, 1 appender", "records/s", batched, "rust 233 MiB/s"));
+  const concurrent: number[] = [];
+  for (let it = 0; it < iterations(3); it++) concurrent.push(await run(64, 1));
+  const ratio = Math.round((median(concurrent) / median(single)) * 10) / 10;
+  results.push(result("w2 fsync 256B x1, 64 appenders", "records/s", concurrent, `${ratio}x one appender`));
+  return results;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/**
+ * Workload 3: recovery of a 1 GiB log (16 KiB records over 8 queues, some
+ * truncated): open and iterate every record.
+ */
+export async function recovery(): Promise<Result[]> {
+  return await withScratch(async (dir) => {
+    const size = Number(process.env.BENCH_RECOVERY_BYTES ?? GiB);
+    const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
+    const queues = Array.from({ length: 8 }, (_, i) => `queue-${i}`);
+    for (const q of queues) await log.createQueue(q);
+    const batch = Array.from({ length: 64 }, (_, i) => payload(16384, i));
+    let written = 0;
+    for (let round = 0; written < size; round++) {
+      await log.appendRecords(queues[round % 8], batch);
+      written += 64 * 16384;
+    }
+    for (let i = 0; i < 4; i++) await log.truncate(queues[i], (size / 16384 / 8) * (i / 8) | 0);
+    await log.close();
+    const walBytes = written;
+    const samples: number[] = [];
+    let records = 0;
+    for (let it = 0; it < iterations(3); it++) {
+      const start = now();
+      const reopened = await MultiRecordLog.open(dir);
+      let bytes = 0;
+      records = 0;
+      for (const q of reopened.listQueues()) {
+        for (const r of reopened.range(q)) {
+          bytes += r.payload.length;
+          records++;
+        }
+      }
+      const seconds = (now() - start) / 1000;
+      if (bytes === 0) throw new Error("nothing recovered");
+      await reopened.close();
+      samples.push(walBytes / 1e6 / seconds);
+    }
+    return [result(`w3 recovery ${Math.round(walBytes / MiB)} MiB, 16 KiB records`, "MB/s", samples, `${records} records`)];
+  });
+}
+
+function rss(): number {
+  return process.memoryUsage().rss;
+}
+
+function heapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Workloads 4 and 5: retain 1 GiB of 256 B records over 100 queues; report
+ * (RSS - baseline) / payload bytes and JS heap used; append latency of single
+ * 256 B appends (default policy) while it is retained; then truncate half
+ * and report memory again.
+ */
+export async function memoryAndLatency(): Promise<Result[]> {
+  return await withScratch(async (dir) => {
+    const total = Number(process.env.BENCH_MEMORY_BYTES ?? GiB);
+    const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
+    const queues = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
+    for (const q of queues) await log.createQueue(q);
+    collectGarbage();
+    const baseRss = rss();
+    const baseHeap = heapUsed();
+    const batch = Array.from({ length: 256 }, (_, i) => payload(256, i));
+    let retained = 0;
+    for (let round = 0; retained < total; round++) {
+      await log.appendRecords(queues[round % 100], batch);
+      retained += 256 * 256;
+    }
+    await log.persist("flush");
+    collectGarbage();
+    const results: Result[] = [];
+    const ratio = (rss() - baseRss) / retained;
+    const usage = log.resourceUsage();
+    results.push(result("w4 memory: (RSS - baseline) / payload, 1 GiB of 256 B", "x", [ratio],
+      `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/payload ${(usage.memoryAllocatedBytes / retained).toFixed(3)}`));
+
+    // Workload 5: single appends while 1 GiB is retained (default policy: always/flush).
+    const latencyLog = log;
+    const one = payload(256, 42);
+    const latencies: number[] = [];
+    const appendsForLatency = Number(process.env.BENCH_LATENCY_APPENDS ?? 20000);
+    await latencyLog.createQueue("latency");
+    for (let i = 0; i < appendsForLatency; i++) {
+      const start = now();
+      await latencyLog.appendRecord("latency", one);
+      await latencyLog.persist("flush");
+      latencies.push((now() - start) * 1000);
+    }
+    latencies.sort((a, b) => a - b);
+    results.push({
+      ...result("w5 latency: 256 B append + flush, 1 GiB retained", "µs", latencies),
+      note: `p99 ${percentile(latencies, 99).toFixed(1)} µs, max ${latencies.at(-1)!.toFixed(1)} µs`,
+    });
+
+    for (const q of queues) {
+      const last = log.lastPosition(q)!;
+      await log.truncate(q, Math.floor(last / 2));
+    }
+    collectGarbage();
+    const remaining = queues.reduce((sum, q) => sum + [...log.range(q)].length * 256, 0);
+    const after = (rss() - baseRss) / remaining;
+    const usageAfter = log.resourceUsage();
+    results.push(result("w4 memory after truncating half: (RSS - baseline) / remaining", "x", [after],
+      `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/remaining ${(usageAfter.memoryAllocatedBytes / remaining).toFixed(3)}`));
+    await log.close();
+    return results;
+  });
+}

@@ -168,6 +168,11 @@ export class WalFile {
     ioSync("write", this.path, () => this.#handle.writeSync!(data, offset));
   }
 
+  /** A shared writable mapping of the whole file, when the port offers one. */
+  map(): Uint8Array | undefined {
+    return this.#handle.map === undefined ? undefined : ioSync("mmap", this.path, () => this.#handle.map!());
+  }
+
   /** Sets the file length. */
   truncate(length: number): Promise<void> {
     return io("truncate", this.path, () => this.#handle.truncate(length));

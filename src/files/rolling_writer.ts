@@ -17,6 +17,13 @@ import type { FrameSink } from "../format/frame_writer.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
 
 const INITIAL_BUFFER = 64 * 1024;
+/**
+ * Writes through a memory mapping only land in ranges first filled with
+ * zeros by a write system call, this much at a time: the file system then
+ * allocates the blocks, and a full disk is an ENOSPC error, not a SIGBUS.
+ */
+const MAP_FILL_BYTES = 1024 * 1024;
+const ZEROS = new Uint8Array(MAP_FILL_BYTES);
 /** A staging buffer grown past this by a large append is dropped once flushed. */
 const MAX_IDLE_BUFFER = 16 * 1024 * 1024;
 
@@ -50,6 +57,10 @@ export class RollingWriter implements FrameSink {
   #file: WalFile;
   /** True when data was written to `#file` since its last datasync. */
   #unsynced = false;
+  /** `#file`'s capacity, its shared mapping (when the port offers one), and how far it is filled with bytes written by system calls. */
+  #fileCapacity: number;
+  #map: Uint8Array | undefined;
+  #filled: number;
   /** Staging position: file number and offset the next staged byte goes to, and that file's capacity. */
   #fileNumber: number;
   #offset: number;
@@ -63,6 +74,9 @@ export class RollingWriter implements FrameSink {
     this.#capacity = capacity;
     this.#fileNumber = file.number;
     this.#offset = offset;
+    this.#fileCapacity = capacity;
+    this.#filled = offset;
+    this.#map = mapping(file, capacity);
   }
 
   /**
@@ -152,8 +166,10 @@ export class RollingWriter implements FrameSink {
       const number = staging.file[i];
       if (number !== this.#file.number) await this.#rollTo(number);
       if (end > start) {
-        await this.#file.write(staging.bytes.subarray(start, end), staging.offset[i]);
+        const offset = staging.offset[i];
+        await this.#file.write(staging.bytes.subarray(start, end), offset);
         this.#unsynced = true;
+        if (offset + end - start > this.#filled) this.#filled = offset + end - start;
       }
     }
     staging.clear();
@@ -175,10 +191,7 @@ export class RollingWriter implements FrameSink {
     for (let i = 0; i < segments; i++) {
       const start = staging.start[i];
       const end = i + 1 < segments ? staging.start[i + 1] : staging.length;
-      if (end > start) {
-        this.#file.writeSync(staging.bytes.subarray(start, end), staging.offset[i]);
-        this.#unsynced = true;
-      }
+      if (end > start) this.#writeSync(staging.bytes.subarray(start, end), staging.offset[i]);
     }
     staging.clear();
     return true;
@@ -203,6 +216,7 @@ export class RollingWriter implements FrameSink {
     try {
       await this.sync();
     } finally {
+      this.#map = undefined;
       await this.#file.close();
     }
   }
@@ -210,7 +224,26 @@ export class RollingWriter implements FrameSink {
   /** Closes the current file without writing what is staged (after a failure). */
   async abandon(): Promise<void> {
     this.#staging.clear();
+    this.#map = undefined;
     await this.#file.close();
+  }
+
+  /** Writes through the mapping when there is one (filling ahead with zeros first), else with a system call. */
+  #writeSync(bytes: Uint8Array, offset: number): void {
+    const end = offset + bytes.length;
+    const map = this.#map;
+    this.#unsynced = true;
+    if (map === undefined) {
+      this.#file.writeSync(bytes, offset);
+      if (end > this.#filled) this.#filled = end;
+      return;
+    }
+    while (this.#filled < end) {
+      const n = Math.min(MAP_FILL_BYTES, this.#fileCapacity - this.#filled);
+      this.#file.writeSync(n === MAP_FILL_BYTES ? ZEROS : ZEROS.subarray(0, n), this.#filled);
+      this.#filled += n;
+    }
+    map.set(bytes, offset);
   }
 
   #newSegment(file: number, offset: number): void {
@@ -224,7 +257,18 @@ export class RollingWriter implements FrameSink {
   async #rollTo(number: number): Promise<void> {
     if (this.#unsynced) await this.#file.datasync();
     this.#unsynced = false;
+    this.#map = undefined;
     await this.#file.close();
     this.#file = await this.#dir.createFile(number);
+    this.#fileCapacity = this.#dir.fileSize;
+    this.#filled = 0;
+    this.#map = mapping(this.#file, this.#fileCapacity);
   }
+}
+
+/** The file's shared mapping, if the port offers one covering the whole capacity. */
+function mapping(file: WalFile, capacity: number): Uint8Array | undefined {
+  if (!file.canWriteSync) return undefined;
+  const map = file.map();
+  return map !== undefined && map.length >= capacity ? map : undefined;
 }

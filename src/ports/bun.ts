@@ -1,10 +1,11 @@
 /**
  * The {@link FileSystem} port on Bun. Reads (done only at start-up, in large
  * chunks) go through `Bun.file`, whose `slice()` reads a byte range of a file
- * without a handle of ours. Bun has no native API for positioned writes,
- * setting a file's length or fdatasync, so those use Bun's own native
- * `node:fs` on a descriptor, as the Node adapter does (see node.ts for why
- * synchronous writes and an asynchronous fdatasync).
+ * without a handle of ours. Small appends go through a shared memory mapping
+ * (`Bun.mmap`). Bun has no native API for positioned writes, setting a file's
+ * length or fdatasync, so those use Bun's own native `node:fs` on a
+ * descriptor, as the Node adapter does (see node.ts for why synchronous
+ * writes and an asynchronous fdatasync).
  *
  * @module
  */
@@ -14,6 +15,11 @@ import { FdFileHandle, nodeFileSystem, openFd } from "./node.ts";
 /** The slice of Bun's API this adapter uses (declared here so that any compiler can check the file). */
 interface BunRuntime {
   file(path: string): { slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> } };
+  mmap(path: string, options: { shared: boolean }): Uint8Array;
+}
+
+function bun(): BunRuntime {
+  return (globalThis as unknown as { Bun: BunRuntime }).Bun;
 }
 
 class BunFileHandle extends FdFileHandle {
@@ -25,10 +31,21 @@ class BunFileHandle extends FdFileHandle {
   }
 
   override async read(buffer: Uint8Array, offset: number): Promise<number> {
-    const bun = (globalThis as unknown as { Bun: BunRuntime }).Bun;
-    const bytes = new Uint8Array(await bun.file(this.#path).slice(offset, offset + buffer.length).arrayBuffer());
+    const bytes = new Uint8Array(await bun().file(this.#path).slice(offset, offset + buffer.length).arrayBuffer());
     buffer.set(bytes);
     return bytes.length;
+  }
+
+  /**
+   * `Bun.mmap` with MAP_SHARED: a small append becomes a copy into the page
+   * cache instead of a write system call (about 0.1 µs against 0.8 µs).
+   */
+  map(): Uint8Array | undefined {
+    try {
+      return bun().mmap(this.#path, { shared: true });
+    } catch {
+      return undefined; // e.g. an empty file, or a file system that cannot map
+    }
   }
 }
 

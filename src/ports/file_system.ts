@@ -30,6 +30,15 @@ export interface FileHandle {
    * small writes to the OS without a round trip through the event loop.
    */
   writeSync?(data: Uint8Array, offset: number): void;
+  /**
+   * Optional: a shared, writable memory mapping of the whole file (writes
+   * into it reach the file through the OS page cache, with no system call),
+   * or undefined when mapping is not possible. The log only writes through
+   * it to ranges it first filled with `writeSync` (so running out of disk
+   * space is an error there, not a fault), never truncates a mapped file,
+   * and relies on `datasync` to make mapped writes durable.
+   */
+  map?(): Uint8Array | undefined;
   /** Sets the file's length (extending with zeros). */
   truncate(length: number): Promise<void>;
   /** Flushes the file's data to stable storage (fdatasync). */

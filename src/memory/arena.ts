@@ -9,7 +9,8 @@
  */
 
 const MIN_CHUNK = 4 * 1024;
-const MAX_CHUNK = 1024 * 1024;
+/** Chunks grow from MIN_CHUNK to MAX_CHUNK: small queues stay small, and truncation frees memory in steps of at most MAX_CHUNK. */
+const MAX_CHUNK = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
 /** Chunked, append-only, front-releasable byte storage. */

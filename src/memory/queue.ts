@@ -244,11 +244,13 @@ export class MemQueue {
     if (this.#positions.length > INITIAL_CAPACITY * 64) this.#resize(INITIAL_CAPACITY);
   }
 
-  /** Moves live records to the front, sizing the arrays to twice the live count. */
+  /**
+   * Moves live records to the front, sizing the arrays to 1.5 times the live
+   * count: they grow by half when full and shrink after truncations, so the
+   * per-record metadata stays within 1.5 x 20 bytes.
+   */
   #makeRoom(): void {
-    let capacity = INITIAL_CAPACITY;
-    while (capacity < this.#count * 2) capacity *= 2;
-    this.#resize(capacity);
+    this.#resize(Math.max(INITIAL_CAPACITY, Math.ceil(this.#count * 1.5) + INITIAL_CAPACITY));
   }
 
   #resize(capacity: number): void {

@@ -111,7 +111,7 @@ test("arena: a payload larger than the remaining chunk space starts a new chunk 
   assert.deepEqual(vb, pattern(200, 2));
 });
 
-test("arena: chunk sizes double from 4 KiB up to 1 MiB and then stay at 1 MiB", () => {
+test("arena: chunk sizes double from 4 KiB up to 256 KiB and then stay at 256 KiB", () => {
   const arena = new Arena();
   const sizes: number[] = [];
   let allocated = 0;
@@ -131,14 +131,14 @@ test("arena: chunk sizes double from 4 KiB up to 1 MiB and then stay at 1 MiB", 
     64 * KiB,
     128 * KiB,
     256 * KiB,
-    512 * KiB,
-    1 * MiB,
-    1 * MiB,
-    1 * MiB,
+    256 * KiB,
+    256 * KiB,
+    256 * KiB,
+    256 * KiB,
   ]);
 });
 
-test("arena: a payload larger than 1 MiB gets a chunk of exactly its own size", () => {
+test("arena: a payload larger than the largest chunk (256 KiB) gets a chunk of exactly its own size", () => {
   const arena = new Arena();
   const small = arena.append(pattern(10, 1));
   const bigLen = MiB + 1;
@@ -149,10 +149,10 @@ test("arena: a payload larger than 1 MiB gets a chunk of exactly its own size", 
   assert.equal(vBig.buffer.byteLength, bigLen);
   assert.equal(vBig.byteOffset, 0);
   assert.deepEqual(vBig, pattern(bigLen, 2));
-  // The big chunk is full: the next byte goes to a new chunk (capped at 1 MiB).
+  // The big chunk is full: the next byte goes to a new chunk (capped at 256 KiB).
   const after = arena.append(new Uint8Array([7]));
   assert.equal(after, 10 + bigLen);
-  assert.equal(arena.allocatedBytes, 4 * KiB + bigLen + MiB);
+  assert.equal(arena.allocatedBytes, 4 * KiB + bigLen + 256 * KiB);
   const vAfter = arena.view(after, 1);
   assert.notEqual(vAfter.buffer, vBig.buffer);
   assert.deepEqual(vAfter, new Uint8Array([7]));

@@ -301,8 +301,9 @@ test("queue: allocatedBytes counts the arena chunks and 20 bytes per record slot
   assert.equal(q.allocatedBytes, 16 * 20);
   q.append(0, b(1), 0);
   assert.equal(q.allocatedBytes, 4 * KiB + 16 * 20);
+  // The 17th record finds the 16 slots full: they grow to 1.5 x 16 + 16 = 40.
   for (let p = 1; p < 17; p++) q.append(p, b(1), 0);
-  assert.equal(q.allocatedBytes, 4 * KiB + 32 * 20);
+  assert.equal(q.allocatedBytes, 4 * KiB + 40 * 20);
 });
 
 test("queue: truncating everything releases the arena's chunks", () => {
@@ -318,16 +319,16 @@ test("queue: truncating everything releases the arena's chunks", () => {
 test("queue: truncating most of 100000 small records gives memory back", () => {
   const q = new MemQueue();
   for (let p = 0; p < 100_000; p++) q.append(p, payloadFor(p, 8), 0);
-  // 800000 payload bytes fill chunks of 4 KiB, 8 KiB, ..., 512 KiB (1044480 bytes);
-  // the record arrays hold 131072 slots.
+  // 800000 payload bytes fill chunks of 4 KiB, 8 KiB, ..., 256 KiB, then two more of
+  // 256 KiB (1044480 bytes); the record arrays grew 16, 40, 76, ... up to 106677 slots.
   assert.equal(q.payloadBytes, 800_000);
   assert.equal(q.usedBytes, 800_000 + 100_000 * 20);
-  assert.equal(q.allocatedBytes, 1_044_480 + 131_072 * 20);
+  assert.equal(q.allocatedBytes, 1_044_480 + 106_677 * 20);
   assert.equal(q.truncate(98_999), 99_000);
-  // Only the 512 KiB chunk holding the last records stays; the arrays shrink to 2048 slots.
+  // Only the 256 KiB chunk holding the last records stays; the arrays shrink to 1.5 x 1000 + 16 slots.
   assert.equal(q.payloadBytes, 8_000);
   assert.equal(q.usedBytes, 8_000 + 1_000 * 20);
-  assert.equal(q.allocatedBytes, 512 * KiB + 2048 * 20);
+  assert.equal(q.allocatedBytes, 256 * KiB + 1516 * 20);
   assert.deepEqual(
     records(q, 98_999, 99_002),
     [99_000, 99_001].map((p) => [p, [...payloadFor(p, 8)]]),

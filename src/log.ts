@@ -675,11 +675,15 @@ export class MultiRecordLog {
     return this.#dir.fileCount >= 2 && first !== undefined && first < this.#gcLimit();
   }
 
-  /** Collects garbage if due; concurrent callers share one run. */
+  /**
+   * Collects garbage if due; concurrent callers share one run. Never rejects:
+   * the write that triggered it has committed, and a failed sync fails the
+   * log, which the next write reports.
+   */
   #collectGarbageIfDue(): Promise<void> {
     if (this.#gcRunning !== undefined) return this.#gcRunning;
     if (!this.#garbageDue()) return Promise.resolve();
-    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).finally(() => {
+    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).catch(() => {}).finally(() => {
       this.#gcRunning = undefined;
     });
     this.#gcRunning = run;
@@ -706,10 +710,16 @@ export class MultiRecordLog {
     }
     try {
       await this.#writer.sync();
-      await this.#dir.removeBefore(this.#gcLimit());
     } catch (err) {
+      // What reached the disk is unknown: the log takes no more writes.
       if (isIoFailure(err)) this.#pipeline.failWith(err);
       throw err;
+    }
+    try {
+      await this.#dir.removeBefore(this.#gcLimit());
+    } catch {
+      // A file that could not be deleted only costs disk space: it is tried
+      // again at the next collection, and replay handles it meanwhile.
     }
   }
 

@@ -34,6 +34,8 @@ interface Write {
 class MemFile {
   data = new Uint8Array(0);
   length = 0;
+  /** End of the bytes ever written (space taken on the disk; preallocation by truncate takes none). */
+  allocated = 0;
   durable = new Uint8Array(0);
   /** Writes (and truncations, as `bytes` of length -1 with `offset` = new length) since the last datasync. */
   journal: Write[] = [];
@@ -49,6 +51,7 @@ class MemFile {
   truncate(length: number): void {
     this.ensure(length);
     if (length < this.length) this.data.fill(0, length, this.length);
+    if (length < this.allocated) this.allocated = length;
     this.length = length;
     this.journal.push({ offset: length, bytes: new Uint8Array(0) });
   }
@@ -133,11 +136,12 @@ export class MemoryFileSystem implements FileSystem {
     const writeSync = (data: Uint8Array, offset: number): void => {
       if (readOnly) throw new FaultError("EBADF", `write ${path}`);
       const fault = this.#check("write", path);
+      const grows = Math.max(0, offset + data.length - file.allocated);
       if (this.spaceLeft !== undefined) {
-        const grows = Math.max(0, offset + data.length - file.length);
         if (grows > this.spaceLeft) throw new FaultError("ENOSPC", `write ${path}`);
         this.spaceLeft -= grows;
       }
+      if (grows > 0) file.allocated = offset + data.length;
       if (fault !== undefined) {
         file.write(data.subarray(0, Math.min(data.length, fault.tornBytes!)), offset);
         throw new FaultError(fault.code, `write ${path} (torn)`);

@@ -32,7 +32,10 @@ export function median(values: number[]): number {
 }
 
 export function percentile(sortedValues: number[], p: number): number {
-  const i = Math.min(sortedValues.length - 1, Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1));
+  const i = Math.min(
+    sortedValues.length - 1,
+    Math.max(0, Math.ceil((p / 100) * sortedValues.length) - 1),
+  );
   return sortedValues[i];
 }
 
@@ -91,7 +94,8 @@ export function printTable(results: Result[]): void {
     r.note ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => c.padEnd(widths[i])).join(" | ") + " |";
   console.log(line(header));
   console.log("| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |");
   for (const row of rows) console.log(line(row));
@@ -101,6 +105,9 @@ export function printTable(results: Result[]): void {
 export function writeJson(results: Result[], file?: string): string {
   const path = file ?? process.env.BENCH_OUT ?? join("bench", "results", `${RUNTIME}.json`);
   mkdirSync(join(path, ".."), { recursive: true });
-  writeFileSync(path, JSON.stringify({ runtime: RUNTIME, date: new Date().toISOString(), results }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify({ runtime: RUNTIME, date: new Date().toISOString(), results }, null, 2),
+  );
   return path;
 }

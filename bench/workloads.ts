@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { MultiRecordLog, type PersistPolicy } from "../mod.ts";
-import { collectGarbage, now, percentile, result, type Result, withScratch } from "./harness.ts";
+import { collectGarbage, now, percentile, type Result, result, withScratch } from "./harness.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -60,7 +60,9 @@ export async function appendMatrix(): Promise<Result[]> {
         });
       }
       const key = `${size}x${batch}`;
-      results.push(result(`w1 flush ${size}B x${batch}`, "MiB/s", samples, `rust ${RUST_W1[key]} MiB/s`));
+      results.push(
+        result(`w1 flush ${size}B x${batch}`, "MiB/s", samples, `rust ${RUST_W1[key]} MiB/s`),
+      );
     }
   }
   return results;
@@ -94,14 +96,18 @@ export async function durableAppends(): Promise<Result[]> {
   const results: Result[] = [];
   const single: number[] = [];
   for (let it = 0; it < iterations(3); it++) single.push(await run(1, 1));
-  results.push(result("w2 fsync 256B x1, 1 appender", "records/s", single, "rust 1.7 MiB/s = 6963 records/s"));
+  results.push(
+    result("w2 fsync 256B x1, 1 appender", "records/s", single, "rust 1.7 MiB/s = 6963 records/s"),
+  );
   const batched: number[] = [];
   for (let it = 0; it < iterations(3); it++) batched.push(await run(1, 256));
   results.push(result("w2 fsync 256B x256, 1 appender", "records/s", batched, "rust 233 MiB/s"));
   const concurrent: number[] = [];
   for (let it = 0; it < iterations(3); it++) concurrent.push(await run(64, 1));
   const ratio = Math.round((median(concurrent) / median(single)) * 10) / 10;
-  results.push(result("w2 fsync 256B x1, 64 appenders", "records/s", concurrent, `${ratio}x one appender`));
+  results.push(
+    result("w2 fsync 256B x1, 64 appenders", "records/s", concurrent, `${ratio}x one appender`),
+  );
   return results;
 }
 
@@ -139,7 +145,12 @@ export async function recovery(): Promise<Result[]> {
     if (it >= 0) samples.push(size / 1e6 / seconds);
   }
   return [
-    result(`w3 recovery ${Math.round(size / MiB)} MiB, 16 KiB records`, "MB/s", samples, `${records} records kept`),
+    result(
+      `w3 recovery ${Math.round(size / MiB)} MiB, 16 KiB records`,
+      "MB/s",
+      samples,
+      `${records} records kept`,
+    ),
   ];
 }
 
@@ -197,8 +208,16 @@ export async function memoryAndLatency(): Promise<Result[]> {
     const results: Result[] = [];
     const ratio = (rss() - baseRss) / retained;
     const usage = log.resourceUsage();
-    results.push(result("w4 memory: (RSS - baseline) / payload, 1 GiB of 256 B", "x", [ratio],
-      `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/payload ${(usage.memoryAllocatedBytes / retained).toFixed(3)}`));
+    results.push(
+      result(
+        "w4 memory: (RSS - baseline) / payload, 1 GiB of 256 B",
+        "x",
+        [ratio],
+        `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/payload ${
+          (usage.memoryAllocatedBytes / retained).toFixed(3)
+        }`,
+      ),
+    );
 
     // Workload 5: single appends while 1 GiB is retained (default policy: always/flush).
     const latencyLog = log;
@@ -215,7 +234,9 @@ export async function memoryAndLatency(): Promise<Result[]> {
     latencies.sort((a, b) => a - b);
     results.push({
       ...result("w5 latency: 256 B append + flush, 1 GiB retained", "µs", latencies),
-      note: `p99 ${percentile(latencies, 99).toFixed(1)} µs, max ${latencies.at(-1)!.toFixed(1)} µs`,
+      note: `p99 ${percentile(latencies, 99).toFixed(1)} µs, max ${
+        latencies.at(-1)!.toFixed(1)
+      } µs`,
     });
 
     for (const q of queues) {
@@ -226,8 +247,16 @@ export async function memoryAndLatency(): Promise<Result[]> {
     const remaining = queues.reduce((sum, q) => sum + [...log.range(q)].length * 256, 0);
     const after = (rss() - baseRss) / remaining;
     const usageAfter = log.resourceUsage();
-    results.push(result("w4 memory after truncating half: (RSS - baseline) / remaining", "x", [after],
-      `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/remaining ${(usageAfter.memoryAllocatedBytes / remaining).toFixed(3)}`));
+    results.push(
+      result(
+        "w4 memory after truncating half: (RSS - baseline) / remaining",
+        "x",
+        [after],
+        `heap +${((heapUsed() - baseHeap) / MiB).toFixed(1)} MiB; allocated/remaining ${
+          (usageAfter.memoryAllocatedBytes / remaining).toFixed(3)
+        }`,
+      ),
+    );
     await log.close();
     return results;
   });

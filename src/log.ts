@@ -379,7 +379,9 @@ export class MultiRecordLog {
     const q = this.#reservedQueue(queue);
     const next = q.reservedNext;
     if (explicit !== undefined) {
-      if (explicit + 1 === next) return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+      if (explicit + 1 === next) {
+        return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+      }
       if (explicit < next) throw new PositionInPastError(queue, explicit, next);
     }
     const count = list.length;
@@ -392,7 +394,13 @@ export class MultiRecordLog {
       );
     }
     const file = this.#writer.fileNumber;
-    const walBytesWritten = writeAppendRecord(this.#frames, this.#names.get(queue)!, first, list, bytes);
+    const walBytesWritten = writeAppendRecord(
+      this.#frames,
+      this.#names.get(queue)!,
+      first,
+      list,
+      bytes,
+    );
     q.reservedNext = last + 1;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
     if (count === 1) {
@@ -683,9 +691,11 @@ export class MultiRecordLog {
   #collectGarbageIfDue(): Promise<void> {
     if (this.#gcRunning !== undefined) return this.#gcRunning;
     if (!this.#garbageDue()) return Promise.resolve();
-    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).catch(() => {}).finally(() => {
-      this.#gcRunning = undefined;
-    });
+    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).catch(() => {}).finally(
+      () => {
+        this.#gcRunning = undefined;
+      },
+    );
     this.#gcRunning = run;
     return run;
   }

@@ -137,8 +137,11 @@ export class CommitPipeline {
           continue;
         }
         let durability: Durability = DURABILITY_NONE;
-        for (const ticket of batch) if (ticket.durability > durability) durability = ticket.durability;
-        const flush = durability === DURABILITY_FLUSH || this.#writer.stagedBytes > AUTO_FLUSH_BYTES;
+        for (const ticket of batch) {
+          if (ticket.durability > durability) durability = ticket.durability;
+        }
+        const flush = durability === DURABILITY_FLUSH ||
+          this.#writer.stagedBytes > AUTO_FLUSH_BYTES;
         if (durability !== DURABILITY_FSYNC) {
           let done: boolean;
           try {

@@ -170,7 +170,9 @@ export class WalFile {
 
   /** A shared writable mapping of the whole file, when the port offers one. */
   map(): Uint8Array | undefined {
-    return this.#handle.map === undefined ? undefined : ioSync("mmap", this.path, () => this.#handle.map!());
+    return this.#handle.map === undefined
+      ? undefined
+      : ioSync("mmap", this.path, () => this.#handle.map!());
   }
 
   /** Sets the file length. */

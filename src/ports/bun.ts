@@ -14,7 +14,9 @@ import { FdFileHandle, nodeFileSystem, openFd } from "./node.ts";
 
 /** The slice of Bun's API this adapter uses (declared here so that any compiler can check the file). */
 interface BunRuntime {
-  file(path: string): { slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> } };
+  file(
+    path: string,
+  ): { slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> } };
   mmap(path: string, options: { shared: boolean }): Uint8Array;
 }
 
@@ -31,7 +33,9 @@ class BunFileHandle extends FdFileHandle {
   }
 
   override async read(buffer: Uint8Array, offset: number): Promise<number> {
-    const bytes = new Uint8Array(await bun().file(this.#path).slice(offset, offset + buffer.length).arrayBuffer());
+    const bytes = new Uint8Array(
+      await bun().file(this.#path).slice(offset, offset + buffer.length).arrayBuffer(),
+    );
     buffer.set(bytes);
     return bytes.length;
   }

@@ -69,7 +69,9 @@ class DenoFileHandle implements FileHandle {
   writeSync(data: Uint8Array, offset: number): void {
     this.#file.seekSync(offset, SEEK_START);
     let done = 0;
-    while (done < data.length) done += this.#file.writeSync(done === 0 ? data : data.subarray(done));
+    while (done < data.length) {
+      done += this.#file.writeSync(done === 0 ? data : data.subarray(done));
+    }
   }
 
   // deno-lint-ignore require-await

@@ -33,7 +33,9 @@ export class FdFileHandle implements FileHandle {
 
   writeSync(data: Uint8Array, offset: number): void {
     let done = 0;
-    while (done < data.length) done += fs.writeSync(this.fd, data, done, data.length - done, offset + done);
+    while (done < data.length) {
+      done += fs.writeSync(this.fd, data, done, data.length - done, offset + done);
+    }
   }
 
   // deno-lint-ignore require-await
@@ -42,7 +44,9 @@ export class FdFileHandle implements FileHandle {
   }
 
   datasync(): Promise<void> {
-    return new Promise((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()))
+    );
   }
 
   // deno-lint-ignore require-await
@@ -101,7 +105,9 @@ export const nodeFileSystem: FileSystem = {
     if (process.platform === "win32") return; // directories cannot be opened for syncing there
     const fd = fs.openSync(path, "r");
     try {
-      await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        fs.fsync(fd, (err) => (err ? reject(err) : resolve()))
+      );
     } finally {
       fs.closeSync(fd);
     }

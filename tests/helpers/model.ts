@@ -25,7 +25,9 @@ export class LogModel {
 
   clone(): LogModel {
     const copy = new LogModel();
-    for (const [name, q] of this.queues) copy.queues.set(name, { next: q.next, records: [...q.records] });
+    for (const [name, q] of this.queues) {
+      copy.queues.set(name, { next: q.next, records: [...q.records] });
+    }
     return copy;
   }
 
@@ -69,7 +71,10 @@ export class LogModel {
     const out: Snapshot = {};
     for (const name of [...this.queues.keys()].sort()) {
       const q = this.queues.get(name)!;
-      out[name] = { last: q.next === 0 ? null : q.next - 1, records: q.records.map(([p, b]) => [p, hex(b)]) };
+      out[name] = {
+        last: q.next === 0 ? null : q.next - 1,
+        records: q.records.map(([p, b]) => [p, hex(b)]),
+      };
     }
     return out;
   }

@@ -17,7 +17,9 @@ function open(fs: MemoryFileSystem, persistPolicy?: PersistPolicy): Promise<Mult
   return MultiRecordLog.open(DIR, { fs, fileSize: FILE_SIZE, persistPolicy });
 }
 
-async function withTwoRecords(persistPolicy?: PersistPolicy): Promise<[MemoryFileSystem, MultiRecordLog]> {
+async function withTwoRecords(
+  persistPolicy?: PersistPolicy,
+): Promise<[MemoryFileSystem, MultiRecordLog]> {
   const fs = new MemoryFileSystem();
   const log = await open(fs, persistPolicy);
   await log.createQueue("q");
@@ -26,7 +28,8 @@ async function withTwoRecords(persistPolicy?: PersistPolicy): Promise<[MemoryFil
 }
 
 const isIo = (code: string) => (err: unknown) =>
-  err instanceof IoError && err.code === "IO_ERROR" && err.osCode === code && /wal-0/.test(err.message);
+  err instanceof IoError && err.code === "IO_ERROR" && err.osCode === code &&
+  /wal-0/.test(err.message);
 
 test("faults: a failed write rejects the append with IoError(EIO); nothing of it is visible", async () => {
   const [fs, log] = await withTwoRecords();
@@ -42,7 +45,8 @@ test("faults: after a failed write the log refuses writes with LogFailedError un
   fs.inject({ op: "write", nth: 1, code: "EIO" });
   await log.appendRecord("q", bytes("c")).catch(() => {});
   const failed = (err: unknown) =>
-    err instanceof LogFailedError && err.code === "LOG_FAILED" && (err.cause as IoError).osCode === "EIO";
+    err instanceof LogFailedError && err.code === "LOG_FAILED" &&
+    (err.cause as IoError).osCode === "EIO";
   await assert.rejects(log.appendRecord("q", bytes("d")), failed);
   await assert.rejects(log.createQueue("other"), failed);
   await assert.rejects(log.truncate("q", 0), failed);
@@ -131,7 +135,10 @@ test("faults: a failed directory sync when a new file is created fails the appen
   const [fs, log] = await withTwoRecords();
   fs.inject({ op: "syncDir", nth: 1, code: "EIO" });
   // Bigger than what is left of the first file: needs wal file 1.
-  await assert.rejects(log.appendRecord("q", new Uint8Array(FILE_SIZE)), (err) => err instanceof IoError);
+  await assert.rejects(
+    log.appendRecord("q", new Uint8Array(FILE_SIZE)),
+    (err) => err instanceof IoError,
+  );
   assert.deepEqual(contents(log, "q"), [[0, "a"], [1, "b"]]);
   await assert.rejects(log.appendRecord("q", bytes("c")), LogFailedError);
   await log.close();

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog, type PersistPolicy } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
-import { LogModel, type Op, prng, snapshot, type Snapshot } from "../helpers/model.ts";
+import { LogModel, type Op, prng, type Snapshot, snapshot } from "../helpers/model.ts";
 
 const DIR = "/wal";
 const QUEUES = ["a", "b", "c"];
@@ -40,7 +40,11 @@ function call(log: MultiRecordLog, op: Op): Promise<unknown> {
     case "delete":
       return log.deleteQueue(op.queue);
     case "append":
-      return log.appendRecords(op.queue, op.payloads, op.position === undefined ? {} : { position: op.position });
+      return log.appendRecords(
+        op.queue,
+        op.payloads,
+        op.position === undefined ? {} : { position: op.position },
+      );
     case "truncate":
       return log.truncate(op.queue, Math.max(0, op.position));
     default:
@@ -84,14 +88,22 @@ async function scenario(seed: number, policy: PersistPolicy): Promise<void> {
   const crashed = fs.powerLoss((unsynced) => Math.floor(random() * (unsynced + 1)));
   await Promise.all(pending);
   await log.close();
-  const reopened = await MultiRecordLog.open(DIR, { fs: crashed, fileSize: 32768 * 2, persistPolicy: policy });
+  const reopened = await MultiRecordLog.open(DIR, {
+    fs: crashed,
+    fileSize: 32768 * 2,
+    persistPolicy: policy,
+  });
   const recovered = JSON.stringify(snapshot(reopened));
   await reopened.close();
   const match = states.lastIndexOf(recovered);
   assert.ok(
     match >= durable,
-    `seed ${seed}: recovered state is ${match === -1 ? "no prefix of the writes" : `the prefix of ${match} writes`}` +
-      `, but ${durable} were durable\nrecovered: ${recovered.slice(0, 300)}\ndurable: ${states[durable].slice(0, 300)}`,
+    `seed ${seed}: recovered state is ${
+      match === -1 ? "no prefix of the writes" : `the prefix of ${match} writes`
+    }` +
+      `, but ${durable} were durable\nrecovered: ${recovered.slice(0, 300)}\ndurable: ${
+        states[durable].slice(0, 300)
+      }`,
   );
 }
 
@@ -100,14 +112,20 @@ test("power loss: under always/fsync, reopening recovers a prefix of the writes 
 });
 
 test("power loss: under always/flush, reopening recovers a prefix of the writes holding every fsynced one (60 seeds)", async () => {
-  for (let seed = 100; seed < 160; seed++) await scenario(seed, { kind: "always", action: "flush" });
+  for (let seed = 100; seed < 160; seed++) {
+    await scenario(seed, { kind: "always", action: "flush" });
+  }
 });
 
 test("power loss: under never, after persist('fsync') everything before it is recovered (30 seeds)", async () => {
   for (let seed = 1000; seed < 1030; seed++) {
     const random = prng(seed);
     const fs = new MemoryFileSystem();
-    const log = await MultiRecordLog.open(DIR, { fs, fileSize: 32768 * 2, persistPolicy: { kind: "never" } });
+    const log = await MultiRecordLog.open(DIR, {
+      fs,
+      fileSize: 32768 * 2,
+      persistPolicy: { kind: "never" },
+    });
     const model = new LogModel();
     for (let i = 0; i < 30; i++) {
       const op = randomOp(random, model);

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog, type PersistPolicy } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
-import { LogModel, type Op, prng, type Snapshot, snapshot } from "../helpers/model.ts";
+import { LogModel, type Op, prng, snapshot } from "../helpers/model.ts";
 
 const DIR = "/wal";
 const QUEUES = ["a", "b", "c"];

@@ -42,6 +42,8 @@ export {
   IoError,
   LogClosedError,
   LogFailedError,
+  LogLockedError,
+  LogReadOnlyError,
   MrlError,
   NotADirectoryError,
   PositionInPastError,
@@ -50,6 +52,7 @@ export {
 } from "./src/errors.ts";
 export type {
   DirEntry,
+  DirLock,
   FileHandle,
   FileSystem,
   OpenMode,

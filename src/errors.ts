@@ -235,3 +235,61 @@ export class LogFailedError extends MrlError {
     this.dir = dir;
   }
 }
+
+/**
+ * The directory is owned by another open log, in this process or another
+ * (whose process id is `pid`, when known). It can be opened once that log
+ * is closed or its process has ended; `readOnly` opens do not need it.
+ *
+ * @example
+ * ```ts
+ * import { LogLockedError, MultiRecordLog } from "@mrl/core";
+ * const dir = await Deno.makeTempDir();
+ * const first = await MultiRecordLog.open(dir);
+ * const err = await MultiRecordLog.open(dir).catch((e) => e);
+ * console.log(err instanceof LogLockedError, err.code); // true LOG_LOCKED
+ * await first.close();
+ * ```
+ */
+export class LogLockedError extends MrlError {
+  /** The log directory. */
+  readonly dir: string;
+  /** Process id of the holder, when known. */
+  readonly pid: number | undefined;
+  /** Creates the error. */
+  constructor(dir: string, pid: number | undefined, cause?: unknown) {
+    super(
+      "LOG_LOCKED",
+      `the log at ${JSON.stringify(dir)} is open elsewhere${
+        pid === undefined ? "" : ` (process ${pid})`
+      }`,
+      { cause },
+    );
+    this.dir = dir;
+    this.pid = pid;
+  }
+}
+
+/**
+ * A write was called on a log opened with `readOnly: true`.
+ *
+ * @example
+ * ```ts
+ * import { LogReadOnlyError, MultiRecordLog } from "@mrl/core";
+ * const dir = await Deno.makeTempDir();
+ * await (await MultiRecordLog.open(dir)).close();
+ * const log = await MultiRecordLog.open(dir, { readOnly: true });
+ * const err = await log.createQueue("q").catch((e) => e);
+ * console.log(err instanceof LogReadOnlyError); // true
+ * await log.close();
+ * ```
+ */
+export class LogReadOnlyError extends MrlError {
+  /** The log directory. */
+  readonly dir: string;
+  /** Creates the error. */
+  constructor(dir: string) {
+    super("LOG_READ_ONLY", `the log at ${JSON.stringify(dir)} was opened read-only`);
+    this.dir = dir;
+  }
+}

@@ -7,8 +7,11 @@
  */
 import {
   CorruptLogError,
+  IoError,
   LogClosedError,
   LogFailedError,
+  LogLockedError,
+  LogReadOnlyError,
   PositionInPastError,
   QueueAlreadyExistsError,
   QueueNotFoundError,
@@ -51,6 +54,7 @@ import {
   DURABILITY_NONE,
 } from "./pipeline.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
+import type { DirLock, FileSystem } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
@@ -101,6 +105,9 @@ export class MultiRecordLog {
   #closing = false;
   #closed = false;
   #gcRunning: Promise<void> | undefined;
+  /** The directory lock (undefined when the port has none, or read-only). */
+  readonly #lock: DirLock | undefined;
+  readonly #readOnly: boolean;
 
   /** What replay found when the log was opened: damaged spots it skipped, records replayed. */
   readonly recovery: RecoveryReport;
@@ -108,16 +115,20 @@ export class MultiRecordLog {
   private constructor(
     path: string,
     dir: WalDirectory,
-    writer: RollingWriter,
-    frames: FrameWriter,
+    writing: { writer: RollingWriter; frames: FrameWriter } | undefined,
+    lock: DirLock | undefined,
     queues: MemQueues,
     schedule: PersistSchedule,
     recovery: RecoveryReport,
   ) {
     this.#path = path;
     this.#dir = dir;
+    // A read-only log has no writer: every write is refused in #write before reaching one.
+    const writer = writing?.writer as RollingWriter;
     this.#writer = writer;
-    this.#frames = frames;
+    this.#frames = writing?.frames as FrameWriter;
+    this.#readOnly = writing === undefined;
+    this.#lock = lock;
     this.#queues = queues;
     this.#schedule = schedule;
     this.recovery = recovery;
@@ -165,26 +176,33 @@ export class MultiRecordLog {
     const policy = options.persistPolicy ?? DEFAULT_POLICY;
     checkPersistPolicy(policy);
     const fs = options.fs ?? await defaultFileSystem();
+    const readOnly = options.readOnly === true;
     const crc = await loadCrc32();
-    const directory = await WalDirectory.open(fs, dir, fileSize);
-    const { queues, resumeAt, report } = await recover(directory, crc);
-    const writer = await RollingWriter.open(directory, resumeAt);
-    const log = new MultiRecordLog(
-      dir,
-      directory,
-      writer,
-      new FrameWriter(writer, crc),
-      queues,
-      new PersistSchedule(policy),
-      report,
-    );
+    const directory = await WalDirectory.open(fs, dir, fileSize, readOnly);
+    const lock = readOnly || fs.lock === undefined ? undefined : await lockDirectory(fs, dir);
+    let writer: RollingWriter | undefined;
     try {
-      await log.#collectGarbage();
+      const { queues, resumeAt, report } = await recover(directory, crc);
+      if (!readOnly) writer = await RollingWriter.open(directory, resumeAt);
+      const writing = writer === undefined
+        ? undefined
+        : { writer, frames: new FrameWriter(writer, crc) };
+      const log = new MultiRecordLog(
+        dir,
+        directory,
+        writing,
+        lock,
+        queues,
+        new PersistSchedule(policy),
+        report,
+      );
+      if (!readOnly) await log.#collectGarbage();
+      return log;
     } catch (err) {
-      await writer.abandon().catch(() => {});
+      await writer?.abandon().catch(() => {});
+      await lock?.release().catch(() => {});
       throw err;
     }
-    return log;
   }
 
   /**
@@ -620,8 +638,13 @@ export class MultiRecordLog {
     this.#closing = true;
     this.#closingDone = this.#pipeline.exclusive(async () => {
       this.#closed = true;
-      if (this.#pipeline.failure === undefined) await this.#writer.close();
-      else await this.#writer.abandon();
+      try {
+        if (this.#readOnly) return;
+        if (this.#pipeline.failure === undefined) await this.#writer.close();
+        else await this.#writer.abandon();
+      } finally {
+        await this.#lock?.release();
+      }
     });
     return await this.#closingDone;
   }
@@ -650,6 +673,7 @@ export class MultiRecordLog {
    */
   #write<T>(stage: () => Promise<T>): Promise<T> {
     if (this.#closing) return Promise.reject(new LogClosedError(this.#path));
+    if (this.#readOnly) return Promise.reject(new LogReadOnlyError(this.#path));
     const failure = this.#pipeline.failure;
     if (failure !== undefined) return Promise.reject(new LogFailedError(this.#path, failure));
     if (!this.#pipeline.blocked) return stage();
@@ -773,6 +797,19 @@ export class MultiRecordLog {
       );
     }
     return bytes;
+  }
+}
+
+/** Takes the directory's lock through the port; a held lock becomes LogLockedError. */
+async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
+  try {
+    return await fs.lock!(dir);
+  } catch (err) {
+    const e = err as { code?: unknown; pid?: unknown };
+    if (e?.code === "ELOCKED") {
+      throw new LogLockedError(dir, typeof e.pid === "number" ? e.pid : undefined, err);
+    }
+    throw new IoError("lock", dir, err, typeof e?.code === "string" ? e.code : undefined);
   }
 }
 

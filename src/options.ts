@@ -64,6 +64,12 @@ export interface OpenOptions {
   fileSize?: number;
   /** The file-system port; default: the adapter for the runtime the code runs on. */
   fs?: FileSystem;
+  /**
+   * Open for reading only, e.g. to inspect a log another process owns: no
+   * file or directory is created, written, cut or deleted, and no lock is
+   * taken. Every write rejects with `LogReadOnlyError`.
+   */
+  readOnly?: boolean;
 }
 
 /**

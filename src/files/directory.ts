@@ -47,10 +47,16 @@ export class WalDirectory {
     this.#files = files;
   }
 
-  /** Opens `path` (created if missing) and lists its wal files. */
-  static async open(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
+  /** Opens `path` (created if missing, unless `readOnly`) and lists its wal files. */
+  static async open(
+    fs: FileSystem,
+    path: string,
+    fileSize: number,
+    readOnly = false,
+  ): Promise<WalDirectory> {
     const info = await io("stat", path, () => fs.stat(path));
     if (info === undefined) {
+      if (readOnly) throw new IoError("open", path, new Error("no such directory"), "ENOENT");
       await io("mkdir", path, () => fs.mkdir(path));
     } else if (!info.isDirectory) {
       throw new NotADirectoryError(path);

@@ -9,7 +9,15 @@
  *
  * @module
  */
-import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "./file_system.ts";
+import type {
+  DirEntry,
+  DirLock,
+  FileHandle,
+  FileSystem,
+  OpenMode,
+  PathInfo,
+} from "./file_system.ts";
+import { acquirePidLock } from "./pid_lock.ts";
 
 /** The slice of Deno's API this adapter uses (declared here so that any compiler can check the file). */
 interface DenoFile {
@@ -143,5 +151,8 @@ export const denoFileSystem: FileSystem = {
     } finally {
       dir.close();
     }
+  },
+  lock(path: string): Promise<DirLock> {
+    return acquirePidLock(path);
   },
 };

@@ -96,6 +96,21 @@ export interface DirEntry {
 export type OpenMode = "read" | "readwrite" | "create";
 
 /**
+ * A held directory lock (see {@link FileSystem.lock}).
+ *
+ * @example
+ * ```ts
+ * import type { DirLock } from "@mrl/core";
+ * const lock: DirLock = { release: () => Promise.resolve() };
+ * await lock.release();
+ * ```
+ */
+export interface DirLock {
+  /** Gives the directory up. */
+  release(): Promise<void>;
+}
+
+/**
  * The file-system port. Paths are plain strings joined with `/`.
  * Errors are thrown as the runtime throws them; the core wraps them in
  * `IoError`, keeping the OS code (`code` property) when there is one.
@@ -120,4 +135,11 @@ export interface FileSystem {
   remove(path: string): Promise<void>;
   /** Makes the directory's entries (created and removed files) durable, where the OS allows it. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Optional: takes exclusive ownership of directory `path` for one open log,
+   * across processes, without leaving a stale lock behind a killed process.
+   * Rejects with an error whose `code` is "ELOCKED" (and `pid` the holder's,
+   * when known) if another open log holds it.
+   */
+  lock?(path: string): Promise<DirLock>;
 }

@@ -10,7 +10,15 @@
  */
 import * as fs from "node:fs";
 import process from "node:process";
-import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "./file_system.ts";
+import type {
+  DirEntry,
+  DirLock,
+  FileHandle,
+  FileSystem,
+  OpenMode,
+  PathInfo,
+} from "./file_system.ts";
+import { acquirePidLock } from "./pid_lock.ts";
 
 /** A file open on a descriptor, with synchronous positioned I/O. */
 export class FdFileHandle implements FileHandle {
@@ -111,5 +119,8 @@ export const nodeFileSystem: FileSystem = {
     } finally {
       fs.closeSync(fd);
     }
+  },
+  lock(path: string): Promise<DirLock> {
+    return acquirePidLock(path);
   },
 };

@@ -6,7 +6,7 @@
  * machine would find it after the power came back: durable entries with
  * their durable bytes, plus (optionally) a prefix of the writes made since.
  */
-import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "../../mod.ts";
+import type { DirEntry, DirLock, FileHandle, FileSystem, OpenMode, PathInfo } from "../../mod.ts";
 
 /** An error shaped like the runtimes' (a `code` such as EIO or ENOSPC). */
 export class FaultError extends Error {
@@ -212,6 +212,24 @@ export class MemoryFileSystem implements FileSystem {
     this.#check("syncDir", path);
     const entries = this.#dirs.get(path);
     if (entries !== undefined) this.#durableDirs.set(path, new Map(entries));
+  }
+
+  readonly #locks = new Set<string>();
+
+  /** One lock per directory, like the runtime adapters' (there is only one process here). */
+  lock(path: string): Promise<DirLock> {
+    if (this.#locks.has(path)) {
+      return Promise.reject(
+        Object.assign(new Error(`${path} is locked`), { code: "ELOCKED", pid: 1 }),
+      );
+    }
+    this.#locks.add(path);
+    return Promise.resolve({
+      release: () => {
+        this.#locks.delete(path);
+        return Promise.resolve();
+      },
+    });
   }
 
   /** The names of the files in `dir`, sorted. */

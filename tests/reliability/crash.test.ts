@@ -59,12 +59,25 @@ async function crashRounds(action: "fsync" | "flush", seed: number, rounds: numb
   const acknowledged = new Map(CRASH_QUEUES.map((q) => [q, -1]));
   try {
     for (let round = 0; round < rounds; round++) {
-      const acks = await runAndKill(dir.path, action, seed * 100 + round, 10 + Math.floor(random() * 150));
+      const acks = await runAndKill(
+        dir.path,
+        action,
+        seed * 100 + round,
+        10 + Math.floor(random() * 150),
+      );
       assert.ok(acks.length > 0, `round ${round}: the child acknowledged nothing`);
       for (const line of acks) {
-        const [queue, first, count] = line.split(" ").map((x, i) => (i === 0 ? x : Number(x))) as [string, number, number];
+        const [queue, first, count] = line.split(" ").map((x, i) => (i === 0 ? x : Number(x))) as [
+          string,
+          number,
+          number,
+        ];
         // Appending continues right after what the previous round left (and after this round's earlier appends).
-        assert.equal(first, acknowledged.get(queue)! + 1, `round ${round}: ${queue} continued at the right position`);
+        assert.equal(
+          first,
+          acknowledged.get(queue)! + 1,
+          `round ${round}: ${queue} continued at the right position`,
+        );
         acknowledged.set(queue, first + count - 1);
       }
       const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 8 });
@@ -72,10 +85,16 @@ async function crashRounds(action: "fsync" | "flush", seed: number, rounds: numb
         for (const queue of CRASH_QUEUES) {
           const records = [...log.range(queue)];
           const positions = records.map((r) => r.position);
-          assert.deepEqual(positions, positions.map((_, i) => i), `round ${round}: ${queue} is gap-free from 0`);
+          assert.deepEqual(
+            positions,
+            positions.map((_, i) => i),
+            `round ${round}: ${queue} is gap-free from 0`,
+          );
           assert.ok(
             positions.length - 1 >= acknowledged.get(queue)!,
-            `round ${round}: ${queue} lost acknowledged records (has ${positions.length}, acknowledged up to ${acknowledged.get(queue)})`,
+            `round ${round}: ${queue} lost acknowledged records (has ${positions.length}, acknowledged up to ${
+              acknowledged.get(queue)
+            })`,
           );
           for (const r of records) assert.deepEqual(r.payload, crashPayload(queue, r.position));
           // Whatever survived beyond the acknowledgements is where the next child starts.

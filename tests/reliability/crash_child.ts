@@ -9,7 +9,7 @@
 import { writeSync } from "node:fs";
 import process from "node:process";
 import { MultiRecordLog } from "../../mod.ts";
-import { crashPayload, CRASH_QUEUES } from "./crash_payload.ts";
+import { CRASH_QUEUES, crashPayload } from "./crash_payload.ts";
 
 const [dir, action, seedText] = process.argv.slice(2);
 let seed = Number(seedText) | 1;

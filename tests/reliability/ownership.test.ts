@@ -1,0 +1,149 @@
+/** One open log owns a directory; read-only opens change nothing and need no ownership. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { Buffer } from "node:buffer";
+import { IoError, LogLockedError, LogReadOnlyError, MultiRecordLog } from "../../mod.ts";
+import { bytes, tempDir } from "../helpers/temp.ts";
+import { contents } from "../helpers/log.ts";
+
+const here = fileURLToPath(import.meta.url);
+const holder = resolve(here, "..", here.endsWith(".js") ? "hold_child.js" : "hold_child.ts");
+const root = process.cwd();
+const command: string[] = "Deno" in globalThis
+  ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", holder]
+  : "Bun" in globalThis
+  ? [resolve(root, "node_modules/.bin/bun"), holder]
+  : [process.execPath, holder];
+
+/** Every file of a directory with its bytes. */
+async function files(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    out[name] = Buffer.from(await readFile(join(dir, name))).toString("base64");
+  }
+  return out;
+}
+
+test("ownership: a second open of a directory in the same process fails with LogLockedError until the first closes", async () => {
+  const dir = await tempDir();
+  try {
+    const first = await MultiRecordLog.open(dir.path);
+    const err = await MultiRecordLog.open(dir.path).catch((e) => e);
+    assert.ok(err instanceof LogLockedError, String(err));
+    assert.equal(err.code, "LOG_LOCKED");
+    assert.equal(err.pid, process.pid);
+    await first.close();
+    const second = await MultiRecordLog.open(dir.path);
+    await second.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("ownership: a directory owned by another process is refused; after that process is killed it opens", async () => {
+  const dir = await tempDir();
+  try {
+    const child = spawn(command[0], [...command.slice(1), dir.path], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const pid = await new Promise<number>((resolvePromise, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const m = /ready (\d+)/.exec(out);
+        if (m) resolvePromise(Number(m[1]));
+      });
+      child.on("close", (code) => reject(new Error(`holder exited early (${code})`)));
+    });
+    const err = await MultiRecordLog.open(dir.path).catch((e) => e);
+    assert.ok(err instanceof LogLockedError, String(err));
+    assert.equal(err.pid, pid);
+    const closed = new Promise((r) => child.on("close", r));
+    child.kill("SIGKILL");
+    await closed;
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("after-kill");
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("read-only: opens while the owner has the log open, reads everything, and refuses writes", async () => {
+  const dir = await tempDir();
+  try {
+    const owner = await MultiRecordLog.open(dir.path);
+    await owner.createQueue("q");
+    await owner.appendRecords("q", [bytes("a"), bytes("b")]);
+    const reader = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.deepEqual(contents(reader, "q"), [[0, "a"], [1, "b"]]);
+    const isReadOnly = (err: unknown) =>
+      err instanceof LogReadOnlyError && err.code === "LOG_READ_ONLY";
+    await assert.rejects(reader.appendRecord("q", bytes("c")), isReadOnly);
+    await assert.rejects(reader.createQueue("x"), isReadOnly);
+    await assert.rejects(reader.deleteQueue("q"), isReadOnly);
+    await assert.rejects(reader.truncate("q", 0), isReadOnly);
+    await assert.rejects(reader.persist("fsync"), isReadOnly);
+    await reader.close();
+    await owner.appendRecord("q", bytes("c"));
+    await owner.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("read-only: changes not a single byte or file, where a writable open would cut stale bytes", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 4 });
+    await log.createQueue("q");
+    for (let i = 0; i < 3; i++) await log.appendRecord("q", new Uint8Array(20_000).fill(i + 1));
+    await log.close();
+    // Stale bytes past the end of the log (after zeros): unreachable, and cut by a writable open.
+    const wal = join(dir.path, "wal-00000000000000000000");
+    const data = new Uint8Array(await readFile(wal));
+    let end = data.length;
+    while (data[end - 1] === 0) end--;
+    data.fill(0x33, end + 100, end + 150);
+    await writeFile(wal, data);
+    const before = await files(dir.path);
+    const reader = await MultiRecordLog.open(dir.path, { readOnly: true, fileSize: 32768 * 4 });
+    assert.equal([...reader.range("q")].length, 3);
+    await reader.close();
+    assert.deepEqual(await files(dir.path), before);
+    // The same open, writable, does cut it: the check above can fail.
+    await (await MultiRecordLog.open(dir.path, { fileSize: 32768 * 4 })).close();
+    assert.notDeepEqual(await files(dir.path), before);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("read-only: a missing directory is an IoError (ENOENT) and is not created", async () => {
+  const dir = await tempDir();
+  try {
+    const missing = join(dir.path, "missing");
+    const err = await MultiRecordLog.open(missing, { readOnly: true }).catch((e) => e);
+    assert.ok(err instanceof IoError && err.osCode === "ENOENT", String(err));
+    await assert.rejects(stat(missing));
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("read-only: an empty directory opens as an empty log and stays empty", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.deepEqual(log.listQueues(), []);
+    await log.close();
+    assert.deepEqual(await readdir(dir.path), []);
+  } finally {
+    await dir.cleanup();
+  }
+});

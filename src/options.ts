@@ -231,7 +231,7 @@ export interface RecoveryIssue {
  * ```ts
  * import { MultiRecordLog } from "@mrl/core";
  * const log = await MultiRecordLog.open(await Deno.makeTempDir());
- * console.log(log.recovery.issues.length); // 0 for a clean log
+ * console.log(log.recovery.issues.length, log.recovery.byFile); // 0 {} for a clean log
  * await log.close();
  * ```
  */
@@ -244,4 +244,6 @@ export interface RecoveryReport {
   issues: RecoveryIssue[];
   /** Total damaged spots seen (may exceed `issues.length`). */
   issueCount: number;
+  /** Damaged spots counted by wal file and reason (all of them, not only the first 1000). */
+  byFile: Record<string, Partial<Record<RecoveryIssue["reason"], number>>>;
 }

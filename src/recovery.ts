@@ -60,6 +60,7 @@ class Replay {
     recordsReplayed: 0,
     issues: [],
     issueCount: 0,
+    byFile: {},
   };
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
@@ -223,11 +224,14 @@ class Replay {
 
   #issue(reason: RecoveryIssue["reason"], blockOffset: number): void {
     const report = this.#report;
-    report.issueCount++;
-    if (report.issues.length >= MAX_REPORTED_ISSUES) return;
     const reader = this.#reader;
+    const file = walFileName(reader.fileNumber);
+    report.issueCount++;
+    const counts = report.byFile[file] ??= {};
+    counts[reason] = (counts[reason] ?? 0) + 1;
+    if (report.issues.length >= MAX_REPORTED_ISSUES) return;
     report.issues.push({
-      file: walFileName(reader.fileNumber),
+      file,
       offset: reader.blockIndex * BLOCK_SIZE + blockOffset,
       reason,
     });

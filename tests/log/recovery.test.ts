@@ -73,6 +73,7 @@ test("recovery: a flipped payload byte drops exactly that record and reports a b
       offset: 19 + 39 * 10,
       reason: "bad-checksum",
     }]);
+    assert.deepEqual(log.recovery.byFile, { [WAL0]: { "bad-checksum": 1 } });
     await log.close();
   } finally {
     await dir.cleanup();
@@ -156,6 +157,7 @@ test("recovery: a clean log reports no issues and counts what it replayed", asyn
       recordsReplayed: 11,
       issues: [],
       issueCount: 0,
+      byFile: {},
     });
     await log.close();
   } finally {

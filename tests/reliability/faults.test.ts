@@ -169,3 +169,32 @@ test("faults: a failed fdatasync while collecting garbage fails the log, not the
   assert.equal(reopened.lastPosition("q"), 2);
   await reopened.close();
 });
+
+test("faults: a failed write rejects the truncation with IoError; the records are still there", async () => {
+  const [fs, log] = await withTwoRecords();
+  fs.inject({ op: "write", nth: 1, code: "ENOSPC" });
+  await assert.rejects(log.truncate("q", 0), isIo("ENOSPC"));
+  assert.deepEqual(contents(log, "q"), [[0, "a"], [1, "b"]]);
+  await assert.rejects(log.truncate("q", 0), LogFailedError);
+  await log.close();
+});
+
+test("faults: a failed write rejects the deletion with IoError; the queue still exists", async () => {
+  const [fs, log] = await withTwoRecords();
+  fs.inject({ op: "write", nth: 1, code: "EIO" });
+  await assert.rejects(log.deleteQueue("q"), isIo("EIO"));
+  assert.equal(log.queueExists("q"), true);
+  assert.deepEqual(contents(log, "q"), [[0, "a"], [1, "b"]]);
+  await log.close();
+  const reopened = await open(fs);
+  assert.deepEqual(contents(reopened, "q"), [[0, "a"], [1, "b"]]);
+  await reopened.close();
+});
+
+test("faults: a failed write rejects the queue creation with IoError; the queue does not exist", async () => {
+  const [fs, log] = await withTwoRecords();
+  fs.inject({ op: "write", nth: 1, code: "EIO" });
+  await assert.rejects(log.createQueue("new"), isIo("EIO"));
+  assert.equal(log.queueExists("new"), false);
+  await log.close();
+});

@@ -25,6 +25,8 @@ export { MultiRecordLog } from "./src/log.ts";
 export type {
   AppendOptions,
   AppendOutcome,
+  FollowOptions,
+  Limits,
   LogSummary,
   OpenOptions,
   PersistAction,
@@ -49,6 +51,7 @@ export {
   PositionInPastError,
   QueueAlreadyExistsError,
   QueueNotFoundError,
+  ResourceExhaustedError,
 } from "./src/errors.ts";
 export type {
   DirEntry,

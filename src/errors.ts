@@ -293,3 +293,48 @@ export class LogReadOnlyError extends MrlError {
     this.dir = dir;
   }
 }
+
+/**
+ * An append would take the log over one of its limits (`limits` in the open
+ * options); nothing was written. Truncating frees room again.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, ResourceExhaustedError } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { limits: { maxMemoryBytes: 1000 } });
+ * await log.createQueue("q");
+ * const err = await log.appendRecord("q", new Uint8Array(2000)).catch((e) => e);
+ * console.log(err instanceof ResourceExhaustedError, err.resource, err.limit); // true memory 1000
+ * await log.close();
+ * ```
+ */
+export class ResourceExhaustedError extends MrlError {
+  /** Which limit: "memory" or "disk". */
+  readonly resource: "memory" | "disk";
+  /** Bytes in use (including writes not yet committed) when the append was refused. */
+  readonly usage: number;
+  /** Bytes the append would have added. */
+  readonly requested: number;
+  /** The limit. */
+  readonly limit: number;
+  /** Creates the error. */
+  constructor(
+    queue: string,
+    resource: "memory" | "disk",
+    usage: number,
+    requested: number,
+    limit: number,
+  ) {
+    super(
+      "RESOURCE_EXHAUSTED",
+      `append to queue ${JSON.stringify(queue)} refused: ${resource} would reach ${
+        usage + requested
+      } bytes ` +
+        `(${usage} in use + ${requested}), over the limit of ${limit}`,
+    );
+    this.resource = resource;
+    this.usage = usage;
+    this.requested = requested;
+    this.limit = limit;
+  }
+}

@@ -15,12 +15,15 @@ import {
   PositionInPastError,
   QueueAlreadyExistsError,
   QueueNotFoundError,
+  ResourceExhaustedError,
 } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
 import { RollingWriter } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
   DEFAULT_FILE_SIZE,
+  FRAME_HEADER_SIZE,
+  MAX_FRAME_PAYLOAD,
   MAX_PAYLOAD_BYTES,
   MAX_QUEUE_NAME_BYTES,
   RECORD_DELETE_QUEUE,
@@ -29,12 +32,14 @@ import {
 } from "./format/constants.ts";
 import { loadCrc32 } from "./format/crc.ts";
 import { FrameWriter } from "./format/frame_writer.ts";
-import { writeAppendRecord, writeControlRecord } from "./format/record.ts";
-import { MemQueue, type QueueRecord } from "./memory/queue.ts";
+import { appendRecordSize, writeAppendRecord, writeControlRecord } from "./format/record.ts";
+import { MemQueue, METADATA_BYTES_PER_RECORD, type QueueRecord } from "./memory/queue.ts";
 import { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
   AppendOutcome,
+  FollowOptions,
+  Limits,
   LogSummary,
   OpenOptions,
   PersistAction,
@@ -105,6 +110,11 @@ export class MultiRecordLog {
   #closing = false;
   #closed = false;
   #gcRunning: Promise<void> | undefined;
+  /** Limits on memory and disk, and the memory reserved by appends not yet committed. */
+  readonly #limits: Limits;
+  #stagedMemory = 0;
+  /** Iterators of follow() waiting for new records. */
+  readonly #followers = new Set<Follower>();
   /** The directory lock (undefined when the port has none, or read-only). */
   readonly #lock: DirLock | undefined;
   readonly #readOnly: boolean;
@@ -120,7 +130,9 @@ export class MultiRecordLog {
     queues: MemQueues,
     schedule: PersistSchedule,
     recovery: RecoveryReport,
+    limits: Limits,
   ) {
+    this.#limits = limits;
     this.#path = path;
     this.#dir = dir;
     // A read-only log has no writer: every write is refused in #write before reaching one.
@@ -135,6 +147,7 @@ export class MultiRecordLog {
     this.#pipeline = new CommitPipeline(writer, {
       onFailure: () => {
         for (const [, queue] of this.#queues.entries()) queue.unstageAll();
+        this.#stagedMemory = 0;
       },
       failedError: (cause) => new LogFailedError(this.#path, cause),
     });
@@ -175,6 +188,7 @@ export class MultiRecordLog {
     }
     const policy = options.persistPolicy ?? DEFAULT_POLICY;
     checkPersistPolicy(policy);
+    const limits = checkLimits(options.limits ?? {});
     const fs = options.fs ?? await defaultFileSystem();
     const readOnly = options.readOnly === true;
     const crc = await loadCrc32();
@@ -195,6 +209,7 @@ export class MultiRecordLog {
         queues,
         new PersistSchedule(policy),
         report,
+        limits,
       );
       if (!readOnly) await log.#collectGarbage();
       return log;
@@ -260,6 +275,7 @@ export class MultiRecordLog {
       this.#names.delete(queue);
       return this.#pipeline.submit(DURABILITY_FSYNC, () => {
         this.#queues.delete(queue);
+        this.#wake(queue);
       });
     });
     await this.#collectGarbageIfDue();
@@ -411,6 +427,7 @@ export class MultiRecordLog {
         `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
       );
     }
+    const reserved = this.#checkLimits(queue, count, bytes);
     const file = this.#writer.fileNumber;
     const walBytesWritten = writeAppendRecord(
       this.#frames,
@@ -426,6 +443,8 @@ export class MultiRecordLog {
       const size = list[0].length;
       return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
         q.commit(first, offset, size, file);
+        this.#stagedMemory -= reserved;
+        if (this.#followers.size > 0) this.#wake(queue);
         return outcome;
       });
     }
@@ -437,6 +456,8 @@ export class MultiRecordLog {
     }
     return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
       for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
+      this.#stagedMemory -= reserved;
+      if (this.#followers.size > 0) this.#wake(queue);
       return outcome;
     });
   }
@@ -463,6 +484,54 @@ export class MultiRecordLog {
     checkPosition(start, "start", queue);
     if (end !== Infinity) checkPosition(end, "end", queue);
     return this.#queue(queue).range(start, end);
+  }
+
+  /**
+   * Follows a queue: yields the records retained from `start` on, then each
+   * record as it is appended (once committed), in order. Records truncated
+   * before the iterator reached them are skipped. It ends when the queue is
+   * deleted or the log is closed; breaking out of the loop releases it.
+   *
+   * @throws {QueueNotFoundError} when the queue does not exist.
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecord("q", new Uint8Array([1]));
+   * setTimeout(() => log.appendRecord("q", new Uint8Array([2])), 10);
+   * for await (const { position, payload } of log.follow("q")) {
+   *   console.log(position, payload[0]); // 0 1, then 1 2
+   *   if (position === 1) break;
+   * }
+   * await log.close();
+   * ```
+   */
+  async *follow(
+    queue: string,
+    options: FollowOptions = {},
+  ): AsyncGenerator<QueueRecord, void, undefined> {
+    this.#checkOpen();
+    const start = options?.start ?? 0;
+    checkPosition(start, "start", queue);
+    const followed = this.#queue(queue);
+    const follower: Follower = { queue, wake: undefined };
+    this.#followers.add(follower);
+    try {
+      let next = start;
+      for (;;) {
+        for (const record of followed.range(next, Infinity)) {
+          next = record.position + 1;
+          yield record;
+          if (this.#closing || this.#queues.get(queue) !== followed) return;
+        }
+        if (this.#closing || this.#queues.get(queue) !== followed) return;
+        await new Promise<void>((resolve) => (follower.wake = resolve));
+        follower.wake = undefined;
+      }
+    } finally {
+      this.#followers.delete(follower);
+    }
   }
 
   /**
@@ -636,6 +705,7 @@ export class MultiRecordLog {
   async close(): Promise<void> {
     if (this.#closing) return await this.#closingDone;
     this.#closing = true;
+    this.#wake(undefined);
     this.#closingDone = this.#pipeline.exclusive(async () => {
       this.#closed = true;
       try {
@@ -689,6 +759,42 @@ export class MultiRecordLog {
         }
       });
     });
+  }
+
+  /** Wakes the followers of `queue` (of every queue when undefined). */
+  #wake(queue: string | undefined): void {
+    for (const follower of this.#followers) {
+      if (queue === undefined || follower.queue === queue) follower.wake?.();
+    }
+  }
+
+  /**
+   * Refuses an append that would take memory or disk over a limit; returns
+   * the memory it reserves until it commits.
+   */
+  #checkLimits(queue: string, count: number, bytes: number): number {
+    const memory = bytes + count * METADATA_BYTES_PER_RECORD;
+    const { maxMemoryBytes, maxDiskBytes } = this.#limits;
+    if (maxMemoryBytes !== undefined) {
+      const usage = this.resourceUsage().memoryUsedBytes + this.#stagedMemory;
+      if (usage + memory > maxMemoryBytes) {
+        throw new ResourceExhaustedError(queue, "memory", usage, memory, maxMemoryBytes);
+      }
+    }
+    if (maxDiskBytes !== undefined) {
+      const fileSize = this.#dir.fileSize;
+      const first = this.#dir.firstFile ?? this.#writer.fileNumber;
+      const usage = Math.max(this.#dir.fileCount, this.#writer.fileNumber - first + 1) * fileSize;
+      // An upper bound of the bytes the record takes in the wal: headers, padding, a frame per block.
+      const wal = appendRecordSize(this.#names.get(queue)!.length, count, bytes) +
+        FRAME_HEADER_SIZE * (Math.ceil(bytes / MAX_FRAME_PAYLOAD) + 2);
+      const newFiles = Math.max(0, Math.ceil((wal - this.#writer.spaceInFile) / fileSize));
+      if (newFiles > 0 && usage + newFiles * fileSize > maxDiskBytes) {
+        throw new ResourceExhaustedError(queue, "disk", usage, newFiles * fileSize, maxDiskBytes);
+      }
+    }
+    this.#stagedMemory += memory;
+    return memory;
   }
 
   /** How durable an append or truncation must be, as the persist policy says now. */
@@ -798,6 +904,26 @@ export class MultiRecordLog {
     }
     return bytes;
   }
+}
+
+/** An iterator of follow() and how to wake it. */
+interface Follower {
+  queue: string;
+  wake: (() => void) | undefined;
+}
+
+/** Checks the limits given by a user. */
+function checkLimits(limits: Limits): Limits {
+  if (limits === null || typeof limits !== "object") {
+    throw new TypeError(`limits must be an object, got ${String(limits)}`);
+  }
+  for (const key of ["maxMemoryBytes", "maxDiskBytes"] as const) {
+    const value = limits[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new RangeError(`limits.${key} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return { maxMemoryBytes: limits.maxMemoryBytes, maxDiskBytes: limits.maxDiskBytes };
 }
 
 /** Takes the directory's lock through the port; a held lock becomes LogLockedError. */

@@ -70,6 +70,43 @@ export interface OpenOptions {
    * taken. Every write rejects with `LogReadOnlyError`.
    */
   readOnly?: boolean;
+  /**
+   * Back-pressure: an append that would take memory (`resourceUsage().memoryUsedBytes`,
+   * counting appends not yet committed) or disk (`diskUsedBytes`, counting the wal
+   * files it would create) over a limit rejects with `ResourceExhaustedError`
+   * before anything is written.
+   */
+  limits?: Limits;
+}
+
+/**
+ * Limits on what a log holds (see {@link OpenOptions.limits}).
+ *
+ * @example
+ * ```ts
+ * import type { Limits } from "@mrl/core";
+ * const limits: Limits = { maxMemoryBytes: 512 * 1024 * 1024, maxDiskBytes: 4 * 1024 * 1024 * 1024 };
+ * ```
+ */
+export interface Limits {
+  /** Most bytes of memory the queues may use. */
+  maxMemoryBytes?: number;
+  /** Most bytes of wal files on disk. */
+  maxDiskBytes?: number;
+}
+
+/**
+ * Options of {@link MultiRecordLog.follow}.
+ *
+ * @example
+ * ```ts
+ * import type { FollowOptions } from "@mrl/core";
+ * const fromTen: FollowOptions = { start: 10 };
+ * ```
+ */
+export interface FollowOptions {
+  /** First position to yield (default: the first retained record). */
+  start?: number;
 }
 
 /**

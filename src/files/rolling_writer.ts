@@ -118,6 +118,11 @@ export class RollingWriter implements FrameSink {
     return this.#fileNumber;
   }
 
+  /** Bytes the current file can still take (0 when it is full: the next byte rolls). */
+  get spaceInFile(): number {
+    return this.#capacity - this.#offset;
+  }
+
   /** Bytes staged and not yet handed to the OS by a flush. */
   get stagedBytes(): number {
     return this.#staging.length;

@@ -12,6 +12,9 @@ import { Arena } from "./arena.ts";
 
 const INITIAL_CAPACITY = 16;
 
+/** Memory a retained record takes besides its payload: position, offset and length. */
+export const METADATA_BYTES_PER_RECORD = 20;
+
 /** A record handed out by reads: its position and a view of its payload. */
 export interface QueueRecord {
   /** The record's position in its queue. */
@@ -64,12 +67,12 @@ export class MemQueue {
 
   /** Bytes of memory held: arena chunks and the per-record arrays. */
   get allocatedBytes(): number {
-    return this.#arena.allocatedBytes + this.#positions.length * 20;
+    return this.#arena.allocatedBytes + this.#positions.length * METADATA_BYTES_PER_RECORD;
   }
 
   /** Bytes of memory in use: payloads and 20 bytes of metadata per record. */
   get usedBytes(): number {
-    return this.#payloadBytes + this.#count * 20;
+    return this.#payloadBytes + this.#count * METADATA_BYTES_PER_RECORD;
   }
 
   /** Changes whenever records are removed. */

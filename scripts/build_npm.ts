@@ -61,6 +61,7 @@ const manifest = {
   main: "./mod.js",
   types: "./mod.d.ts",
   exports: { ".": { types: "./mod.d.ts", import: "./mod.js" } },
+  bin: { mrl: "./src/cli/bin.js" },
   sideEffects: false,
   engines: { node: ">=20" },
   dependencies: { "hash-wasm": dev.dependencies["hash-wasm"] },

@@ -84,6 +84,17 @@ console.log(JSON.stringify({ out, missing }));
   assert.deepEqual(printed, { out: [[0, "one"], [1, "two"]], missing: "QUEUE_NOT_FOUND" });
 });
 
+test("consumer: the package's `mrl` executable runs through npx and bunx", () => {
+  const fixture = resolve(root, "..", "shared", "fixtures", "rust-mrecordlog", "basic", "wal");
+  const dumped = JSON.parse(sh("npx", ["--no-install", "mrl", "dump", fixture], project));
+  assert.deepEqual(Object.keys(dumped.queues), ["events"]);
+  assert.equal(dumped.queues.events.last_position, 5);
+  assert.match(sh("npx", ["--no-install", "mrl", "--help"], project), /usage: mrl/);
+  const bunx = join(root, "node_modules", ".bin", "bunx");
+  const viaBun = JSON.parse(sh(bunx, ["mrl", "dump", fixture], project));
+  assert.deepEqual(viaBun, dumped);
+});
+
 test("consumer: a .ts consumer type-checks with tsc under moduleResolution nodenext", () => {
   writeFileSync(
     join(project, "tsconfig.json"),

@@ -1,0 +1,223 @@
+/** The `mrl` command-line tool, run in-process (and once through its executable). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { MultiRecordLog } from "../../mod.ts";
+import { run } from "../../src/cli/main.ts";
+import {
+  copyWal,
+  fixtureFileSize,
+  fixtureNames,
+  FIXTURES_DIR,
+  readExpected,
+} from "../helpers/fixtures.ts";
+import { bytes, tempDir } from "../helpers/temp.ts";
+
+async function mrl(
+  args: string[],
+  isTty = false,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await run(args, { out: (t) => (out += t), err: (t) => (err += t), isTty });
+  return { code, out, err };
+}
+
+const fixture = (name: string) => join(FIXTURES_DIR, name, "wal");
+const fileSizeArgs = (name: string) => {
+  const size = fixtureFileSize(name);
+  return size === undefined ? [] : ["--file-size", String(size)];
+};
+
+for (const name of await fixtureNames()) {
+  test(`mrl dump: the Rust fixture ${name} dumps exactly its expected.json`, async () => {
+    const { code, out } = await mrl(["dump", fixture(name), ...fileSizeArgs(name)]);
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), await readExpected(name));
+  });
+}
+
+test("mrl verify: a clean log exits 0 and says so", async () => {
+  const { code, out } = await mrl(["verify", fixture("multi-queue")]);
+  assert.equal(code, 0);
+  assert.match(out, /^1 file\(s\), \d+ record\(s\) replayed, no damage\n$/);
+});
+
+test("mrl verify: each damaged spot is reported with its file, offset and what is lost; exit 1", async () => {
+  const { code, out } = await mrl(["verify", fixture("corrupted-middle")]);
+  assert.equal(code, 1);
+  const lines = out.trim().split("\n");
+  assert.match(
+    lines[0],
+    /^wal-00000000000000000000 offset \d+: checksum mismatch: one frame dropped/,
+  );
+  assert.ok(
+    lines.some((l) =>
+      /offset \d+: bad frame header: the rest of its 32 KiB block is skipped/.test(l)
+    ),
+  );
+  assert.match(lines.at(-1)!, /^1 file\(s\), \d+ record\(s\) replayed, \d+ damaged spot\(s\)$/);
+  const torn = await mrl(["verify", fixture("torn-tail")]);
+  assert.equal(torn.code, 1);
+  assert.match(torn.out, /checksum mismatch/);
+});
+
+test("mrl verify: a log that cannot be opened is unusable: exit 2", async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir.path, "not-a-dir"), "x");
+    const { code, out } = await mrl(["verify", join(dir.path, "not-a-dir")]);
+    assert.equal(code, 2);
+    assert.match(out, /^unusable: .*not a directory/);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("mrl summary: a table of queues (first, last, records, bytes, oldest file), then the files", async () => {
+  const { code, out } = await mrl(["summary", fixture("multi-queue")]);
+  assert.equal(code, 0);
+  assert.equal(
+    out,
+    [
+      "queue  first  last  records  bytes  oldest file",
+      "a      4      12    9        38     0",
+      "b      101    101   1        16     0",
+      "c      0      0     1        8      0",
+      "",
+      "file                      size   blocks with data",
+      "wal-00000000000000000000  32768  1 of 1",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("mrl summary: --file-size reads logs written with another file size", async () => {
+  const { code, out } = await mrl(["summary", fixture("rolling-gc"), "--file-size", "131072"]);
+  assert.equal(code, 0);
+  assert.match(out, /^r1 +21 +40 +20 /m);
+  assert.match(out, /^wal-00000000000000000004 +131072 +\d+ of 4$/m);
+});
+
+test("mrl read: text, json and base64 lines, with --start and --end", async () => {
+  const text = await mrl(["read", fixture("positions"), "p", "--start", "10", "--end", "13"]);
+  assert.deepEqual(text, { code: 0, out: "10 ten\n11 \n12 twelve\n", err: "" });
+  const json = await mrl(["read", fixture("positions"), "p", "--format", "json", "--end", "1"]);
+  assert.deepEqual(json.out, '{"position":0,"payload":"emVybw=="}\n');
+  const base64 = await mrl(["read", fixture("basic"), "events", "--format=base64", "--start=5"]);
+  assert.deepEqual(base64.out, "5 YWZ0ZXItcmVvcGVu\n");
+});
+
+test("mrl read: newlines in text payloads are escaped, so each record is one line", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("q");
+    await log.appendRecord("q", bytes("two\nlines \\ here"));
+    await log.close();
+    assert.equal((await mrl(["read", dir.path, "q"])).out, "0 two\\nlines \\\\ here\n");
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("mrl: --help for the tool and each command", async () => {
+  const top = await mrl(["--help"]);
+  assert.equal(top.code, 0);
+  assert.match(top.out, /mrl summary DIR/);
+  for (const command of ["summary", "read", "dump", "verify"]) {
+    const { code, out } = await mrl([command, "--help"]);
+    assert.equal(code, 0);
+    assert.match(out, new RegExp(`^usage: mrl ${command} `));
+  }
+});
+
+test("mrl: bad arguments print a usage line and exit 2", async () => {
+  const cases = [
+    [],
+    ["frobnicate", "x"],
+    ["dump"],
+    ["dump", "a", "b"],
+    ["read", fixture("basic")],
+    ["read", fixture("basic"), "events", "--format", "xml"],
+    ["read", fixture("basic"), "events", "--start", "-1"],
+    ["summary", fixture("basic"), "--verbose"],
+    ["summary", fixture("basic"), "--file-size"],
+    ["dump", fixture("basic"), "--file-size", "1000"],
+  ];
+  for (const args of cases) {
+    const { code, out, err } = await mrl(args);
+    assert.equal(code, 2, args.join(" "));
+    assert.match(out + err, /usage: mrl|fileSize must be/, args.join(" "));
+  }
+});
+
+test("mrl: a missing queue is reported, exit 2", async () => {
+  const { code, err } = await mrl(["read", fixture("basic"), "nope"]);
+  assert.equal(code, 2);
+  assert.match(err, /queue "nope" does not exist/);
+});
+
+test("mrl: never changes a byte or a file of the log it inspects", async () => {
+  const dir = await tempDir();
+  try {
+    await copyWal("torn-tail", dir.path);
+    const snapshot = async () => {
+      const out: Record<string, string> = {};
+      for (const f of (await readdir(dir.path)).sort()) {
+        out[f] = (await readFile(join(dir.path, f))).toString("base64");
+      }
+      return out;
+    };
+    const before = await snapshot();
+    for (
+      const args of [["summary", dir.path], ["dump", dir.path], ["verify", dir.path], [
+        "read",
+        dir.path,
+        "s1",
+      ]]
+    ) {
+      await mrl(args);
+    }
+    assert.deepEqual(await snapshot(), before);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("mrl: a progress bar goes to stderr only when it is a terminal", async () => {
+  const quiet = await mrl(["summary", fixture("basic")], false);
+  assert.equal(quiet.err, "");
+  const tty = await mrl(["summary", fixture("basic")], true);
+  assert.match(tty.err, /scanning \[#+\] 100%/);
+});
+
+test("mrl: the executable runs on this runtime and sets the exit status", async () => {
+  const here = fileURLToPath(import.meta.url);
+  const bin = resolve(
+    here,
+    "..",
+    "..",
+    "..",
+    "src",
+    "cli",
+    here.endsWith(".js") ? "bin.js" : "bin.ts",
+  );
+  const root = process.cwd();
+  const command: string[] = "Deno" in globalThis
+    ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", bin]
+    : "Bun" in globalThis
+    ? [resolve(root, "node_modules/.bin/bun"), bin]
+    : [process.execPath, bin];
+  const result = await new Promise<{ code: number; out: string }>((done) => {
+    execFile(command[0], [...command.slice(1), "verify", fixture("torn-tail")], (err, stdout) => {
+      done({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout });
+    });
+  });
+  assert.equal(result.code, 1);
+  assert.match(result.out, /checksum mismatch/);
+});

@@ -25,6 +25,8 @@ export { MultiRecordLog } from "./src/log.ts";
 export type {
   AppendOptions,
   AppendOutcome,
+  CompactionOptions,
+  CompactionOutcome,
   FollowOptions,
   Limits,
   LogSummary,

@@ -18,6 +18,7 @@ import {
   ResourceExhaustedError,
 } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
+import { walFileName } from "./files/file_name.ts";
 import { RollingWriter } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
@@ -30,14 +31,23 @@ import {
   RECORD_POSITION,
   RECORD_TRUNCATE,
 } from "./format/constants.ts";
-import { loadCrc32 } from "./format/crc.ts";
+import { type Crc32, loadCrc32 } from "./format/crc.ts";
+import { buildCompactedFile, type Candidate, planCompaction } from "./compaction.ts";
 import { FrameWriter } from "./format/frame_writer.ts";
-import { appendRecordSize, writeAppendRecord, writeControlRecord } from "./format/record.ts";
+import {
+  appendRecordSize,
+  minPaddingBytes,
+  writeAppendRecord,
+  writeControlRecord,
+  writePaddingRecord,
+} from "./format/record.ts";
 import { MemQueue, METADATA_BYTES_PER_RECORD, type QueueRecord } from "./memory/queue.ts";
 import { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
   AppendOutcome,
+  CompactionOptions,
+  CompactionOutcome,
   FollowOptions,
   Limits,
   LogSummary,
@@ -63,6 +73,14 @@ import type { DirLock, FileSystem } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
+
+/** Automatic compaction runs when more wal files than this are kept alive before the current one. */
+const DEFAULT_MAX_PINNED_FILES = 8;
+/** ... and relocates at most this fraction of the bytes of the files it frees; compact() at most as many. */
+const AUTO_COMPACTION_RATIO = 0.25;
+const MANUAL_COMPACTION_RATIO = 1;
+/** The queue name of padding records (a DeleteQueue for a queue that does not exist). */
+const PADDING_QUEUE = "\u0000mrl:padding";
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
@@ -113,6 +131,11 @@ export class MultiRecordLog {
   /** Limits on memory and disk, and the memory reserved by appends not yet committed. */
   readonly #limits: Limits;
   #stagedMemory = 0;
+  /** Automatic compaction (undefined: off). */
+  readonly #compaction:
+    | Required<Pick<CompactionOptions, "maxPinnedFiles">> & CompactionOptions
+    | undefined;
+  readonly #crc: Crc32;
   /** Iterators of follow() waiting for new records. */
   readonly #followers = new Set<Follower>();
   /** The directory lock (undefined when the port has none, or read-only). */
@@ -131,8 +154,14 @@ export class MultiRecordLog {
     schedule: PersistSchedule,
     recovery: RecoveryReport,
     limits: Limits,
+    compaction: CompactionOptions | false,
+    crc: Crc32,
   ) {
     this.#limits = limits;
+    this.#compaction = compaction === false
+      ? undefined
+      : { maxPinnedFiles: DEFAULT_MAX_PINNED_FILES, ...compaction };
+    this.#crc = crc;
     this.#path = path;
     this.#dir = dir;
     // A read-only log has no writer: every write is refused in #write before reaching one.
@@ -189,6 +218,7 @@ export class MultiRecordLog {
     const policy = options.persistPolicy ?? DEFAULT_POLICY;
     checkPersistPolicy(policy);
     const limits = checkLimits(options.limits ?? {});
+    const compaction = checkCompaction(options.compaction ?? {});
     const fs = options.fs ?? await defaultFileSystem();
     const readOnly = options.readOnly === true;
     const crc = await loadCrc32();
@@ -210,8 +240,13 @@ export class MultiRecordLog {
         new PersistSchedule(policy),
         report,
         limits,
+        compaction,
+        crc,
       );
-      if (!readOnly) await log.#collectGarbage();
+      if (!readOnly) {
+        await directory.removeStrayTemp();
+        await log.#collectGarbage();
+      }
       return log;
     } catch (err) {
       await writer?.abandon().catch(() => {});
@@ -278,7 +313,7 @@ export class MultiRecordLog {
         this.#wake(queue);
       });
     });
-    await this.#collectGarbageIfDue();
+    await this.#maintain();
   }
 
   /**
@@ -567,7 +602,7 @@ export class MultiRecordLog {
         return { evictedRecords: q.truncate(position), walBytesWritten };
       });
     });
-    await this.#collectGarbageIfDue();
+    await this.#maintain();
     return outcome;
   }
 
@@ -636,6 +671,40 @@ export class MultiRecordLog {
   }
 
   /**
+   * Relocates the retained records of the queues that keep the oldest wal
+   * files alive (quiet queues that are never truncated) to a new file, then
+   * deletes the files nothing needs any more. Does nothing when no file would
+   * be freed. Crash-atomic: a crash at any point loses nothing and never
+   * leaves a queue without its records. Also runs by itself (see
+   * `OpenOptions.compaction`).
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 2, compaction: false });
+   * await log.createQueue("quiet");
+   * await log.createQueue("busy");
+   * await log.appendRecord("quiet", new Uint8Array([1]));
+   * for (let i = 0; i < 10; i++) await log.appendRecord("busy", new Uint8Array(20_000));
+   * await log.truncate("busy", 9); // "quiet" still keeps every file alive
+   * console.log(await log.compact()); // { queuesRewritten: 1, recordsRelocated: 1, bytesRelocated: 1, filesDeleted: ... }
+   * await log.close();
+   * ```
+   */
+  async compact(): Promise<CompactionOutcome> {
+    let outcome: CompactionOutcome | undefined;
+    await this.#write(() =>
+      this.#pipeline.exclusive(async () => {
+        if (!this.#dir.canRename) {
+          throw new TypeError("compaction needs a file system port with rename()");
+        }
+        outcome = await this.#compact(MANUAL_COMPACTION_RATIO);
+      })
+    );
+    return outcome!;
+  }
+
+  /**
    * Memory and disk the log holds.
    *
    * @example
@@ -658,7 +727,7 @@ export class MultiRecordLog {
     return {
       memoryUsedBytes: used,
       memoryAllocatedBytes: allocated,
-      diskUsedBytes: this.#dir.fileCount * this.#dir.fileSize,
+      diskUsedBytes: this.#dir.diskBytes,
     };
   }
 
@@ -686,7 +755,16 @@ export class MultiRecordLog {
         fileNumber: queue.firstFile(),
       };
     }
-    return { queues };
+    const files: LogSummary["files"] = {};
+    for (const n of this.#dir.fileNumbers()) {
+      files[walFileName(n)] = { size: this.#dir.sizeOf(n), queues: {} };
+    }
+    for (const [name, queue] of this.#queues.entries()) {
+      for (const [n, bytes] of queue.bytesByFile()) {
+        (files[walFileName(n)] ??= { size: 0, queues: {} }).queues[name] = bytes;
+      }
+    }
+    return { queues, files };
   }
 
   /**
@@ -814,20 +892,113 @@ export class MultiRecordLog {
   }
 
   /**
-   * Collects garbage if due; concurrent callers share one run. Never rejects:
-   * the write that triggered it has committed, and a failed sync fails the
-   * log, which the next write reports.
+   * After a truncation or deletion: deletes the files no queue needs and, if
+   * due, compacts. Concurrent callers share one run. Never rejects: the write
+   * that triggered it has committed, and a failed sync fails the log, which
+   * the next write reports.
    */
-  #collectGarbageIfDue(): Promise<void> {
+  #maintain(): Promise<void> {
     if (this.#gcRunning !== undefined) return this.#gcRunning;
-    if (!this.#garbageDue()) return Promise.resolve();
-    const run = this.#pipeline.exclusive(() => this.#collectGarbage()).catch(() => {}).finally(
-      () => {
-        this.#gcRunning = undefined;
-      },
-    );
+    if (!this.#garbageDue() && !this.#compactionDue()) return Promise.resolve();
+    const run = this.#pipeline.exclusive(async () => {
+      await this.#collectGarbage();
+      if (this.#compactionDue()) await this.#compact(AUTO_COMPACTION_RATIO);
+    }).catch(() => {}).finally(() => {
+      this.#gcRunning = undefined;
+    });
     this.#gcRunning = run;
     return run;
+  }
+
+  /** True when automatic compaction's thresholds are passed (whether it would pay is decided by the plan). */
+  #compactionDue(): boolean {
+    const options = this.#compaction;
+    const first = this.#dir.firstFile;
+    if (options === undefined || first === undefined || !this.#dir.canRename) return false;
+    const pinned = this.#writer.fileNumber - first;
+    return pinned > options.maxPinnedFiles ||
+      (options.maxDiskBytes !== undefined && this.#dir.diskBytes > options.maxDiskBytes);
+  }
+
+  /**
+   * Relocates the retained records of the queues that pin the oldest wal
+   * files to a new file, then deletes the files nothing pins any more.
+   *
+   * Crash-atomic: (1) the current file is ended at a block boundary (a
+   * padding record replay ignores fills its last block; the file is cut
+   * there, fsynced, and readers go on to the next file number); (2) the
+   * rewrite is built under a temporary name, preallocated and fsynced;
+   * (3) it is renamed to the next file number and the directory fsynced;
+   * (4) writing continues after it; (5) old files are deleted. A crash
+   * before (3) leaves the old records where they were (the temporary file
+   * is ignored, and removed at the next open); after it, the complete
+   * rewrite supersedes them. No queue is ever reset without its records.
+   */
+  async #compact(maxRatio: number): Promise<CompactionOutcome> {
+    const none = { queuesRewritten: 0, recordsRelocated: 0, bytesRelocated: 0, filesDeleted: 0 };
+    const first = this.#dir.firstFile;
+    if (first === undefined || !this.#dir.canRename) return none;
+    const writer = this.#writer;
+    const current = writer.fileNumber;
+    const target = writer.offset === 0 ? current : current + 1;
+    const candidates: Candidate[] = [];
+    for (const [name, queue] of this.#queues.entries()) {
+      candidates.push({ name, nameBytes: this.#names.get(name)!, queue });
+    }
+    const fileSize = this.#dir.fileSize;
+    const plan = planCompaction(candidates, first, current, fileSize, fileSize, maxRatio);
+    if (plan === undefined) return none;
+    const filesBefore = this.#dir.fileCount;
+    try {
+      if (target !== current) {
+        this.#padToBlockEnd();
+        await writer.endFile();
+      }
+      const built = buildCompactedFile(plan, this.#crc);
+      const temp = await this.#dir.createTemp();
+      try {
+        await temp.write(built.bytes, 0);
+        await temp.truncate(fileSize);
+        await temp.datasync();
+      } finally {
+        await temp.close();
+      }
+      await this.#dir.adoptTemp(target, fileSize);
+      await writer.adopt(target, built.bytes.length);
+      for (const { queue } of plan.queues) queue.relocate(target);
+      await this.#collectGarbage();
+      return {
+        queuesRewritten: plan.queues.length,
+        recordsRelocated: built.records,
+        bytesRelocated: built.payloadBytes,
+        filesDeleted: filesBefore - this.#dir.fileCount + (target === current ? 0 : 1),
+      };
+    } catch (err) {
+      // The files are consistent at every step, but the writer may not be: take no more writes.
+      if (isIoFailure(err)) this.#pipeline.failWith(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Fills the rest of the current block so that the file can end at the
+   * block boundary: with zeros when fewer than 7 bytes are left (readers skip
+   * those), otherwise with a record replay ignores.
+   */
+  #padToBlockEnd(): void {
+    const writer = this.#writer;
+    const left = writer.spaceInBlock();
+    if (left === BLOCK_SIZE) return;
+    if (left < FRAME_HEADER_SIZE) {
+      const at = writer.reserve(left);
+      writer.buffer.fill(0, at, at + left);
+      return;
+    }
+    let name = PADDING_QUEUE;
+    while (this.#reserved.has(name)) name += "~";
+    const nameBytes = this.#encoder.encode(name);
+    const bytes = left >= minPaddingBytes(nameBytes.length) ? left : left + BLOCK_SIZE;
+    writePaddingRecord(this.#frames, nameBytes, bytes);
   }
 
   /**
@@ -924,6 +1095,23 @@ function checkLimits(limits: Limits): Limits {
     }
   }
   return { maxMemoryBytes: limits.maxMemoryBytes, maxDiskBytes: limits.maxDiskBytes };
+}
+
+/** Checks the compaction options given by a user. */
+function checkCompaction(options: CompactionOptions | false): CompactionOptions | false {
+  if (options === false) return false;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`compaction must be an object or false, got ${String(options)}`);
+  }
+  for (const key of ["maxPinnedFiles", "maxDiskBytes"] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new RangeError(
+        `compaction.${key} must be a non-negative integer, got ${String(value)}`,
+      );
+    }
+  }
+  return { maxPinnedFiles: options.maxPinnedFiles, maxDiskBytes: options.maxDiskBytes };
 }
 
 /** Takes the directory's lock through the port; a held lock becomes LogLockedError. */

@@ -77,6 +77,52 @@ export interface OpenOptions {
    * before anything is written.
    */
   limits?: Limits;
+  /**
+   * When to relocate the records of quiet queues that pin old wal files (see
+   * `compact()`); `false` turns automatic compaction off. Default
+   * `{ maxPinnedFiles: 8 }`.
+   */
+  compaction?: CompactionOptions | false;
+}
+
+/**
+ * When compaction runs by itself: after a truncation or deletion, if more
+ * than `maxPinnedFiles` wal files before the current one are kept alive, or
+ * the wal files take more than `maxDiskBytes`, and relocating the records
+ * that keep them alive costs at most a quarter of the bytes it frees (and
+ * fits in one wal file).
+ *
+ * @example
+ * ```ts
+ * import type { CompactionOptions } from "@mrl/core";
+ * const compaction: CompactionOptions = { maxPinnedFiles: 4, maxDiskBytes: 2 * 1024 ** 3 };
+ * ```
+ */
+export interface CompactionOptions {
+  /** Most wal files before the current one kept alive before compaction runs (default 8). */
+  maxPinnedFiles?: number;
+  /** Most bytes of wal files before compaction runs (default: no such limit). */
+  maxDiskBytes?: number;
+}
+
+/**
+ * What a compaction did.
+ *
+ * @example
+ * ```ts
+ * import type { CompactionOutcome } from "@mrl/core";
+ * const outcome: CompactionOutcome = { queuesRewritten: 1, recordsRelocated: 1, bytesRelocated: 100, filesDeleted: 7 };
+ * ```
+ */
+export interface CompactionOutcome {
+  /** Queues whose retained records were rewritten. */
+  queuesRewritten: number;
+  /** Records rewritten. */
+  recordsRelocated: number;
+  /** Payload bytes rewritten. */
+  bytesRelocated: number;
+  /** Wal files deleted afterwards. */
+  filesDeleted: number;
 }
 
 /**
@@ -223,12 +269,15 @@ export interface QueueSummary {
  * const log = await MultiRecordLog.open(await Deno.makeTempDir());
  * await log.createQueue("q");
  * console.log(log.summary().queues.q); // { start: 0, end: undefined, fileNumber: undefined }
+ * console.log(Object.keys(log.summary().files)); // ["wal-00000000000000000000"]
  * await log.close();
  * ```
  */
 export interface LogSummary {
   /** Every queue, by name. */
   queues: Record<string, QueueSummary>;
+  /** Every wal file, by name: its size, and the payload bytes each queue retains in it (the queues that pin it). */
+  files: Record<string, { size: number; queues: Record<string, number> }>;
 }
 
 /**

@@ -32,6 +32,9 @@ export function ioSync<T>(operation: string, path: string, call: () => T): T {
   }
 }
 
+/** The name of a compaction's temporary file. */
+const TEMP_NAME = "wal-compaction.tmp";
+
 /** The wal files of one log directory. */
 export class WalDirectory {
   readonly fs: FileSystem;
@@ -39,12 +42,36 @@ export class WalDirectory {
   readonly fileSize: number;
   /** File numbers present, ascending. */
   readonly #files: number[];
+  /** Known file sizes (set when a file is created, read, cut or adopted); others count as `fileSize`. */
+  readonly #sizes = new Map<number, number>();
 
   private constructor(fs: FileSystem, path: string, fileSize: number, files: number[]) {
     this.fs = fs;
     this.path = path;
     this.fileSize = fileSize;
     this.#files = files;
+  }
+
+  /** Bytes the wal files take on disk. */
+  get diskBytes(): number {
+    let total = 0;
+    for (const n of this.#files) total += this.#sizes.get(n) ?? this.fileSize;
+    return total;
+  }
+
+  /** Size of file `n` (the file size when not known otherwise). */
+  sizeOf(n: number): number {
+    return this.#sizes.get(n) ?? this.fileSize;
+  }
+
+  /** The newest file number, or undefined when there is none. */
+  get lastFile(): number | undefined {
+    return this.#files[this.#files.length - 1];
+  }
+
+  /** Records the size of file `n`. */
+  setSize(n: number, size: number): void {
+    this.#sizes.set(n, size);
   }
 
   /** Opens `path` (created if missing, unless `readOnly`) and lists its wal files. */
@@ -109,11 +136,50 @@ export class WalDirectory {
     const file = new WalFile(handle, path, n);
     await file.truncate(this.fileSize);
     await this.sync();
+    this.#add(n, this.fileSize);
+    return file;
+  }
+
+  #add(n: number, size: number): void {
     if (!this.#files.includes(n)) {
       this.#files.push(n);
       this.#files.sort((a, b) => a - b);
     }
-    return file;
+    this.#sizes.set(n, size);
+  }
+
+  /** Path of the temporary file a compaction builds (not a wal file name: readers ignore it). */
+  get tempPath(): string {
+    return joinPath(this.path, TEMP_NAME);
+  }
+
+  /** Creates the temporary file, empty. */
+  async createTemp(): Promise<WalFile> {
+    const path = this.tempPath;
+    const handle = await io("create", path, () => this.fs.openFile(path, "create"));
+    return new WalFile(handle, path, -1);
+  }
+
+  /** True when the port can rename files (compaction needs it). */
+  get canRename(): boolean {
+    return this.fs.rename !== undefined;
+  }
+
+  /**
+   * Renames the temporary file to wal file `n` (atomically replacing any file
+   * of that name) and makes the directory entry durable.
+   */
+  async adoptTemp(n: number, size: number): Promise<void> {
+    const target = this.filePath(n);
+    await io("rename", target, () => this.fs.rename!(this.tempPath, target));
+    await this.sync();
+    this.#add(n, size);
+  }
+
+  /** Removes a temporary file a crashed compaction left behind. */
+  async removeStrayTemp(): Promise<void> {
+    const info = await io("stat", this.tempPath, () => this.fs.stat(this.tempPath));
+    if (info?.isFile) await io("remove", this.tempPath, () => this.fs.remove(this.tempPath));
   }
 
   /** Removes every wal file numbered below `limit`, oldest first, then syncs the directory. */
@@ -122,6 +188,7 @@ export class WalDirectory {
     while (this.#files.length > 0 && this.#files[0] < limit) {
       const path = this.filePath(this.#files[0]);
       await io("remove", path, () => this.fs.remove(path));
+      this.#sizes.delete(this.#files[0]);
       this.#files.shift();
       removed++;
     }

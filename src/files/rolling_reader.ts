@@ -83,6 +83,7 @@ export class RollingReader {
     this.#fileIndex++;
     const n = this.#files[this.#fileIndex];
     this.#file = await this.#dir.openFile(n, "read");
+    this.#dir.setSize(n, await this.#file.size());
     this.#openNumber = n;
     this.#bufferOffset = 0;
     this.#bufferedBlocks = 0;

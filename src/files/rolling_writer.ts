@@ -216,6 +216,42 @@ export class RollingWriter implements FrameSink {
     }
   }
 
+  /** Offset in the current file where the next byte goes. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /**
+   * Ends the current file where writing stands (a block boundary): flushes,
+   * fsyncs, and cuts the file there, so that readers go on to the next file
+   * number. Nothing may be staged after this until {@link adopt}.
+   */
+  async endFile(): Promise<void> {
+    await this.sync();
+    const end = this.#offset;
+    this.#map = undefined;
+    await this.#file.truncate(end);
+    await this.#file.datasync();
+    this.#dir.setSize(this.#file.number, end);
+    this.#capacity = end;
+    this.#fileCapacity = end;
+  }
+
+  /** Continues writing in existing wal file `number` (of the file size), at `offset`. */
+  async adopt(number: number, offset: number): Promise<void> {
+    if (this.#staging.length > 0) throw new Error("adopt() with bytes staged");
+    this.#map = undefined;
+    await this.#file.close();
+    this.#file = await this.#dir.openFile(number, "readwrite");
+    this.#fileNumber = number;
+    this.#offset = offset;
+    this.#capacity = this.#dir.fileSize;
+    this.#fileCapacity = this.#dir.fileSize;
+    this.#filled = offset;
+    this.#unsynced = false;
+    this.#map = mapping(this.#file, this.#fileCapacity);
+  }
+
   /** Flushes, syncs and closes the current file. */
   async close(): Promise<void> {
     try {

@@ -7,9 +7,11 @@
  * @module
  */
 import {
+  BLOCK_SIZE,
+  FRAME_HEADER_SIZE,
   ITEM_HEADER_SIZE,
   RECORD_APPEND,
-  type RECORD_DELETE_QUEUE,
+  RECORD_DELETE_QUEUE,
   RECORD_HEADER_SIZE,
   type RECORD_POSITION,
   RECORD_TRUNCATE,
@@ -62,6 +64,69 @@ export function writeAppendRecord(
     out.putBytes(payload);
   }
   return out.end();
+}
+
+/**
+ * Writes a record that replay ignores, taking exactly `frameBytes` bytes of
+ * the log from the current position (frame headers included): a DeleteQueue
+ * for `absentQueue` (a queue that does not exist at that point of the log),
+ * whose body is zeros. Used to fill a block to its end. `frameBytes` must be
+ * the space left in the block, or that plus one whole block when the space
+ * left is too small for a record.
+ */
+export function writePaddingRecord(
+  out: FrameWriter,
+  absentQueue: Uint8Array,
+  frameBytes: number,
+): number {
+  const frames = frameBytes > BLOCK_SIZE ? 2 : 1;
+  const length = frameBytes - frames * FRAME_HEADER_SIZE;
+  out.begin(length);
+  writeHeader(out, RECORD_DELETE_QUEUE, 0, absentQueue);
+  const body = length - controlRecordSize(absentQueue.length);
+  for (let left = body; left > 0; left -= ZEROS.length) {
+    out.putBytes(ZEROS, 0, Math.min(left, ZEROS.length));
+  }
+  return out.end();
+}
+
+const ZEROS = new Uint8Array(4096);
+
+/** The smallest padding record for a queue name of `queueBytes` bytes, frame header included. */
+export function minPaddingBytes(queueBytes: number): number {
+  return FRAME_HEADER_SIZE + controlRecordSize(queueBytes);
+}
+
+/**
+ * Writes AppendRecords records for `count` records taken from `source`
+ * (position and payload of the i-th), one record per run of consecutive
+ * positions and at most `maxRecordBytes` of payload each. Returns the bytes
+ * written to the log.
+ */
+export function writeAppendRuns(
+  out: FrameWriter,
+  queue: Uint8Array,
+  count: number,
+  positionAt: (i: number) => number,
+  payloadAt: (i: number) => Uint8Array,
+  maxRecordBytes: number,
+): number {
+  let written = 0;
+  let i = 0;
+  const batch: Uint8Array[] = [];
+  while (i < count) {
+    const first = positionAt(i);
+    let bytes = 0;
+    batch.length = 0;
+    do {
+      const payload = payloadAt(i);
+      batch.push(payload);
+      bytes += payload.length;
+      i++;
+    } while (i < count && positionAt(i) === first + batch.length && bytes < maxRecordBytes);
+    written += writeAppendRecord(out, queue, first, batch, bytes);
+  }
+  return written;
 }
 
 function writeHeader(out: FrameWriter, kind: number, position: number, queue: Uint8Array): void {

@@ -208,6 +208,32 @@ export class MemQueue {
     return this.#arena.view(this.#offsets[i], this.#lengths[i]);
   }
 
+  /** Index of the first live record. */
+  get headIndex(): number {
+    return this.#head;
+  }
+
+  /** Marks every retained record as written in wal file `file` (after compaction rewrote them there). */
+  relocate(file: number): void {
+    if (this.#count === 0) return;
+    this.#runFiles.length = 0;
+    this.#runLast.length = 0;
+    this.#runFiles.push(file);
+    this.#runLast.push(this.#positions[this.#head + this.#count - 1]);
+  }
+
+  /** Payload bytes retained, by the wal file the records were written in. */
+  bytesByFile(): Map<number, number> {
+    const out = new Map<number, number>();
+    let run = 0;
+    for (let i = this.#head; i < this.#head + this.#count; i++) {
+      while (this.#positions[i] > this.#runLast[run]) run++;
+      const file = this.#runFiles[run];
+      out.set(file, (out.get(file) ?? 0) + this.#lengths[i]);
+    }
+    return out;
+  }
+
   /** The last record, or undefined when empty. */
   lastRecord(): QueueRecord | undefined {
     if (this.#count === 0) return undefined;

@@ -39,6 +39,7 @@ interface DenoRuntime {
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
   remove(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
   build: { os: string };
   errors: { NotFound: new (...args: never[]) => Error };
 }
@@ -154,5 +155,8 @@ export const denoFileSystem: FileSystem = {
   },
   lock(path: string): Promise<DirLock> {
     return acquirePidLock(path);
+  },
+  rename(from: string, to: string): Promise<void> {
+    return deno().rename(from, to);
   },
 };

@@ -136,6 +136,11 @@ export interface FileSystem {
   /** Makes the directory's entries (created and removed files) durable, where the OS allows it. */
   syncDir(path: string): Promise<void>;
   /**
+   * Optional: renames a file, atomically replacing `to` if it exists (POSIX
+   * rename). Compaction needs it.
+   */
+  rename?(from: string, to: string): Promise<void>;
+  /**
    * Optional: takes exclusive ownership of directory `path` for one open log,
    * across processes, without leaving a stale lock behind a killed process.
    * Rejects with an error whose `code` is "ELOCKED" (and `pid` the holder's,

@@ -123,4 +123,7 @@ export const nodeFileSystem: FileSystem = {
   lock(path: string): Promise<DirLock> {
     return acquirePidLock(path);
   },
+  rename(from: string, to: string): Promise<void> {
+    return fs.promises.rename(from, to);
+  },
 };

@@ -19,7 +19,7 @@ export class FaultError extends Error {
 
 /** Which call fails: the `nth` (1-based, counted from when the fault is set) call of `op`. */
 export interface Fault {
-  op: "write" | "datasync" | "open" | "remove" | "syncDir" | "truncate";
+  op: "write" | "datasync" | "open" | "remove" | "syncDir" | "truncate" | "rename";
   nth: number;
   code: "EIO" | "ENOSPC";
   /** For writes: write only this many bytes before failing (a torn write). */
@@ -87,6 +87,8 @@ export class MemoryFileSystem implements FileSystem {
   spaceLeft: number | undefined;
   /** Calls made, by operation. */
   readonly calls = new Map<string, number>();
+  /** Called before each write, datasync, open, remove, syncDir, truncate or rename (e.g. to cut the power there). */
+  onCall: ((op: Fault["op"]) => void) | undefined;
 
   /** Makes the `nth` next call of `fault.op` fail. */
   inject(fault: Fault): void {
@@ -100,6 +102,7 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   #check(op: Fault["op"], what: string): Fault | undefined {
+    this.onCall?.(op);
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
     const count = (this.#counts.get(op) ?? 0) + 1;
     this.#counts.set(op, count);
@@ -205,6 +208,17 @@ export class MemoryFileSystem implements FileSystem {
     this.#check("remove", path);
     const [dir, name] = split(path);
     if (!this.#dirs.get(dir)?.delete(name)) throw new FaultError("ENOENT", `remove ${path}`);
+  }
+
+  // deno-lint-ignore require-await
+  async rename(from: string, to: string): Promise<void> {
+    this.#check("rename", from);
+    const [fromDir, fromName] = split(from);
+    const [toDir, toName] = split(to);
+    const file = this.#dirs.get(fromDir)?.get(fromName);
+    if (file === undefined) throw new FaultError("ENOENT", `rename ${from}`);
+    this.#dirs.get(fromDir)!.delete(fromName);
+    this.#dirs.get(toDir)!.set(toName, file);
   }
 
   // deno-lint-ignore require-await

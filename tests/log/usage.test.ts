@@ -62,6 +62,7 @@ test("summary: each queue's first and last retained positions and oldest file", 
         empty: { start: 0, end: undefined, fileNumber: undefined },
         q: { start: 1, end: 2, fileNumber: 0 },
       },
+      files: { "wal-00000000000000000000": { size: 128 * 1024 * 1024, queues: { q: 2 } } },
     });
     await log.close();
   } finally {

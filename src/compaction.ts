@@ -1,0 +1,118 @@
+/**
+ * Compaction planning and the compacted file's content. A quiet queue that
+ * is never truncated pins every wal file from the one holding its oldest
+ * record on, however little it retains. Compaction rewrites the retained
+ * records of such queues at the head of the log — for each queue a
+ * RecordPosition at its first retained position, then its records with
+ * their original positions (replay resets the queue on the RecordPosition,
+ * so the new copy supersedes the old one) — after which the files nothing
+ * pins any more can be deleted. The log (log.ts) makes it crash-atomic by
+ * building the file under a temporary name and renaming it into place.
+ *
+ * @module
+ */
+import { BufferSink } from "./format/buffer_sink.ts";
+import {
+  FRAME_HEADER_SIZE,
+  ITEM_HEADER_SIZE,
+  MAX_FRAME_PAYLOAD,
+  RECORD_HEADER_SIZE,
+  RECORD_POSITION,
+} from "./format/constants.ts";
+import type { Crc32 } from "./format/crc.ts";
+import { FrameWriter } from "./format/frame_writer.ts";
+import { writeAppendRuns, writeControlRecord } from "./format/record.ts";
+import type { MemQueue } from "./memory/queue.ts";
+
+/** Payload bytes per AppendRecords record in a compacted file. */
+const RECORD_PAYLOAD_BYTES = 1024 * 1024;
+
+/** A queue that may be rewritten. */
+export interface Candidate {
+  name: string;
+  nameBytes: Uint8Array;
+  queue: MemQueue;
+}
+
+/** What a compaction rewrites and what it frees. */
+export interface CompactionPlan {
+  /** The queues to rewrite, oldest first. */
+  queues: Candidate[];
+  /** Upper bound of the compacted file's bytes. */
+  walBytes: number;
+  /** The oldest file still needed afterwards (files before it can go). */
+  newLimit: number;
+}
+
+/** Upper bound of the wal bytes that rewriting `c` takes. */
+export function rewriteBytes(c: Candidate): number {
+  const q = c.queue;
+  const header = RECORD_HEADER_SIZE + c.nameBytes.length;
+  const records = 1 + q.size + Math.ceil(q.payloadBytes / RECORD_PAYLOAD_BYTES); // worst case: a record per run
+  const body = q.payloadBytes + q.size * ITEM_HEADER_SIZE + records * header;
+  return body + FRAME_HEADER_SIZE * (Math.ceil(body / MAX_FRAME_PAYLOAD) + 2 * records);
+}
+
+/**
+ * Chooses the queues to rewrite: among those holding records in files older
+ * than `current` (the file being written; records only there are fresh and
+ * stay), the ones whose oldest record is in the oldest files, as many as
+ * free the most files within `maxBytes` of rewrite and costing at most
+ * `maxRatio` times the bytes of the files they free. `firstFile` is the
+ * oldest file now. Undefined when no file would be freed.
+ */
+export function planCompaction(
+  candidates: Candidate[],
+  firstFile: number,
+  current: number,
+  fileSize: number,
+  maxBytes: number,
+  maxRatio: number,
+): CompactionPlan | undefined {
+  const live = candidates.filter((c) => c.queue.size > 0 && c.queue.firstFile()! < current)
+    .sort((a, b) => a.queue.firstFile()! - b.queue.firstFile()! || (a.name < b.name ? -1 : 1));
+  const others = candidates.filter((c) => c.queue.size > 0 && c.queue.firstFile()! >= current);
+  const floor = others.reduce((min, c) => Math.min(min, c.queue.firstFile()!), current);
+  let best: CompactionPlan | undefined;
+  let bytes = 0;
+  for (let k = 0; k < live.length; k++) {
+    bytes += rewriteBytes(live[k]);
+    if (bytes > maxBytes) break;
+    const newLimit = Math.min(
+      k + 1 < live.length ? live[k + 1].queue.firstFile()! : current,
+      floor,
+    );
+    const freed = newLimit - firstFile;
+    if (freed <= 0 || bytes > maxRatio * freed * fileSize) continue;
+    if (best === undefined || newLimit > best.newLimit) {
+      best = { queues: live.slice(0, k + 1), walBytes: bytes, newLimit };
+    }
+  }
+  return best;
+}
+
+/** The compacted file's bytes (from offset 0 of a fresh file) and what they hold. */
+export function buildCompactedFile(
+  plan: CompactionPlan,
+  crc: Crc32,
+): { bytes: Uint8Array; records: number; payloadBytes: number } {
+  const sink = new BufferSink(Math.min(plan.walBytes + 64 * 1024, 64 * 1024 * 1024));
+  const out = new FrameWriter(sink, crc);
+  let records = 0;
+  let payloadBytes = 0;
+  for (const { nameBytes, queue } of plan.queues) {
+    const head = queue.headIndex;
+    writeControlRecord(out, RECORD_POSITION, nameBytes, queue.firstPosition());
+    writeAppendRuns(
+      out,
+      nameBytes,
+      queue.size,
+      (i) => queue.positionAt(head + i),
+      (i) => queue.payloadAt(head + i),
+      RECORD_PAYLOAD_BYTES,
+    );
+    records += queue.size;
+    payloadBytes += queue.payloadBytes;
+  }
+  return { bytes: sink.bytes(), records, payloadBytes };
+}

@@ -36,7 +36,8 @@ const COMMANDS: Record<string, Command> = {
   summary: {
     usage: "mrl summary DIR [--file-size N]",
     help: "Lists the queues (first and last position, records, bytes, oldest wal file),\n" +
-      "then the wal files (size, and how many 32 KiB blocks hold data).",
+      "then the wal files: size, how many 32 KiB blocks hold data, and which queues\n" +
+      "retain records written in it (they keep it from being deleted), with their bytes.",
     options: ["file-size"],
     positionals: 1,
     run: summary,
@@ -141,9 +142,18 @@ async function summary(parsed: Parsed, io: CliIo): Promise<number> {
     }
     io.out(table(rows));
     const files = await scanFiles(parsed.positionals[0], io);
-    const fileRows = [["file", "size", "blocks with data"]];
+    const pins = log.summary().files;
+    const fileRows = [["file", "size", "blocks with data", "retained by (queue: bytes)"]];
     for (const f of files) {
-      fileRows.push([f.name, String(f.size), `${f.blocksWithData} of ${f.blocks}`]);
+      const retained = Object.entries(pins[f.name]?.queues ?? {})
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([queue, bytes]) => `${queue}: ${bytes}`);
+      fileRows.push([
+        f.name,
+        String(f.size),
+        `${f.blocksWithData} of ${f.blocks}`,
+        retained.join(", ") || "-",
+      ]);
     }
     io.out("\n" + table(fileRows));
     return 0;

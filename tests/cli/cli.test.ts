@@ -89,8 +89,8 @@ test("mrl summary: a table of queues (first, last, records, bytes, oldest file),
       "b      101    101   1        16     0",
       "c      0      0     1        8      0",
       "",
-      "file                      size   blocks with data",
-      "wal-00000000000000000000  32768  1 of 1",
+      "file                      size   blocks with data  retained by (queue: bytes)",
+      "wal-00000000000000000000  32768  1 of 1            a: 38, b: 16, c: 8",
       "",
     ].join("\n"),
   );
@@ -100,7 +100,8 @@ test("mrl summary: --file-size reads logs written with another file size", async
   const { code, out } = await mrl(["summary", fixture("rolling-gc"), "--file-size", "131072"]);
   assert.equal(code, 0);
   assert.match(out, /^r1 +21 +40 +20 /m);
-  assert.match(out, /^wal-00000000000000000004 +131072 +\d+ of 4$/m);
+  assert.match(out, /^wal-00000000000000000004 +131072 +4 of 4 +r1: 54011, r2: 11$/m);
+  assert.match(out, /^wal-00000000000000000002 +131072 +4 of 4 +r1: \d+$/m);
 });
 
 test("mrl read: text, json and base64 lines, with --start and --end", async () => {

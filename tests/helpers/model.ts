@@ -17,6 +17,7 @@ export type Op =
   | { op: "append"; queue: string; payloads: Uint8Array[]; position?: number }
   | { op: "truncate"; queue: string; position: number }
   | { op: "persist" }
+  | { op: "compact" }
   | { op: "reopen" };
 
 /** The model. `apply` returns what the real call should do: "ok", or the error class name. */

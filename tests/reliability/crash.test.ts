@@ -27,9 +27,15 @@ const command: string[] = "Deno" in globalThis
   : [process.execPath, child];
 
 /** Runs the child until it has acknowledged something and `ms` more have passed, then SIGKILLs it. */
-function runAndKill(dir: string, action: string, seed: number, ms: number): Promise<string[]> {
+function runAndKill(
+  dir: string,
+  action: string,
+  seed: number,
+  ms: number,
+  mode = "",
+): Promise<string[]> {
   return new Promise((resolvePromise, reject) => {
-    const proc = spawn(command[0], [...command.slice(1), dir, action, String(seed)], {
+    const proc = spawn(command[0], [...command.slice(1), dir, action, String(seed), mode], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -38,7 +44,7 @@ function runAndKill(dir: string, action: string, seed: number, ms: number): Prom
     const guard = setTimeout(() => proc.kill("SIGKILL"), 20_000);
     proc.stdout.on("data", (chunk) => {
       out += chunk;
-      if (!armed && /\n.+ \d+ \d+\n/.test("\n" + out)) {
+      if (!armed && /\n(q\d|stream) \d+ \d+\n/.test("\n" + out)) {
         armed = true;
         setTimeout(() => proc.kill("SIGKILL"), ms);
       }
@@ -48,7 +54,9 @@ function runAndKill(dir: string, action: string, seed: number, ms: number): Prom
     proc.on("close", (code, signal) => {
       clearTimeout(guard);
       if (signal !== "SIGKILL") reject(new Error(`child ended by itself (code ${code}): ${err}`));
-      else resolvePromise(out.split("\n").filter((line) => /^q\d \d+ \d+$/.test(line)));
+      else {resolvePromise(
+          out.split("\n").filter((line) => /^(q\d|quiet|stream) \d+ \d+$|^trunc -?\d+$/.test(line)),
+        );}
     });
   });
 }
@@ -115,4 +123,64 @@ test("crash: SIGKILL at random moments under always/fsync loses no acknowledged 
 
 test("crash: SIGKILL at random moments under always/flush loses no acknowledged record (6 rounds)", async () => {
   await crashRounds("flush", 23, 6);
+});
+
+test("crash: SIGKILL while compaction relocates a quiet queue, round after round, loses nothing acknowledged (8 rounds)", async () => {
+  const random = prng(37);
+  const dir = await tempDir();
+  let quietAcked = false;
+  let streamNext = 0; // next stream position the previous rounds left
+  let truncated = -1; // highest truncation asked for (it may have taken effect before the kill)
+  try {
+    for (let round = 0; round < 8; round++) {
+      const acks = await runAndKill(
+        dir.path,
+        "fsync",
+        900 + round,
+        30 + Math.floor(random() * 200),
+        "compaction",
+      );
+      for (const line of acks) {
+        const [what, a, b] = line.split(" ");
+        if (what === "quiet") quietAcked = true;
+        else if (what === "trunc") truncated = Math.max(truncated, Number(a));
+        else {
+          assert.equal(
+            Number(a),
+            streamNext,
+            `round ${round}: stream continued at the right position`,
+          );
+          streamNext = Number(a) + Number(b);
+        }
+      }
+      const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 2 });
+      try {
+        if (quietAcked) {
+          assert.deepEqual([...log.range("quiet")].map((r) => [r.position, [...r.payload]]), [[0, [
+            ...crashPayload("q9", 0),
+          ]]]);
+        }
+        const stream = [...log.range("stream")];
+        const positions = stream.map((r) => r.position);
+        assert.ok(
+          positions.length > 0 || streamNext === 0 || truncated >= streamNext - 1,
+          `round ${round}: stream emptied`,
+        );
+        assert.deepEqual(
+          positions,
+          positions.map((_, i) => positions[0] + i),
+          `round ${round}: stream is gap-free`,
+        );
+        for (let p = truncated + 1; p < streamNext; p++) {
+          assert.ok(positions.includes(p), `round ${round}: acknowledged stream record ${p} lost`);
+        }
+        for (const r of stream) assert.deepEqual(r.payload, crashPayload("q8", r.position));
+        streamNext = Math.max(streamNext, (log.lastPosition("stream") ?? -1) + 1);
+      } finally {
+        await log.close();
+      }
+    }
+  } finally {
+    await dir.cleanup();
+  }
 });

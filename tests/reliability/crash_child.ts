@@ -4,14 +4,16 @@
  * after each append resolves it writes "queue first count" to stdout,
  * synchronously, so that a SIGKILL loses no acknowledgement already printed.
  *
- *   crash_child DIR fsync|flush SEED
+ *   crash_child DIR fsync|flush SEED            four queues appending
+ *   crash_child DIR fsync|flush SEED compaction a quiet queue and a streaming one, small files,
+ *                                               compaction as eager as it gets ("trunc P" before each truncation)
  */
 import { writeSync } from "node:fs";
 import process from "node:process";
 import { MultiRecordLog } from "../../mod.ts";
 import { CRASH_QUEUES, crashPayload } from "./crash_payload.ts";
 
-const [dir, action, seedText] = process.argv.slice(2);
+const [dir, action, seedText, mode] = process.argv.slice(2);
 let seed = Number(seedText) | 1;
 const random = () => {
   seed ^= seed << 13;
@@ -20,10 +22,39 @@ const random = () => {
   return (seed >>> 0) / 4294967296;
 };
 
-const log = await MultiRecordLog.open(dir, {
-  persistPolicy: { kind: "always", action: action === "fsync" ? "fsync" : "flush" },
-  fileSize: 32768 * 8,
-});
+const persistPolicy = { kind: "always", action: action === "fsync" ? "fsync" : "flush" } as const;
+
+if (mode === "compaction") {
+  const log = await MultiRecordLog.open(dir, {
+    persistPolicy,
+    fileSize: 32768 * 2,
+    compaction: { maxPinnedFiles: 1 },
+  });
+  for (const queue of ["quiet", "stream"]) {
+    if (!log.queueExists(queue)) await log.createQueue(queue);
+  }
+  if (log.lastPosition("quiet") === undefined) {
+    await log.appendRecord("quiet", crashPayload("q9", 0));
+    writeSync(1, "quiet 0 1\n");
+  }
+  writeSync(1, "ready\n");
+  let next = (log.lastPosition("stream") ?? -1) + 1;
+  for (let i = 0;; i++) {
+    const count = 1 + Math.floor(random() * 3);
+    await log.appendRecords(
+      "stream",
+      Array.from({ length: count }, (_, j) => crashPayload("q8", next + j)),
+    );
+    writeSync(1, `stream ${next} ${count}\n`);
+    next += count;
+    if (i % 4 === 3) {
+      writeSync(1, `trunc ${next - 6}\n`); // before the call: it may take effect even if killed now
+      await log.truncate("stream", next - 6);
+    }
+  }
+}
+
+const log = await MultiRecordLog.open(dir, { persistPolicy, fileSize: 32768 * 8 });
 for (const queue of CRASH_QUEUES) if (!log.queueExists(queue)) await log.createQueue(queue);
 writeSync(1, "ready\n");
 

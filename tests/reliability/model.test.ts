@@ -1,6 +1,6 @@
 /**
  * Model-based test: random sequences of create / append (automatic and
- * explicit positions) / truncate / delete / reopen / persist over a few
+ * explicit positions) / truncate / delete / reopen / persist / compact over a few
  * queues, with small files so that they roll and get deleted, checked after
  * every step against a plain in-memory model. Fixed seed; set
  * MRL_MODEL_RUNS (and MRL_MODEL_SEED) for a larger run.
@@ -17,6 +17,8 @@ import { tempDir } from "../helpers/temp.ts";
 const RUNS = Number(process.env.MRL_MODEL_RUNS ?? 100);
 const SEED = Number(process.env.MRL_MODEL_SEED ?? 20261125);
 const FILE_SIZE = 32768 * 2;
+/** Automatic compaction as eager as it gets, so that it runs in the middle of the sequences too. */
+const COMPACTION = { maxPinnedFiles: 1 };
 const queue = fc.constantFrom("a", "b", "日本");
 const payloads = fc.array(
   fc.oneof(
@@ -43,6 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({ op: fc.constant("truncate" as const), queue, position: fc.nat(60) }),
   },
   { weight: 1, arbitrary: fc.constant<Op>({ op: "persist" }) },
+  { weight: 1, arbitrary: fc.constant<Op>({ op: "compact" }) },
   { weight: 1, arbitrary: fc.constant<Op>({ op: "reopen" }) },
 );
 
@@ -71,6 +74,7 @@ async function check(generated: Op[], open: () => Promise<MultiRecordLog>): Prom
               step.position === undefined ? {} : { position: step.position },
             );
           } else if (step.op === "truncate") await log.truncate(step.queue, step.position);
+          else if (step.op === "compact") await log.compact();
           else await log.persist("flush");
         } catch (err) {
           outcome = (err as Error).constructor.name;
@@ -91,7 +95,10 @@ test(`model: random operation sequences match the model after every step (${RUNS
   await fc.assert(
     fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
       const fs = new MemoryFileSystem();
-      await check(ops, () => MultiRecordLog.open("/wal", { fs, fileSize: FILE_SIZE }));
+      await check(
+        ops,
+        () => MultiRecordLog.open("/wal", { fs, fileSize: FILE_SIZE, compaction: COMPACTION }),
+      );
     }),
     { seed: SEED, numRuns: RUNS },
   );
@@ -102,7 +109,10 @@ test("model: random operation sequences match the model on the real file system 
     fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
       const dir = await tempDir();
       try {
-        await check(ops, () => MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE }));
+        await check(
+          ops,
+          () => MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE, compaction: COMPACTION }),
+        );
       } finally {
         await dir.cleanup();
       }

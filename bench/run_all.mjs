@@ -10,7 +10,9 @@ const bin = (
   name,
 ) => (existsSync(join("node_modules", ".bin", name)) ? join("node_modules", ".bin", name) : name);
 // Each workload runs in a process of its own, so that memory figures start from a clean baseline.
-const args = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["w1", "w2", "w3", "w4"];
+const args = process.argv.slice(2).length > 0
+  ? process.argv.slice(2)
+  : ["w1", "w2", "w3", "w4", "w6"];
 const build = spawnSync(bin("deno"), ["run", "-A", "scripts/build_npm.ts", "--no-test"], {
   stdio: "inherit",
 });

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type FrameSink, FrameWriter } from "../../src/format/frame_writer.ts";
+import { FrameWriter } from "../../src/format/frame_writer.ts";
 import { FRAME_END_OF_LOG, FRAME_OK, FrameReader } from "../../src/format/frame_reader.ts";
 import { RecordAssembler } from "../../src/format/record_assembler.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
@@ -27,30 +27,9 @@ import {
   RECORD_POSITION,
   RECORD_TRUNCATE,
 } from "../../src/format/constants.ts";
+import { MemorySink } from "../helpers/frames.ts";
 
 const crc32 = await loadCrc32();
-
-/** An in-memory FrameSink: a growable, zero-initialised buffer written from offset 0. */
-class MemorySink implements FrameSink {
-  buffer: Uint8Array = new Uint8Array(1024);
-  offset = 0;
-
-  spaceInBlock(): number {
-    return BLOCK_SIZE - (this.offset % BLOCK_SIZE);
-  }
-
-  reserve(n: number): number {
-    if (n > this.spaceInBlock()) throw new Error(`reserve(${n}) crosses a block`);
-    if (this.offset + n > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.offset + n, this.buffer.length * 2));
-      grown.set(this.buffer.subarray(0, this.offset));
-      this.buffer = grown;
-    }
-    const at = this.offset;
-    this.offset += n;
-    return at;
-  }
-}
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 

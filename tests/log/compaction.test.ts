@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { MultiRecordLog } from "../../mod.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
 import { walFiles } from "../helpers/log.ts";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
 
 const FILE_SIZE = 32768 * 2;
 
@@ -148,6 +150,31 @@ test("compaction: sparse positions, empty payloads and several quiet queues surv
     assert.equal(reopened.lastPosition("a"), 100);
     assert.equal(reopened.lastPosition("b"), 6);
     assert.deepEqual(reopened.recovery.issues, []);
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("compaction: diskUsedBytes stays exact: the sum of the wal files' sizes, a file cut short included", async () => {
+  const dir = await tempDir();
+  try {
+    const fileSize = 32768 * 8;
+    const log = await MultiRecordLog.open(dir.path, { fileSize, compaction: false });
+    await log.createQueue("quiet");
+    await log.createQueue("stream");
+    await log.appendRecord("quiet", new Uint8Array(10));
+    for (let i = 0; i < 200; i++) await log.appendRecord("stream", new Uint8Array(3000));
+    await log.truncate("stream", 198);
+    await log.compact(); // cuts the current file after its few used blocks
+    const sizes = await Promise.all(
+      (await walFiles(dir.path)).map(async (f) => (await stat(join(dir.path, f))).size),
+    );
+    assert.ok(sizes.some((size) => size < fileSize), `a file was cut short: ${sizes.join(",")}`);
+    assert.equal(log.resourceUsage().diskUsedBytes, sizes.reduce((a, b) => a + b, 0));
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize });
+    assert.equal(reopened.resourceUsage().diskUsedBytes, sizes.reduce((a, b) => a + b, 0));
     await reopened.close();
   } finally {
     await dir.cleanup();

@@ -25,33 +25,9 @@ import {
   FRAME_MIDDLE,
   MAX_FRAME_PAYLOAD,
 } from "../../src/format/constants.ts";
-import { MemorySink } from "../helpers/frames.ts";
+import { ascii, concat, MemorySink, pattern } from "../helpers/frames.ts";
 
 const crc32 = await loadCrc32();
-
-function ascii(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function writeRecords(sink: MemorySink, records: Uint8Array[]): void {
   const writer = new FrameWriter(sink, crc32);

@@ -16,6 +16,7 @@ import {
   FRAME_MIDDLE,
   MAX_FRAME_PAYLOAD,
 } from "../../src/format/constants.ts";
+import { ascii, concat, pattern } from "../helpers/frames.ts";
 
 const crc32 = await loadCrc32();
 
@@ -71,31 +72,6 @@ function referenceCrc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
   for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
-}
-
-function ascii(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-/** Deterministic filler bytes (never all zero, never GARBAGE-only). */
-function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The expected bytes of one frame, computed independently of the writer. */

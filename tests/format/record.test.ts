@@ -27,21 +27,11 @@ import {
   RECORD_POSITION,
   RECORD_TRUNCATE,
 } from "../../src/format/constants.ts";
-import { MemorySink } from "../helpers/frames.ts";
+import { MemorySink, pattern } from "../helpers/frames.ts";
 
 const crc32 = await loadCrc32();
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-function pattern(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
 
 /** Little-endian u64 bytes of a safe integer, computed with BigInt. */
 function u64(value: number | bigint): number[] {

@@ -35,3 +35,30 @@ export class MemorySink implements FrameSink {
     return out;
   }
 }
+
+/** UTF-8 bytes of a string. */
+export function ascii(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Deterministic filler bytes (a linear congruential sequence). */
+export function pattern(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** The parts, one after the other. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

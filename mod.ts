@@ -27,6 +27,7 @@ export type {
   AppendOutcome,
   CompactionOptions,
   CompactionOutcome,
+  FollowIterator,
   FollowOptions,
   Limits,
   LogSummary,

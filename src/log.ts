@@ -48,6 +48,7 @@ import type {
   AppendOutcome,
   CompactionOptions,
   CompactionOutcome,
+  FollowIterator,
   FollowOptions,
   Limits,
   LogSummary,
@@ -71,6 +72,7 @@ import {
 import { defaultFileSystem } from "./ports/runtime.ts";
 import type { DirLock, FileSystem } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
+import { type Follower, QueueFollower } from "./follow.ts";
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
@@ -525,7 +527,9 @@ export class MultiRecordLog {
    * Follows a queue: yields the records retained from `start` on, then each
    * record as it is appended (once committed), in order. Records truncated
    * before the iterator reached them are skipped. It ends when the queue is
-   * deleted or the log is closed; breaking out of the loop releases it.
+   * deleted or the log is closed; breaking out of the loop (or `return()`,
+   * even while a `next()` waits) releases it. A missing queue or a bad
+   * `start` rejects the first `next()`.
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
@@ -542,31 +546,23 @@ export class MultiRecordLog {
    * await log.close();
    * ```
    */
-  async *follow(
-    queue: string,
-    options: FollowOptions = {},
-  ): AsyncGenerator<QueueRecord, void, undefined> {
-    this.#checkOpen();
+  follow(queue: string, options: FollowOptions = {}): FollowIterator {
+    const source = {
+      current: () => this.#queues.get(queue),
+      closing: () => this.#closing,
+      add: (f: Follower) => this.#followers.add(f),
+      delete: (f: Follower) => this.#followers.delete(f),
+    };
     const start = options?.start ?? 0;
-    checkPosition(start, "start", queue);
-    const followed = this.#queue(queue);
-    const follower: Follower = { queue, wake: undefined };
-    this.#followers.add(follower);
+    let error: unknown;
     try {
-      let next = start;
-      for (;;) {
-        for (const record of followed.range(next, Infinity)) {
-          next = record.position + 1;
-          yield record;
-          if (this.#closing || this.#queues.get(queue) !== followed) return;
-        }
-        if (this.#closing || this.#queues.get(queue) !== followed) return;
-        await new Promise<void>((resolve) => (follower.wake = resolve));
-        follower.wake = undefined;
-      }
-    } finally {
-      this.#followers.delete(follower);
+      this.#checkOpen();
+      checkPosition(start, "start", queue);
+      this.#queue(queue);
+    } catch (err) {
+      error = err;
     }
+    return new QueueFollower(queue, start, source, error);
   }
 
   /**
@@ -842,7 +838,7 @@ export class MultiRecordLog {
   /** Wakes the followers of `queue` (of every queue when undefined). */
   #wake(queue: string | undefined): void {
     for (const follower of this.#followers) {
-      if (queue === undefined || follower.queue === queue) follower.wake?.();
+      if (queue === undefined || follower.queue === queue) follower.wake();
     }
   }
 
@@ -1075,12 +1071,6 @@ export class MultiRecordLog {
     }
     return bytes;
   }
-}
-
-/** An iterator of follow() and how to wake it. */
-interface Follower {
-  queue: string;
-  wake: (() => void) | undefined;
 }
 
 /** Checks the limits given by a user. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { FileSystem } from "./ports/file_system.ts";
+import type { QueueRecord } from "./memory/queue.ts";
 
 /**
  * What a persist does: `flush` hands buffered bytes to the OS (they survive a
@@ -332,4 +333,23 @@ export interface RecoveryReport {
   issueCount: number;
   /** Damaged spots counted by wal file and reason (all of them, not only the first 1000). */
   byFile: Record<string, Partial<Record<RecoveryIssue["reason"], number>>>;
+}
+
+/**
+ * What `follow()` returns: an async iterator of records whose `return()`
+ * always exists (and ends it at once, even while a `next()` waits).
+ *
+ * @example
+ * ```ts
+ * import { type FollowIterator, MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * const it: FollowIterator = log.follow("q");
+ * await it.return();
+ * await log.close();
+ * ```
+ */
+export interface FollowIterator extends AsyncIterableIterator<QueueRecord> {
+  /** Ends the iteration and releases it. */
+  return(): Promise<IteratorResult<QueueRecord, undefined>>;
 }

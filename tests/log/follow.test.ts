@@ -106,3 +106,14 @@ test("follow: a missing queue is a QueueNotFoundError", async () => {
     await assert.rejects(log.follow("missing").next(), QueueNotFoundError);
   });
 });
+
+test("follow: return() while next() waits ends the wait and releases the iterator", async () => {
+  await withLog(async (log) => {
+    const iterator = log.follow("q");
+    const waiting = iterator.next();
+    await iterator.return();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    await log.appendRecord("q", bytes("after"));
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * The iterator behind `MultiRecordLog.follow()`: yields a queue's retained
+ * records from a position on, then waits for new ones. A plain async
+ * iterator rather than an async generator, so that `return()` ends it (and
+ * releases it) even while a `next()` is waiting.
+ *
+ * @module
+ */
+import type { MemQueue, QueueRecord } from "./memory/queue.ts";
+
+/** What the iterator needs from the log. */
+export interface FollowSource {
+  /** The queue as committed now (undefined once deleted). */
+  current(): MemQueue | undefined;
+  /** True once the log is closing. */
+  closing(): boolean;
+  /** Registers / unregisters the iterator for wake-ups on new records. */
+  add(follower: Follower): void;
+  delete(follower: Follower): void;
+}
+
+/** An iterator waiting for records of `queue`. */
+export interface Follower {
+  readonly queue: string;
+  /** Called by the log when the queue changes or the log closes. */
+  wake(): void;
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** Follows one queue. */
+export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follower {
+  readonly queue: string;
+  readonly #source: FollowSource;
+  /** The queue followed: if the name comes to mean another queue (deleted, recreated), it ends. */
+  readonly #followed: MemQueue | undefined;
+  readonly #error: unknown;
+  #next: number;
+  #done = false;
+  #waiting: (() => void) | undefined;
+  #pending: Promise<IteratorResult<QueueRecord, undefined>> | undefined;
+
+  constructor(queue: string, start: number, source: FollowSource, error?: unknown) {
+    this.queue = queue;
+    this.#source = source;
+    this.#next = start;
+    this.#error = error;
+    this.#followed = error === undefined ? source.current() : undefined;
+    if (error === undefined) source.add(this);
+  }
+
+  wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.();
+  }
+
+  next(): Promise<IteratorResult<QueueRecord, undefined>> {
+    // Calls made without waiting for the previous one are served in order.
+    const result = this.#pending === undefined
+      ? this.#step()
+      : this.#pending.then(() => this.#step());
+    this.#pending = result;
+    return result;
+  }
+
+  return(): Promise<IteratorResult<QueueRecord, undefined>> {
+    this.#finish();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<QueueRecord> {
+    return this;
+  }
+
+  async #step(): Promise<IteratorResult<QueueRecord, undefined>> {
+    if (this.#error !== undefined) {
+      this.#done = true;
+      throw this.#error;
+    }
+    for (;;) {
+      if (this.#done) return DONE;
+      const queue = this.#followed!;
+      if (this.#source.closing() || this.#source.current() !== queue) {
+        this.#finish();
+        return DONE;
+      }
+      const i = queue.lowerBound(this.#next);
+      if (i < queue.endIndex) {
+        const position = queue.positionAt(i);
+        this.#next = position + 1;
+        return { done: false, value: { position, payload: queue.payloadAt(i) } };
+      }
+      await new Promise<void>((resolve) => (this.#waiting = resolve));
+    }
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#source.delete(this);
+    this.wake();
+  }
+}

@@ -7,7 +7,9 @@
  *
  * There is no kernel lock to lean on (node:fs has no flock), so two processes
  * taking over the same stale lock at the same instant could both succeed;
- * outside that race the lock is exclusive.
+ * outside that race the lock is exclusive. Telling that a holder is dead
+ * takes a signal-0 `kill` (Deno: --allow-run) or, on Linux, a look at /proc;
+ * when neither is allowed the lock is taken as live.
  *
  * @module
  */
@@ -36,9 +38,15 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    // EPERM: it exists but belongs to someone else. Anything but ESRCH: assume alive.
-    return (err as { code?: string }).code !== "ESRCH";
+    const code = (err as { code?: string }).code;
+    if (code === "ESRCH") return false;
+    if (code === "EPERM") return true; // it exists, owned by someone else
   }
+  // Signals not allowed (Deno without --allow-run): Linux's /proc still tells.
+  try {
+    if (fs.existsSync("/proc/self")) return fs.existsSync(`/proc/${pid}`);
+  } catch { /* not allowed either */ }
+  return true; // cannot tell: never take over a lock that may be live
 }
 
 /** Takes the lock of directory `dir`. */

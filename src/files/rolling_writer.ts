@@ -24,6 +24,8 @@ const INITIAL_BUFFER = 64 * 1024;
  */
 const MAP_FILL_BYTES = 1024 * 1024;
 const ZEROS = new Uint8Array(MAP_FILL_BYTES);
+/** Writes this large or larger go through a system call even when the file is mapped. */
+const MAP_MAX_WRITE = 32 * 1024;
 /** A staging buffer grown past this by a large append is dropped once flushed. */
 const MAX_IDLE_BUFFER = 16 * 1024 * 1024;
 
@@ -274,7 +276,8 @@ export class RollingWriter implements FrameSink {
     const end = offset + bytes.length;
     const map = this.#map;
     this.#unsynced = true;
-    if (map === undefined) {
+    // Large writes: one system call copies as fast as the mapping, without filling ahead with zeros first.
+    if (map === undefined || bytes.length >= MAP_MAX_WRITE) {
       this.#file.writeSync(bytes, offset);
       if (end > this.#filled) this.#filled = end;
       return;

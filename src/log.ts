@@ -6,7 +6,6 @@
  * @module
  */
 import {
-  CorruptLogError,
   IoError,
   LogClosedError,
   LogFailedError,
@@ -17,7 +16,7 @@ import {
   QueueNotFoundError,
   ResourceExhaustedError,
 } from "./errors.ts";
-import { WalDirectory } from "./files/directory.ts";
+import { asIoError, WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
 import { RollingWriter } from "./files/rolling_writer.ts";
 import {
@@ -129,6 +128,8 @@ export class MultiRecordLog {
   readonly #encoder = new TextEncoder();
   #closing = false;
   #closed = false;
+  /** The close in progress (or done). */
+  #closingDone: Promise<void> = Promise.resolve();
   #gcRunning: Promise<void> | undefined;
   /** Limits on memory and disk, and the memory reserved by appends not yet committed. */
   readonly #limits: Limits;
@@ -793,8 +794,6 @@ export class MultiRecordLog {
     return await this.#closingDone;
   }
 
-  #closingDone: Promise<void> = Promise.resolve();
-
   /**
    * Same as {@link MultiRecordLog.close}: `await using log = await MultiRecordLog.open(dir)`.
    *
@@ -1113,7 +1112,7 @@ async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
     if (e?.code === "ELOCKED") {
       throw new LogLockedError(dir, typeof e.pid === "number" ? e.pid : undefined, err);
     }
-    throw new IoError("lock", dir, err, typeof e?.code === "string" ? e.code : undefined);
+    throw asIoError("lock", dir, err);
   }
 }
 
@@ -1137,5 +1136,5 @@ function describe(value: unknown): string {
 }
 
 function isIoFailure(err: unknown): boolean {
-  return (err as { code?: unknown })?.code === "IO_ERROR" || err instanceof CorruptLogError;
+  return err instanceof IoError;
 }

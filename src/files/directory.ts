@@ -10,14 +10,19 @@ import { IoError, NotADirectoryError } from "../errors.ts";
 import type { FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
 import { joinPath, parseWalFileName, walFileName } from "./file_name.ts";
 
+/** The error a failed port call becomes: an {@link IoError} naming `path`, with the OS code when there is one. */
+export function asIoError(operation: string, path: string, err: unknown): IoError {
+  if (err instanceof IoError) return err;
+  const code = (err as { code?: unknown })?.code;
+  return new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+}
+
 /** Runs a port call, turning its failure into an {@link IoError} naming `path`. */
 export async function io<T>(operation: string, path: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (err instanceof IoError) throw err;
-    const code = (err as { code?: unknown })?.code;
-    throw new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+    throw asIoError(operation, path, err);
   }
 }
 
@@ -26,9 +31,7 @@ export function ioSync<T>(operation: string, path: string, call: () => T): T {
   try {
     return call();
   } catch (err) {
-    if (err instanceof IoError) throw err;
-    const code = (err as { code?: unknown })?.code;
-    throw new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+    throw asIoError(operation, path, err);
   }
 }
 
@@ -62,11 +65,6 @@ export class WalDirectory {
   /** Size of file `n` (the file size when not known otherwise). */
   sizeOf(n: number): number {
     return this.#sizes.get(n) ?? this.fileSize;
-  }
-
-  /** The newest file number, or undefined when there is none. */
-  get lastFile(): number | undefined {
-    return this.#files[this.#files.length - 1];
   }
 
   /** Records the size of file `n`. */

@@ -43,6 +43,11 @@ class Staging {
   readonly file: number[] = [];
   readonly offset: number[] = [];
 
+  /** End (exclusive) of segment `i` in `bytes`. */
+  end(i: number): number {
+    return i + 1 < this.start.length ? this.start[i + 1] : this.length;
+  }
+
   clear(): void {
     this.length = 0;
     this.start.length = 0;
@@ -162,21 +167,16 @@ export class RollingWriter implements FrameSink {
    * overlap.
    */
   async flush(): Promise<void> {
-    const staging = this.#staging;
-    const segments = staging.start.length;
-    if (segments === 0) return;
-    this.#staging = this.#spare;
-    this.#spare = staging;
-    for (let i = 0; i < segments; i++) {
+    if (this.#staging.start.length === 0) return;
+    const staging = this.#take();
+    for (let i = 0; i < staging.start.length; i++) {
       const start = staging.start[i];
-      const end = i + 1 < segments ? staging.start[i + 1] : staging.length;
-      const number = staging.file[i];
-      if (number !== this.#file.number) await this.#rollTo(number);
+      const end = staging.end(i);
+      if (staging.file[i] !== this.#file.number) await this.#rollTo(staging.file[i]);
       if (end > start) {
         const offset = staging.offset[i];
         await this.#file.write(staging.bytes.subarray(start, end), offset);
-        this.#unsynced = true;
-        if (offset + end - start > this.#filled) this.#filled = offset + end - start;
+        this.#wrote(offset + end - start);
       }
     }
     staging.clear();
@@ -193,11 +193,10 @@ export class RollingWriter implements FrameSink {
     if (segments === 0) return true;
     if (!this.#file.canWriteSync) return false;
     for (let i = 0; i < segments; i++) if (staging.file[i] !== this.#file.number) return false;
-    this.#staging = this.#spare;
-    this.#spare = staging;
+    this.#take();
     for (let i = 0; i < segments; i++) {
       const start = staging.start[i];
-      const end = i + 1 < segments ? staging.start[i + 1] : staging.length;
+      const end = staging.end(i);
       if (end > start) this.#writeSync(staging.bytes.subarray(start, end), staging.offset[i]);
     }
     staging.clear();
@@ -279,7 +278,7 @@ export class RollingWriter implements FrameSink {
     // Large writes: one system call copies as fast as the mapping, without filling ahead with zeros first.
     if (map === undefined || bytes.length >= MAP_MAX_WRITE) {
       this.#file.writeSync(bytes, offset);
-      if (end > this.#filled) this.#filled = end;
+      this.#wrote(end);
       return;
     }
     while (this.#filled < end) {
@@ -288,6 +287,20 @@ export class RollingWriter implements FrameSink {
       this.#filled += n;
     }
     map.set(bytes, offset);
+  }
+
+  /** Takes the staged bytes for writing; new bytes are staged in the other buffer meanwhile. */
+  #take(): Staging {
+    const staging = this.#staging;
+    this.#staging = this.#spare;
+    this.#spare = staging;
+    return staging;
+  }
+
+  /** Notes bytes written by a system call up to `end` of the current file. */
+  #wrote(end: number): void {
+    this.#unsynced = true;
+    if (end > this.#filled) this.#filled = end;
   }
 
   #newSegment(file: number, offset: number): void {

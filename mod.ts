@@ -61,6 +61,7 @@ export type {
   DirLock,
   FileHandle,
   FileSystem,
+  LockHolder,
   OpenMode,
   PathInfo,
 } from "./src/ports/file_system.ts";

@@ -64,7 +64,10 @@ const manifest = {
   bin: { mrl: "./src/cli/bin.js" },
   sideEffects: false,
   engines: { node: ">=20" },
-  dependencies: { "hash-wasm": dev.dependencies["hash-wasm"] },
+  dependencies: {
+    "fs-native-extensions": dev.dependencies["fs-native-extensions"],
+    "hash-wasm": dev.dependencies["hash-wasm"],
+  },
   files: ["mod.js", "mod.d.ts", "mod.js.map", "mod.d.ts.map", "src/", "README.md", "LICENSE"],
   keywords: ["wal", "write-ahead-log", "queue", "mrecordlog", "durable", "log"],
 };

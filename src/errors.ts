@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { LockHolder } from "./ports/file_system.ts";
 
 /**
  * Base class of every error this library throws on purpose.
@@ -237,9 +238,12 @@ export class LogFailedError extends MrlError {
 }
 
 /**
- * The directory is owned by another open log, in this process or another
- * (whose process id is `pid`, when known). It can be opened once that log
- * is closed or its process has ended; `readOnly` opens do not need it.
+ * The directory is owned by another open log, in this process or another.
+ * Ownership is a kernel lock on `.mrl.lock` that the operating system drops
+ * when its holder exits, so this error always means a live holder: close the
+ * log there (or stop that process). `holder` tells who it is, as far as the
+ * lock file records it, and `hint` what to do. `readOnly` opens do not need
+ * ownership.
  *
  * @example
  * ```ts
@@ -248,26 +252,47 @@ export class LogFailedError extends MrlError {
  * const first = await MultiRecordLog.open(dir);
  * const err = await MultiRecordLog.open(dir).catch((e) => e);
  * console.log(err instanceof LogLockedError, err.code); // true LOG_LOCKED
+ * console.log(err.holder?.pid === Deno.pid); // true
  * await first.close();
  * ```
  */
 export class LogLockedError extends MrlError {
   /** The log directory. */
   readonly dir: string;
-  /** Process id of the holder, when known. */
+  /** Process id of the holder (in its own PID namespace), when known. */
   readonly pid: number | undefined;
+  /** What the lock file records about the holder, when it could be read. */
+  readonly holder: LockHolder | undefined;
+  /** What to do about it. */
+  readonly hint: string;
   /** Creates the error. */
-  constructor(dir: string, pid: number | undefined, cause?: unknown) {
-    super(
-      "LOG_LOCKED",
-      `the log at ${JSON.stringify(dir)} is open elsewhere${
-        pid === undefined ? "" : ` (process ${pid})`
-      }`,
-      { cause },
-    );
+  constructor(
+    dir: string,
+    holder: LockHolder | undefined,
+    hint = "close the log there first",
+    cause?: unknown,
+  ) {
+    super("LOG_LOCKED", `the log at ${JSON.stringify(dir)} is open by ${describeHolder(holder)}: ${hint}`, {
+      cause,
+    });
     this.dir = dir;
-    this.pid = pid;
+    this.pid = holder?.pid;
+    this.holder = holder;
+    this.hint = hint;
   }
+}
+
+/** "process 42 (deno) on host "a" in PID namespace pid:[1] since ...", for messages. */
+function describeHolder(holder: LockHolder | undefined): string {
+  if (holder === undefined || holder.pid === undefined) {
+    return "another process (its lock file does not say which)";
+  }
+  const parts = [`process ${holder.pid}`];
+  if (holder.runtime !== undefined) parts.push(`(${holder.runtime})`);
+  if (holder.host !== undefined) parts.push(`on host ${JSON.stringify(holder.host)}`);
+  if (holder.pidNamespace !== undefined) parts.push(`in PID namespace ${holder.pidNamespace}`);
+  if (holder.since !== undefined) parts.push(`since ${holder.since}`);
+  return parts.join(" ");
 }
 
 /**

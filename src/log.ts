@@ -69,7 +69,7 @@ import {
   DURABILITY_NONE,
 } from "./pipeline.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
-import type { DirLock, FileSystem } from "./ports/file_system.ts";
+import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
 import { type Follower, QueueFollower } from "./follow.ts";
 
@@ -1108,9 +1108,10 @@ async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
   try {
     return await fs.lock!(dir);
   } catch (err) {
-    const e = err as { code?: unknown; pid?: unknown };
+    const e = err as { code?: unknown; pid?: unknown; holder?: LockHolder; hint?: unknown };
     if (e?.code === "ELOCKED") {
-      throw new LogLockedError(dir, typeof e.pid === "number" ? e.pid : undefined, err);
+      const holder = e.holder ?? (typeof e.pid === "number" ? { pid: e.pid } : undefined);
+      throw new LogLockedError(dir, holder, typeof e.hint === "string" ? e.hint : undefined, err);
     }
     throw asIoError("lock", dir, err);
   }

@@ -17,7 +17,7 @@ import type {
   OpenMode,
   PathInfo,
 } from "./file_system.ts";
-import { acquirePidLock } from "./pid_lock.ts";
+import { acquireDirLock } from "./dir_lock.ts";
 
 /** The slice of Deno's API this adapter uses (declared here so that any compiler can check the file). */
 interface DenoFile {
@@ -154,7 +154,7 @@ export const denoFileSystem: FileSystem = {
     }
   },
   lock(path: string): Promise<DirLock> {
-    return acquirePidLock(path);
+    return acquireDirLock(path);
   },
   rename(from: string, to: string): Promise<void> {
     return deno().rename(from, to);

@@ -96,6 +96,34 @@ export interface DirEntry {
 export type OpenMode = "read" | "readwrite" | "create";
 
 /**
+ * The owner of a log directory, as its lock file records it. Fields are
+ * undefined where they could not be read (no /proc, no permission).
+ *
+ * @example
+ * ```ts
+ * import type { LockHolder } from "@mrl/core";
+ * const holder: LockHolder = { pid: 42, host: "ingest-1", runtime: "deno" };
+ * console.log(holder.pid); // 42
+ * ```
+ */
+export interface LockHolder {
+  /** Process id, as seen in the holder's own PID namespace. */
+  pid?: number;
+  /** Host name of the holder's machine (or container). */
+  host?: string;
+  /** The holder's PID namespace, e.g. "pid:[4026531836]" (Linux). */
+  pidNamespace?: string;
+  /** The Linux boot id of the holder's machine. */
+  bootId?: string;
+  /** "deno", "bun" or "node". */
+  runtime?: string;
+  /** How the holder locked: "kernel" (flock/OFD lock) or "file" (lock-file fallback). */
+  lock?: "kernel" | "file";
+  /** When it took the lock (ISO 8601). */
+  since?: string;
+}
+
+/**
  * A held directory lock (see {@link FileSystem.lock}).
  *
  * @example
@@ -143,8 +171,9 @@ export interface FileSystem {
   /**
    * Optional: takes exclusive ownership of directory `path` for one open log,
    * across processes, without leaving a stale lock behind a killed process.
-   * Rejects with an error whose `code` is "ELOCKED" (and `pid` the holder's,
-   * when known) if another open log holds it.
+   * Rejects with an error whose `code` is "ELOCKED" if another open log
+   * holds it; the error may carry `holder` (a {@link LockHolder}) and `hint`
+   * (what to do), which `LogLockedError` passes on.
    */
   lock?(path: string): Promise<DirLock>;
 }

@@ -18,7 +18,7 @@ import type {
   OpenMode,
   PathInfo,
 } from "./file_system.ts";
-import { acquirePidLock } from "./pid_lock.ts";
+import { acquireDirLock } from "./dir_lock.ts";
 
 /** A file open on a descriptor, with synchronous positioned I/O. */
 export class FdFileHandle implements FileHandle {
@@ -121,7 +121,7 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   lock(path: string): Promise<DirLock> {
-    return acquirePidLock(path);
+    return acquireDirLock(path);
   },
   rename(from: string, to: string): Promise<void> {
     return fs.promises.rename(from, to);

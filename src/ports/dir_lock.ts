@@ -1,0 +1,174 @@
+/**
+ * Exclusive ownership of a log directory, shared by every adapter: one open
+ * log per directory, across processes, containers and runtimes.
+ *
+ * The owner holds kernel locks (see kernel_lock.ts) on the lock file
+ * `.mrl.lock`, which is created once and never deleted: deleting it would let
+ * a newcomer lock a new file of the same name while the owner still holds
+ * the old one. The kernel drops the locks when the owner exits, however it
+ * exits, so there is no stale lock to take over and no race in taking it.
+ * After locking, the owner checks that the path still names the file it
+ * locked, then writes who it is into the file (for error messages only;
+ * nothing decides on that text) and empties it again on release.
+ *
+ * Where this runtime can take no kernel lock, ownership falls back to the
+ * owner file of owner_file.ts. Each side also honours the other: a kernel
+ * owner refuses while a live fallback owner file exists, and a fallback owner
+ * refuses while a live kernel owner is recorded in `.mrl.lock`.
+ *
+ * Uses `node:fs`, which Deno, Bun and Node all provide.
+ *
+ * @module
+ */
+import * as fs from "node:fs";
+import process from "node:process";
+import type { DirLock } from "./file_system.ts";
+import { LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
+import {
+  formatHolder,
+  type LockHolder,
+  processAlive,
+  readHolder,
+  sameNamespace,
+  thisProcess,
+} from "./lock_holder.ts";
+import { foreignLockKinds } from "./proc_locks.ts";
+import { acquireOwnerFile, OWNER_FILE, ownerHint, ownerMayBeAlive } from "./owner_file.ts";
+
+/** The lock file's name; the Rust crate and this library ignore it as a wal file. */
+export const LOCK_FILE = ".mrl.lock";
+
+/** Directories (real paths) owned by logs open in this process. */
+const held = new Set<string>();
+
+/** An error saying who holds the lock and what to do; `code` is "ELOCKED". */
+export class LockedError extends Error {
+  /** Stable code the core recognizes. */
+  readonly code = "ELOCKED";
+  /** The holder's pid, when known. */
+  readonly pid: number | undefined;
+  /** What the lock file records about the holder, when it could be read. */
+  readonly holder: LockHolder | undefined;
+  /** What to do about it. */
+  readonly hint: string;
+  /** Creates the error. */
+  constructor(path: string, holder: LockHolder | undefined, hint: string) {
+    super(`${path} is held by process ${holder?.pid ?? "(unknown)"}: ${hint}`);
+    this.pid = holder?.pid;
+    this.holder = holder;
+    this.hint = hint;
+  }
+}
+
+const KERNEL_HINT = "close the log in that process (or stop it); the operating system " +
+  "releases the lock the moment that process exits, so nothing needs clearing by hand";
+
+/** Options for {@link acquireDirLock} (tests use them to exercise the fallback). */
+export interface DirLockOptions {
+  /** false: skip kernel locks and use the owner file. Default true. */
+  kernel?: boolean;
+}
+
+/**
+ * Takes ownership of directory `dir`. Rejects with {@link LockedError} when
+ * another open log (in this process or any other) owns it.
+ */
+export async function acquireDirLock(dir: string, options: DirLockOptions = {}): Promise<DirLock> {
+  const real = fs.realpathSync(dir);
+  if (held.has(real)) {
+    throw new LockedError(
+      `${real}/${LOCK_FILE}`,
+      thisProcess(),
+      "this process already has the log open: use that instance, or close it first",
+    );
+  }
+  const release = options.kernel === false ? undefined : await kernelOwnership(real);
+  const giveUp = release ?? fileOwnership(real);
+  held.add(real);
+  let released = false;
+  return {
+    release(): Promise<void> {
+      if (!released) {
+        released = true;
+        held.delete(real);
+        giveUp();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Kernel ownership: the release function, or undefined when no kernel lock can be had. */
+async function kernelOwnership(real: string): Promise<(() => void) | undefined> {
+  const path = `${real}/${LOCK_FILE}`;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    let result;
+    try {
+      result = await tryKernelLock(path);
+    } catch (err) {
+      if (err instanceof LockUnsupportedError) return undefined; // e.g. ENOLCK: no locks on this file system
+      throw err;
+    }
+    if (result === undefined) return undefined;
+    if ("busy" in result) throw new LockedError(path, readHolder(path), KERNEL_HINT);
+    const lock = result.held;
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(path);
+    } catch { /* deleted meanwhile */ }
+    if (st === undefined || st.ino !== lock.ino || st.dev !== lock.dev) {
+      lock.release(); // the name now means another file: lock that one instead
+      continue;
+    }
+    if (process.platform === "linux" && lock.kinds.length < 2) {
+      // One kind only (Node; Deno without FFI): look for a holder of the other kind.
+      const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds);
+      if (foreign !== undefined && foreign.length > 0) {
+        lock.release();
+        throw new LockedError(path, readHolder(path), KERNEL_HINT);
+      }
+    }
+    const ownerPath = `${real}/${OWNER_FILE}`;
+    const owner = readHolder(ownerPath);
+    if (owner !== undefined && ownerMayBeAlive(owner)) {
+      lock.release();
+      throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
+    }
+    try {
+      fs.writeFileSync(
+        path,
+        formatHolder({ ...thisProcess(), lock: "kernel", since: new Date().toISOString() }),
+      );
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    return () => {
+      try {
+        fs.truncateSync(path, 0);
+      } catch { /* informational only */ }
+      lock.release();
+    };
+  }
+  throw new LockedError(path, undefined, "the lock file keeps being replaced; stop what does that");
+}
+
+/** Fallback ownership through the owner file. */
+function fileOwnership(real: string): () => void {
+  const outcome = acquireOwnerFile(real);
+  if (typeof outcome !== "function") {
+    throw new LockedError(`${real}/${OWNER_FILE}`, outcome.holder, outcome.hint);
+  }
+  // A kernel owner (another runtime, or one with its addon) records itself in the lock file.
+  const path = `${real}/${LOCK_FILE}`;
+  const kernelOwner = readHolder(path);
+  if (
+    kernelOwner !== undefined && kernelOwner.lock === "kernel" &&
+    (!sameNamespace(kernelOwner) || kernelOwner.pid === undefined ||
+      processAlive(kernelOwner.pid))
+  ) {
+    outcome();
+    throw new LockedError(path, kernelOwner, ownerHint(path, kernelOwner));
+  }
+  return outcome;
+}

@@ -44,6 +44,7 @@ export type {
 export type { QueueRecord } from "./src/memory/queue.ts";
 export {
   CorruptLogError,
+  InvalidQueueNameError,
   IoError,
   LogClosedError,
   LogFailedError,

@@ -363,3 +363,47 @@ export class ResourceExhaustedError extends MrlError {
     this.limit = limit;
   }
 }
+
+/**
+ * A queue name the log cannot store as given: not well-formed UTF-16 (a lone
+ * surrogate, which UTF-8 cannot encode: the name would come back changed
+ * after a reopen), or over 65,535 UTF-8 bytes. A `RangeError` (like the other
+ * bad arguments) with a stable `code`; thrown, or the promise rejected,
+ * before anything is written.
+ *
+ * @example
+ * ```ts
+ * import { InvalidQueueNameError, MultiRecordLog } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const err = await log.createQueue("\uD800").catch((e) => e);
+ * console.log(err instanceof RangeError, err instanceof InvalidQueueNameError); // true true
+ * console.log(err.code, err.reason); // INVALID_QUEUE_NAME not-well-formed
+ * await log.close();
+ * ```
+ */
+export class InvalidQueueNameError extends RangeError {
+  /** Stable, machine-readable identifier of the error kind: `INVALID_QUEUE_NAME`. */
+  readonly code: string = "INVALID_QUEUE_NAME";
+  /** The name that was refused. */
+  readonly queue: string;
+  /** Why: a lone surrogate (`not-well-formed`) or too many UTF-8 bytes (`too-long`). */
+  readonly reason: "not-well-formed" | "too-long";
+  /**
+   * Creates the error. `at` is the index of the first lone surrogate
+   * (`not-well-formed`) or the name's length in UTF-8 bytes (`too-long`).
+   */
+  constructor(queue: string, reason: "not-well-formed" | "too-long", at: number) {
+    const shown = JSON.stringify(queue.length > 40 ? queue.slice(0, 40) : queue) +
+      (queue.length > 40 ? "..." : "");
+    super(
+      reason === "not-well-formed"
+        ? `queue name ${shown} is not well-formed UTF-16: the lone surrogate at index ${at} ` +
+          `has no UTF-8 encoding, so the name would not survive a reopen; ` +
+          `use a name whose every high surrogate (\\uD800-\\uDBFF) is followed by a low one (\\uDC00-\\uDFFF)`
+        : `queue name ${shown} is ${at} UTF-8 bytes; the limit is 65535: use a shorter name`,
+    );
+    this.name = "InvalidQueueNameError";
+    this.queue = queue;
+    this.reason = reason;
+  }
+}

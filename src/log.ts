@@ -25,7 +25,6 @@ import {
   FRAME_HEADER_SIZE,
   MAX_FRAME_PAYLOAD,
   MAX_PAYLOAD_BYTES,
-  MAX_QUEUE_NAME_BYTES,
   RECORD_DELETE_QUEUE,
   RECORD_POSITION,
   RECORD_TRUNCATE,
@@ -72,6 +71,7 @@ import { defaultFileSystem } from "./ports/runtime.ts";
 import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
 import { type Follower, QueueFollower } from "./follow.ts";
+import { encodeQueueName } from "./queue_name.ts";
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
@@ -332,7 +332,9 @@ export class MultiRecordLog {
    */
   queueExists(queue: string): boolean {
     this.#checkOpen();
-    return this.#queues.has(queue);
+    if (this.#queues.has(queue)) return true;
+    encodeQueueName(queue); // a name no queue can have is refused, not answered with false
+    return false;
   }
 
   /**
@@ -1038,8 +1040,9 @@ export class MultiRecordLog {
 
   #queue(queue: string): MemQueue {
     const q = this.#queues.get(queue);
-    if (q === undefined) throw new QueueNotFoundError(queue);
-    return q;
+    if (q !== undefined) return q;
+    encodeQueueName(queue); // a name no queue can have is refused as such
+    throw new QueueNotFoundError(queue);
   }
 
   #reservedQueue(queue: string): MemQueue {
@@ -1055,20 +1058,7 @@ export class MultiRecordLog {
   /** Checks a queue name given by a user; returns its UTF-8 bytes. */
   #encodeName(queue: string): Uint8Array {
     if (this.#closing) throw new LogClosedError(this.#path);
-    if (typeof queue !== "string") {
-      throw new TypeError(`queue name must be a string, got ${describe(queue)}`);
-    }
-    const known = this.#names.get(queue);
-    if (known !== undefined) return known;
-    const bytes = this.#encoder.encode(queue);
-    if (bytes.length > MAX_QUEUE_NAME_BYTES) {
-      throw new RangeError(
-        `queue name ${
-          JSON.stringify(queue.slice(0, 40))
-        }... is ${bytes.length} UTF-8 bytes; the limit is ${MAX_QUEUE_NAME_BYTES}`,
-      );
-    }
-    return bytes;
+    return this.#names.get(queue) ?? encodeQueueName(queue);
   }
 }
 

@@ -1,7 +1,15 @@
 /** Creating, deleting and naming queues. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MultiRecordLog, QueueAlreadyExistsError, QueueNotFoundError } from "../../mod.ts";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Buffer } from "node:buffer";
+import {
+  InvalidQueueNameError,
+  MultiRecordLog,
+  QueueAlreadyExistsError,
+  QueueNotFoundError,
+} from "../../mod.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { contents } from "../helpers/log.ts";
 
@@ -132,5 +140,120 @@ test("queues: a queue name that is not a string is a TypeError", async () => {
     await assert.rejects(log.appendRecord(bad, bytes("x")), TypeError);
     await assert.rejects(log.truncate(bad, 0), TypeError);
     await assert.rejects(log.deleteQueue(bad), TypeError);
+  });
+});
+
+/** Names that are not well-formed UTF-16: a lone high surrogate, a lone low one, a reversed pair. */
+const illFormed = ["\uD800", "a\uDFFFb", "\uDE00\uD83D"];
+
+/** Every file of a directory with its bytes (base64). */
+async function dirBytes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    out[name] = Buffer.from(await readFile(join(dir, name))).toString("base64");
+  }
+  return out;
+}
+
+/** Checks that `err` is the refusal of `name` as not well-formed. */
+function isIllFormed(name: string): (err: unknown) => boolean {
+  return (err) =>
+    err instanceof RangeError && err instanceof InvalidQueueNameError &&
+    err.code === "INVALID_QUEUE_NAME" && err.reason === "not-well-formed" && err.queue === name;
+}
+
+test("queues: a name that is not well-formed UTF-16 is a RangeError on every call that takes a queue name", async () => {
+  await withLog(async (log) => {
+    await log.createQueue("\uFFFD"); // what such a name used to turn into on disk
+    await log.appendRecord("\uFFFD", bytes("x"));
+    for (const name of illFormed) {
+      const refused = isIllFormed(name);
+      await assert.rejects(log.createQueue(name), refused);
+      await assert.rejects(log.deleteQueue(name), refused);
+      await assert.rejects(log.appendRecord(name, bytes("x")), refused);
+      await assert.rejects(log.appendRecords(name, [bytes("x")], { position: 3 }), refused);
+      await assert.rejects(log.truncate(name, 0), refused);
+      assert.throws(() => log.queueExists(name), refused);
+      assert.throws(() => log.range(name), refused);
+      assert.throws(() => log.lastPosition(name), refused);
+      assert.throws(() => log.lastRecord(name), refused);
+      await assert.rejects(log.follow(name).next(), refused);
+    }
+    assert.deepEqual(log.listQueues(), ["\uFFFD"]);
+    assert.deepEqual(contents(log, "\uFFFD"), [[0, "x"]]);
+  });
+});
+
+test("queues: refused ill-formed names write nothing: the directory keeps every byte and reopens as it was", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 4 });
+    await log.createQueue("q");
+    await log.appendRecord("q", bytes("kept"));
+    const before = await dirBytes(dir.path);
+    for (const name of illFormed) {
+      await log.createQueue(name).catch(() => {});
+      await log.appendRecord(name, bytes("lost?")).catch(() => {});
+      await log.truncate(name, 5).catch(() => {});
+      await log.deleteQueue(name).catch(() => {});
+    }
+    assert.deepEqual(await dirBytes(dir.path), before);
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 4 });
+    assert.deepEqual(reopened.listQueues(), ["q"]);
+    assert.deepEqual(contents(reopened, "q"), [[0, "kept"]]);
+    assert.deepEqual(reopened.recovery.issues, []);
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("queues: the refusal of an ill-formed name shows it escaped and says what to do", async () => {
+  await withLog(async (log) => {
+    const err = await log.createQueue("ab\uD800").catch((e) => e);
+    assert.equal(err.name, "InvalidQueueNameError");
+    assert.equal(
+      err.message,
+      'queue name "ab\\ud800" is not well-formed UTF-16: the lone surrogate at index 2 ' +
+        "has no UTF-8 encoding, so the name would not survive a reopen; " +
+        "use a name whose every high surrogate (\\uD800-\\uDBFF) is followed by a low one (\\uDC00-\\uDFFF)",
+    );
+  });
+});
+
+test("queues: well-formed astral names (surrogate pairs) round-trip through reopening", async () => {
+  const names = ["\u{1F600}", "\uD83D\uDE00-\u{10FFFF}", "\u{20000}x"];
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    for (const name of names) {
+      await log.createQueue(name);
+      await log.appendRecords(name, [bytes(`${name}-0`), bytes(`${name}-1`)]);
+    }
+    await log.truncate(names[0], 0);
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path);
+    assert.deepEqual(reopened.listQueues().sort(), [...names].sort());
+    assert.deepEqual(contents(reopened, names[0]), [[1, `${names[0]}-1`]]);
+    assert.deepEqual(contents(reopened, names[1]), [[0, `${names[1]}-0`], [1, `${names[1]}-1`]]);
+    assert.deepEqual(contents(reopened, names[2]), [[0, `${names[2]}-0`], [1, `${names[2]}-1`]]);
+    assert.deepEqual(reopened.recovery.issues, []);
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("queues: a name over 65535 UTF-8 bytes is the same InvalidQueueNameError, with reason too-long", async () => {
+  await withLog(async (log) => {
+    const tooLong = "\u{1F600}".repeat(16384); // 4 bytes each: 65536
+    const err = await log.createQueue(tooLong).catch((e) => e);
+    assert.ok(err instanceof RangeError && err instanceof InvalidQueueNameError, String(err));
+    assert.equal(err.code, "INVALID_QUEUE_NAME");
+    assert.equal(err.reason, "too-long");
+    assert.equal(err.queue, tooLong);
+    assert.match(err.message, / is 65536 UTF-8 bytes; the limit is 65535: use a shorter name$/);
+    assert.throws(() => log.range(tooLong), InvalidQueueNameError);
   });
 });

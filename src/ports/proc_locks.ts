@@ -16,8 +16,8 @@ import * as fs from "node:fs";
 /** Splits an encoded `st_dev` (glibc's makedev layout, as every runtime reports it) into "maj:min" hex. */
 export function deviceLabel(dev: number): string {
   const d = BigInt(dev);
-  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
-  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & 0xfffff000n));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & 0xffffff00n));
   return `${major.toString(16).padStart(2, "0")}:${minor.toString(16).padStart(2, "0")}`;
 }
 

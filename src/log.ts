@@ -72,6 +72,7 @@ import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
 import { recover } from "./recovery.ts";
 import { type Follower, QueueFollower } from "./follow.ts";
 import { encodeQueueName } from "./queue_name.ts";
+import { recoverReadOnly } from "./read_only_replay.ts";
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
@@ -225,11 +226,13 @@ export class MultiRecordLog {
     const fs = options.fs ?? await defaultFileSystem();
     const readOnly = options.readOnly === true;
     const crc = await loadCrc32();
-    const directory = await WalDirectory.open(fs, dir, fileSize, readOnly);
+    // Read-only: no lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
+    const live = readOnly ? await recoverReadOnly(fs, dir, fileSize, crc) : undefined;
+    const directory = live?.directory ?? await WalDirectory.open(fs, dir, fileSize);
     const lock = readOnly || fs.lock === undefined ? undefined : await lockDirectory(fs, dir);
     let writer: RollingWriter | undefined;
     try {
-      const { queues, resumeAt, report } = await recover(directory, crc);
+      const { queues, resumeAt, report } = live?.recovered ?? await recover(directory, crc);
       if (!readOnly) writer = await RollingWriter.open(directory, resumeAt);
       const writing = writer === undefined
         ? undefined

@@ -1,0 +1,90 @@
+/**
+ * Replay for a read-only open, which takes no lock: the log's writer may be
+ * running and deleting wal files (garbage collection, compaction) while the
+ * directory is listed and its files read.
+ *
+ * The writer deletes a file only once its records are truncated or copied
+ * to a newer file (compaction renames the copy into place before deleting
+ * anything), so a listed file gone when replay opens or reads it was
+ * collected. Replay then starts over from a fresh listing: going on with the
+ * old one could miss a compacted copy it does not name. Each attempt lists
+ * the directory twice and replays the second listing only if it still holds
+ * every file of the first. A listing is not atomic: one that runs during a
+ * compaction may miss both the new file (its entry passed before the rename)
+ * and the old ones (reached after their removal); the old ones were then
+ * still there for the earlier listing, so the check sees them vanish and the
+ * attempt starts over.
+ *
+ * Files also change while they are read, without harm to what was
+ * acknowledged before the open: the file being written grows (a frame
+ * half-written at its end belongs to a record not yet acknowledged, and is
+ * reported as damage), a file the writer ends is cut past its last record
+ * (a short read: the partial block is ignored), and a compaction may rename
+ * its file over the current one while that is still empty.
+ *
+ * @module
+ */
+import { IoError } from "./errors.ts";
+import { WalDirectory } from "./files/directory.ts";
+import type { Crc32 } from "./format/crc.ts";
+import type { FileSystem } from "./ports/file_system.ts";
+import { recover, type Recovered } from "./recovery.ts";
+
+/** Attempts before a read-only open gives up on a directory whose files keep vanishing. */
+export const READ_ONLY_REPLAY_ATTEMPTS = 10;
+
+/** The directory as last listed and what replaying it found. */
+export interface ReadOnlyReplay {
+  directory: WalDirectory;
+  recovered: Recovered;
+}
+
+/**
+ * Lists and replays `path` without changing anything, starting over when a
+ * listed wal file vanishes; rejects with an {@link IoError} (ENOENT) after
+ * {@link READ_ONLY_REPLAY_ATTEMPTS} attempts.
+ */
+export async function recoverReadOnly(
+  fs: FileSystem,
+  path: string,
+  fileSize: number,
+  crc: Crc32,
+): Promise<ReadOnlyReplay> {
+  let vanished: IoError | undefined;
+  for (let attempt = 1; attempt <= READ_ONLY_REPLAY_ATTEMPTS; attempt++) {
+    // A short pause, growing: a collection deletes its files one after the other.
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, attempt - 1));
+    const earlier = await WalDirectory.open(fs, path, fileSize, true);
+    const directory = await WalDirectory.open(fs, path, fileSize, true);
+    const listed = new Set(directory.fileNumbers());
+    const gone = earlier.fileNumbers().find((n) => !listed.has(n));
+    if (gone !== undefined) {
+      const file = earlier.filePath(gone);
+      vanished = new IoError("open", file, new Error("removed while listing"), "ENOENT");
+      continue;
+    }
+    try {
+      return { directory, recovered: await recover(directory, crc) };
+    } catch (err) {
+      if (!isVanishedWalFile(err, directory)) throw err;
+      vanished = err;
+    }
+  }
+  const last = vanished!;
+  throw new IoError(
+    "open",
+    last.path,
+    new Error(
+      `wal files kept vanishing between listing and opening (a writer deleting them): ` +
+        `gave up after ${READ_ONLY_REPLAY_ATTEMPTS} attempts; try again later`,
+      { cause: last },
+    ),
+    "ENOENT",
+  );
+}
+
+/** True for a "no such file" on one of the wal files `directory` listed. */
+function isVanishedWalFile(err: unknown, directory: WalDirectory): err is IoError {
+  return err instanceof IoError && err.osCode === "ENOENT" &&
+    directory.fileNumbers().some((n) => directory.filePath(n) === err.path);
+}

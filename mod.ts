@@ -29,6 +29,7 @@ export type {
   CompactionOutcome,
   FollowIterator,
   FollowOptions,
+  FrameIssue,
   Limits,
   LogSummary,
   OpenOptions,
@@ -40,6 +41,7 @@ export type {
   RecoveryReport,
   ResourceUsage,
   TruncateOutcome,
+  UnreadBytesIssue,
 } from "./src/options.ts";
 export type { QueueRecord } from "./src/memory/queue.ts";
 export {

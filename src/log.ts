@@ -69,7 +69,7 @@ import {
 } from "./pipeline.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
 import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
-import { recover } from "./recovery.ts";
+import { keepUnreadBytes, recover } from "./recovery.ts";
 import { type Follower, QueueFollower } from "./follow.ts";
 import { encodeQueueName } from "./queue_name.ts";
 import { recoverReadOnly } from "./read_only_replay.ts";
@@ -232,8 +232,12 @@ export class MultiRecordLog {
     const lock = readOnly || fs.lock === undefined ? undefined : await lockDirectory(fs, dir);
     let writer: RollingWriter | undefined;
     try {
-      const { queues, resumeAt, report } = live?.recovered ?? await recover(directory, crc);
-      if (!readOnly) writer = await RollingWriter.open(directory, resumeAt);
+      const recovered = live?.recovered ?? await recover(directory, crc);
+      const { queues, resumeAt, report } = recovered;
+      if (!readOnly) {
+        await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
+        writer = await RollingWriter.open(directory, resumeAt);
+      }
       const writing = writer === undefined
         ? undefined
         : { writer, frames: new FrameWriter(writer, crc) };

@@ -288,7 +288,9 @@ export interface LogSummary {
  * `unterminated-record` (a multi-frame record cut short), `orphan-frame`
  * (a MIDDLE/LAST frame with no FIRST), `malformed-record` (a record that
  * does not decode), `position-in-past` (an append below its queue's next
- * position: the queue was reset to the newer data).
+ * position: the queue was reset to the newer data), or one of the reasons
+ * of {@link UnreadBytesIssue} (`bytes-after-end`, `partial-block`), which
+ * carry more fields.
  *
  * @example
  * ```ts
@@ -296,7 +298,19 @@ export interface LogSummary {
  * const issue: RecoveryIssue = { file: "wal-00000000000000000000", offset: 40000, reason: "bad-checksum" };
  * ```
  */
-export interface RecoveryIssue {
+export type RecoveryIssue = FrameIssue | UnreadBytesIssue;
+
+/**
+ * A damaged spot inside the part of the log that replay read: a frame or a
+ * record it had to drop (see {@link RecoveryIssue} for the reasons).
+ *
+ * @example
+ * ```ts
+ * import type { FrameIssue } from "@mrl/core";
+ * const issue: FrameIssue = { file: "wal-00000000000000000000", offset: 19, reason: "orphan-frame" };
+ * ```
+ */
+export interface FrameIssue {
   /** Wal file name. */
   file: string;
   /** Byte offset in the file where the damage was seen. */
@@ -309,6 +323,53 @@ export interface RecoveryIssue {
     | "orphan-frame"
     | "malformed-record"
     | "position-in-past";
+}
+
+/**
+ * Bytes that hold data but that replay does not read, in one wal file.
+ * Replay (this library's and the Rust crate's alike) ends at the first frame
+ * header of seven zero bytes, and skips a partial block at the end of a
+ * file; whatever non-zero bytes lie beyond is damage: records that were
+ * written and are not brought back.
+ *
+ * - `bytes-after-end`: non-zero bytes after the point where the log ends
+ *   (later in the same file, or in a later file), e.g. after a zeroed block
+ *   or a zeroed frame header.
+ * - `partial-block`: the file ends inside a block (it was cut short), and
+ *   that last partial block holds non-zero bytes.
+ *
+ * `offset` and `bytes` span the first to the last non-zero byte. A writable
+ * open keeps them, byte for byte, in a salvage file in the log directory
+ * (named in `salvageFile`) before the writer may cut or reuse that space;
+ * the salvaged records are not replayed (they are evidence for a person,
+ * not data). A read-only open only reports them (no `salvageFile`).
+ *
+ * @example
+ * ```ts
+ * import type { UnreadBytesIssue } from "@mrl/core";
+ * const issue: UnreadBytesIssue = {
+ *   file: "wal-00000000000000000000",
+ *   offset: 65536,
+ *   reason: "bytes-after-end",
+ *   bytes: 245_000,
+ *   frames: 238,
+ *   salvageFile: "salvage-wal-00000000000000000000-offset-65536",
+ * };
+ * ```
+ */
+export interface UnreadBytesIssue {
+  /** Wal file name. */
+  file: string;
+  /** Byte offset in the file of the first non-zero byte replay did not read. */
+  offset: number;
+  /** Why replay did not read them. */
+  reason: "bytes-after-end" | "partial-block";
+  /** Bytes from `offset` to the last non-zero byte, inclusive. */
+  bytes: number;
+  /** Frames in those bytes whose checksum still matches (found as a reader walks each block). */
+  frames: number;
+  /** The file in the log directory that keeps a copy of these bytes; only after a writable open. */
+  salvageFile?: string;
 }
 
 /**
@@ -327,7 +388,10 @@ export interface RecoveryReport {
   filesRead: number;
   /** Records replayed. */
   recordsReplayed: number;
-  /** Damaged spots, in log order (at most the first 1000). */
+  /**
+   * Damaged spots: those replay met, in log order (at most the first 1000),
+   * then every {@link UnreadBytesIssue}, in file order.
+   */
   issues: RecoveryIssue[];
   /** Total damaged spots seen (may exceed `issues.length`). */
   issueCount: number;

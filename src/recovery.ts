@@ -1,7 +1,12 @@
 /**
  * Replay at start-up: reads every wal file, reassembles records, and rebuilds
  * the queues in memory. Damage costs only the records it touches; each
- * damaged spot is reported. Also works out where writing resumes.
+ * damaged spot is reported. Also works out where writing resumes, and looks
+ * past that point for bytes replay did not read (`files/tail_scanner.ts`):
+ * they are reported as damage, and a writable open keeps them in salvage
+ * files ({@link keepUnreadBytes}) before the writer may cut them. Replay
+ * never brings those bytes back: what it returns stays what the Rust crate
+ * returns for the same files.
  *
  * @module
  */
@@ -9,6 +14,8 @@ import { CorruptLogError } from "./errors.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { WalDirectory } from "./files/directory.ts";
 import { RollingReader } from "./files/rolling_reader.ts";
+import { salvageUnreadBytes } from "./files/salvage.ts";
+import { scanUnreadBytes, type UnreadBytes } from "./files/tail_scanner.ts";
 import type { WritePosition } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
@@ -31,7 +38,7 @@ import {
 import { DecodedRecord, decodeRecord, readU32, readU64 } from "./format/record.ts";
 import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
-import type { RecoveryIssue, RecoveryReport } from "./options.ts";
+import type { FrameIssue, RecoveryReport, UnreadBytesIssue } from "./options.ts";
 
 const MAX_REPORTED_ISSUES = 1000;
 
@@ -40,12 +47,52 @@ export interface Recovered {
   queues: MemQueues;
   resumeAt: WritePosition;
   report: RecoveryReport;
+  /** Non-zero bytes replay did not read, each with its entry in `report.issues`. */
+  unread: { bytes: UnreadBytes; issue: UnreadBytesIssue }[];
 }
 
-/** Replays the directory's wal files. */
+/** Replays the directory's wal files, then looks past the end for bytes it did not read. Changes nothing. */
 export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
   const replay = new Replay(dir, crc);
-  return await replay.run();
+  const { queues, resumeAt, report } = await replay.run();
+  const unread = [];
+  for (const bytes of await scanUnreadBytes(dir, resumeAt, crc)) {
+    const file = walFileName(bytes.fileNumber);
+    const reason = bytes.partialBlock ? "partial-block" : "bytes-after-end";
+    const issue: UnreadBytesIssue = {
+      file,
+      offset: bytes.offset,
+      reason,
+      bytes: bytes.length,
+      frames: bytes.frames,
+    };
+    // Listed whatever the number of other issues: the person needs each of them (and its salvage file).
+    report.issues.push(issue);
+    report.issueCount++;
+    const counts = report.byFile[file] ??= {};
+    counts[reason] = (counts[reason] ?? 0) + 1;
+    unread.push({ bytes, issue });
+  }
+  return { queues, resumeAt, report, unread };
+}
+
+/**
+ * What a writable open does before its writer starts at `resumeAt`: copies
+ * every range of unread bytes into a salvage file (durably, named in its
+ * report entry as `salvageFile`), then removes the wal files after the one
+ * writing resumes in when any held such bytes (the writer would empty them
+ * when it rolls into them, and a stale later file must never be read after
+ * new data). The resume file itself is cut by the writer. Rejects, having
+ * cut nothing, when a copy cannot be made.
+ */
+export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): Promise<void> {
+  const { unread, resumeAt } = recovered;
+  if (unread.length === 0) return;
+  const names = await salvageUnreadBytes(dir, unread.map((u) => u.bytes));
+  for (let i = 0; i < unread.length; i++) unread[i].issue.salvageFile = names[i];
+  if (unread.some((u) => u.bytes.fileNumber > resumeAt.fileNumber)) {
+    await dir.removeAfter(resumeAt.fileNumber);
+  }
 }
 
 class Replay {
@@ -74,7 +121,7 @@ class Replay {
     this.#recordFile = this.#reader.fileNumber;
   }
 
-  async run(): Promise<Recovered> {
+  async run(): Promise<Omit<Recovered, "unread">> {
     const reader = this.#reader;
     const frames = this.#frames;
     let haveBlock = false;
@@ -222,7 +269,7 @@ class Replay {
     return name;
   }
 
-  #issue(reason: RecoveryIssue["reason"], blockOffset: number): void {
+  #issue(reason: FrameIssue["reason"], blockOffset: number): void {
     const report = this.#report;
     const reader = this.#reader;
     const file = walFileName(reader.fileNumber);

@@ -194,6 +194,25 @@ export class WalDirectory {
     return removed;
   }
 
+  /**
+   * Removes every wal file numbered above `n`, newest first, then syncs the
+   * directory. Only for files replay did not read, once their bytes are kept
+   * elsewhere (see `salvage.ts`).
+   */
+  async removeAfter(n: number): Promise<number> {
+    let removed = 0;
+    while (this.#files.length > 0 && this.#files[this.#files.length - 1] > n) {
+      const last = this.#files[this.#files.length - 1];
+      const path = this.filePath(last);
+      await io("remove", path, () => this.fs.remove(path));
+      this.#sizes.delete(last);
+      this.#files.pop();
+      removed++;
+    }
+    if (removed > 0) await this.sync();
+    return removed;
+  }
+
   /** Makes the directory's entries durable. */
   sync(): Promise<void> {
     return io("syncDir", this.path, () => this.fs.syncDir(this.path));

@@ -1,14 +1,16 @@
 /** Reopening after damage: corruption loses only the records it touches, and writing resumes safely. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open as openFile, readFile, writeFile } from "node:fs/promises";
+import { open as openFile, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CorruptLogError, MultiRecordLog } from "../../mod.ts";
+import { CorruptLogError, IoError, MultiRecordLog } from "../../mod.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { FrameWriter } from "../../src/format/frame_writer.ts";
 import { writeControlRecord } from "../../src/format/record.ts";
 import { RECORD_POSITION } from "../../src/format/constants.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { walFiles } from "../helpers/log.ts";
+import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const WAL0 = "wal-00000000000000000000";
 
@@ -26,6 +28,20 @@ async function overwrite(path: string, offset: number, data: Uint8Array): Promis
   } finally {
     await file.close();
   }
+}
+
+/** Cuts a file to `length` bytes. */
+function cut(path: string, length: number): Promise<void> {
+  return truncate(path, length);
+}
+
+/** Every file of a directory with its bytes. */
+async function snapshot(dir: string): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const name of (await readdir(dir)).sort()) {
+    out[name] = new Uint8Array(await readFile(join(dir, name)));
+  }
+  return out;
 }
 
 async function writeRecords(dir: string, count: number): Promise<number> {
@@ -197,4 +213,359 @@ test("recovery: a position above Number.MAX_SAFE_INTEGER on disk fails open with
   } finally {
     await dir.cleanup();
   }
+});
+
+// Damage that ends the log early (a zeroed block or frame header, a file cut inside a block):
+// reported as damage, kept in salvage files by a writable open, never replayed.
+
+const FOUR_BLOCKS = 4 * 32768;
+const WAL1 = "wal-00000000000000000001";
+const WAL2 = "wal-00000000000000000002";
+
+/** A 1000-byte payload: the position (u32, big-endian), then "a"s (so the data ends on a non-zero byte). */
+function kilobytePayload(position: number): Uint8Array {
+  const out = new Uint8Array(1000).fill(0x61);
+  new DataView(out.buffer).setUint32(0, position);
+  return out;
+}
+
+/**
+ * 300 records of 1000 bytes in files of 4 blocks: each record takes 1031 bytes (a record
+ * split across blocks 7 more), so file 0 holds records 0..126, file 1 127..253, file 2 the
+ * rest (47238 bytes). Block 0 of file 0 holds "create" and records 0..30 whole.
+ */
+async function write300(dir: string): Promise<void> {
+  const log = await MultiRecordLog.open(dir, {
+    fileSize: FOUR_BLOCKS,
+    persistPolicy: { kind: "never" },
+  });
+  await log.createQueue("q");
+  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
+  await log.close();
+}
+
+/** The records of queue "q" as [position, payload] pairs. */
+function records(log: MultiRecordLog): [number, Uint8Array][] {
+  return [...log.range("q")].map((r) => [r.position, r.payload.slice()]);
+}
+
+/** Names of the salvage files in a directory, sorted. */
+async function salvageFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => n.startsWith("salvage-")).sort();
+}
+
+/** The unread-bytes entries a zeroed block 1 of file 0 gives, for the 300-record log. */
+const ZEROED_BLOCK_ISSUES = [
+  // Blocks 2 and 3 of file 0: 66 frames (63 records, 3 of them split across blocks).
+  { file: WAL0, offset: 65536, reason: "bytes-after-end", bytes: 65536, frames: 66 },
+  // The whole of file 1: 127 records, 4 split across blocks.
+  { file: WAL1, offset: 0, reason: "bytes-after-end", bytes: 131072, frames: 131 },
+  // File 2 up to its last record.
+  { file: WAL2, offset: 0, reason: "bytes-after-end", bytes: 47238, frames: 47 },
+] as const;
+
+test("recovery: a zeroed block in the middle of a file reports the bytes after the end: file, offset, byte count, frames that check out", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
+    assert.deepEqual(records(log).map(([p]) => p), [...Array(31).keys()]);
+    assert.deepEqual(log.recovery, {
+      filesRead: 1,
+      recordsReplayed: 32,
+      issues: ZEROED_BLOCK_ISSUES,
+      issueCount: 3,
+      byFile: {
+        [WAL0]: { "bytes-after-end": 1 },
+        [WAL1]: { "bytes-after-end": 1 },
+        [WAL2]: { "bytes-after-end": 1 },
+      },
+    });
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: a read-only open of a log with bytes after the end changes no byte and no file", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    const before = await snapshot(dir.path);
+    const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
+    assert.equal(log.recovery.issueCount, 3);
+    await log.close();
+    assert.deepEqual(await snapshot(dir.path), before);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: a writable open keeps the bytes after the end in salvage files, byte-equal, and returns the records a read-only open returns", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    const original = await snapshot(dir.path);
+    const readOnly = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
+    const expected = records(readOnly);
+    await readOnly.close();
+
+    const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+    assert.deepEqual(records(log), expected);
+    const names = [
+      "salvage-wal-00000000000000000000-offset-65536",
+      "salvage-wal-00000000000000000001-offset-0",
+      "salvage-wal-00000000000000000002-offset-0",
+    ];
+    assert.deepEqual(
+      log.recovery.issues,
+      ZEROED_BLOCK_ISSUES.map((issue, i) => ({ ...issue, salvageFile: names[i] })),
+    );
+    await log.close();
+    assert.deepEqual(await salvageFiles(dir.path), names);
+    for (const [i, issue] of ZEROED_BLOCK_ISSUES.entries()) {
+      const kept = new Uint8Array(await readFile(join(dir.path, names[i])));
+      assert.deepEqual(
+        kept,
+        original[issue.file].subarray(issue.offset, issue.offset + issue.bytes),
+      );
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: after a writable open has salvaged them, the bytes are cut: reopening reports nothing and adds no salvage file", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    const first = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+    const expected = records(first);
+    await first.close();
+    const salvaged = await salvageFiles(dir.path);
+    for (let i = 0; i < 2; i++) {
+      const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+      assert.deepEqual(records(log), expected);
+      assert.deepEqual(log.recovery.issues, []);
+      await log.close();
+    }
+    assert.deepEqual(await salvageFiles(dir.path), salvaged);
+    assert.deepEqual(await walFiles(dir.path), [WAL0], "the later files were removed");
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: new records written after a salvage are read back, and the salvaged ones never are", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    let log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+    // Enough to roll into new files 1 and 2: nothing stale may come back from them.
+    for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(1000 + i));
+    await log.close();
+    log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+    const positions = records(log).map(([p]) => p);
+    assert.deepEqual(positions, [...Array(331).keys()]);
+    for (const [p, payload] of records(log)) {
+      assert.deepEqual(payload, kilobytePayload(p < 31 ? p : 1000 + p - 31));
+    }
+    // Record 31 began at the end of block 0: its FIRST frame is still there, cut short.
+    assert.deepEqual(log.recovery.issues, [
+      { file: WAL0, offset: 32768, reason: "unterminated-record" },
+    ]);
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: a zeroed frame header mid-block reports the frames after it that still check out", async () => {
+  const dir = await tempDir();
+  try {
+    await writeRecords(dir.path, 100);
+    // Record 10's header (39 bytes a record, "create" first): records 11..99 follow in the block.
+    await overwrite(join(dir.path, WAL0), 19 + 39 * 10, new Uint8Array(7));
+    const log = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.deepEqual([...log.range("q")].map((r) => r.position), [...Array(10).keys()]);
+    assert.deepEqual(log.recovery.issues, [{
+      file: WAL0,
+      offset: 19 + 39 * 10 + 7,
+      reason: "bytes-after-end",
+      bytes: 39 * 90 - 7,
+      frames: 89,
+    }]);
+    await log.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: the last wal file cut inside a block reports the partial block, and a writable open salvages it", async () => {
+  const dir = await tempDir();
+  try {
+    // 1000 records of 39 bytes: block 0 holds records 0..838 and the FIRST frame of 839,
+    // block 1 starts with its LAST frame (18 bytes), then records 840.. whole.
+    await writeRecords(dir.path, 1000);
+    const wal = join(dir.path, WAL0);
+    const end = 32768 + 18 + 39 * 128; // just after record 967
+    await cut(wal, end);
+    const original = new Uint8Array(await readFile(wal));
+    const issue = {
+      file: WAL0,
+      offset: 32768,
+      reason: "partial-block",
+      bytes: end - 32768,
+      frames: 129, // the LAST frame of record 839, and records 840..967
+    };
+    const readOnly = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.deepEqual([...readOnly.range("q")].map((r) => r.position), [...Array(839).keys()]);
+    assert.deepEqual(readOnly.recovery.issues, [issue]);
+    await readOnly.close();
+    const log = await MultiRecordLog.open(dir.path);
+    assert.deepEqual([...log.range("q")].map((r) => r.position), [...Array(839).keys()]);
+    const name = "salvage-wal-00000000000000000000-offset-32768";
+    assert.deepEqual(log.recovery.issues, [{ ...issue, salvageFile: name }]);
+    await log.close();
+    assert.deepEqual(
+      new Uint8Array(await readFile(join(dir.path, name))),
+      original.subarray(32768, end),
+    );
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: a wal file cut inside a block in the middle of the log reports the partial block; reopening keeps one salvage copy", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    const wal = join(dir.path, WAL0);
+    await cut(wal, 3 * 32768 + 10000);
+    const readOnly = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
+    const issue = {
+      file: WAL0,
+      offset: 3 * 32768,
+      reason: "partial-block",
+      bytes: 10000,
+      frames: 10,
+    };
+    assert.deepEqual(readOnly.recovery.issues.at(-1), issue);
+    assert.deepEqual(readOnly.recovery.byFile[WAL0], { "partial-block": 1 });
+    await readOnly.close();
+    const name = "salvage-wal-00000000000000000000-offset-98304";
+    for (let i = 0; i < 2; i++) {
+      const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+      assert.deepEqual(log.recovery.issues.at(-1), { ...issue, salvageFile: name });
+      await log.close();
+    }
+    assert.deepEqual(await salvageFiles(dir.path), [name]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: wal files shorter than the file size that end at a block boundary are no damage", async () => {
+  const dir = await tempDir();
+  try {
+    // Written with files of 2 blocks, read as files of 4: every file but the last ends early,
+    // at a block boundary, as compaction leaves the file it ends.
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 2 * 32768 });
+    await log.createQueue("q");
+    for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
+    assert.deepEqual(reopened.recovery, {
+      filesRead: 5,
+      recordsReplayed: 301,
+      issues: [],
+      issueCount: 0,
+      byFile: {},
+    });
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: when a salvage copy cannot be written, the open fails and the wal files keep their bytes", async () => {
+  const fs = new MemoryFileSystem();
+  const dirPath = "/wal";
+  const log = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
+  await log.createQueue("q");
+  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
+  await log.close();
+  fs.corrupt(`${dirPath}/${WAL0}`, 32768, new Uint8Array(32768));
+  const before = fs.files(dirPath).map((n) => [n, fs.bytes(`${dirPath}/${n}`)]);
+  fs.inject({ op: "write", nth: 1, code: "ENOSPC" });
+  const err = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS }).catch((e) => e);
+  assert.ok(err instanceof IoError, String(err));
+  assert.equal(err.osCode, "ENOSPC");
+  for (const [name, bytes] of before) {
+    if (String(name).startsWith("wal-")) assert.deepEqual(fs.bytes(`${dirPath}/${name}`), bytes);
+  }
+  fs.clearFaults();
+  const reopened = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
+  assert.deepEqual(
+    reopened.recovery.issues.map((i) => "salvageFile" in i ? i.salvageFile : undefined),
+    [
+      "salvage-wal-00000000000000000000-offset-65536.2",
+      "salvage-wal-00000000000000000001-offset-0",
+      "salvage-wal-00000000000000000002-offset-0",
+    ],
+  );
+  await reopened.close();
+});
+
+test("recovery: salvage copies are durable before the wal files are cut", async () => {
+  const fs = new MemoryFileSystem();
+  const dirPath = "/wal";
+  const log = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
+  await log.createQueue("q");
+  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
+  await log.close();
+  fs.corrupt(`${dirPath}/${WAL0}`, 32768, new Uint8Array(32768));
+  const tail = fs.bytes(`${dirPath}/${WAL0}`).slice(65536);
+  const wal1 = fs.bytes(`${dirPath}/${WAL1}`);
+  // Cut the power at the first truncation of a wal file (the writer cutting the tail).
+  let after: MemoryFileSystem | undefined;
+  fs.onCall = (op) => {
+    if (op === "truncate" && after === undefined) after = fs.powerLoss();
+  };
+  await (await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS })).close();
+  assert.ok(after !== undefined);
+  assert.deepEqual(after.bytes(`${dirPath}/salvage-wal-00000000000000000000-offset-65536`), tail);
+  assert.deepEqual(after.bytes(`${dirPath}/salvage-wal-00000000000000000001-offset-0`), wal1);
+});
+
+test("recovery: records a writer appends while a read-only open replays are not reported as bytes after the end", async () => {
+  const mem = new MemoryFileSystem();
+  const writer = await MultiRecordLog.open("/wal", { fs: mem, fileSize: FOUR_BLOCKS });
+  await writer.createQueue("q");
+  for (let i = 0; i < 10; i++) await writer.appendRecord("q", kilobytePayload(i));
+  // The read-only open opens wal file 0 twice: to replay it, then to look past its end.
+  // The writer appends in between.
+  let opens = 0;
+  const fs = {
+    openFile: async (path: string, mode: "read" | "readwrite" | "create") => {
+      if (path.endsWith(WAL0) && ++opens === 2) await writer.appendRecord("q", kilobytePayload(10));
+      return await mem.openFile(path, mode);
+    },
+    readDir: (path: string) => mem.readDir(path),
+    stat: (path: string) => mem.stat(path),
+    mkdir: (path: string) => mem.mkdir(path),
+    remove: (path: string) => mem.remove(path),
+    syncDir: (path: string) => mem.syncDir(path),
+  };
+  const reader = await MultiRecordLog.open("/wal", { fs, fileSize: FOUR_BLOCKS, readOnly: true });
+  assert.equal(opens, 2);
+  assert.deepEqual([...reader.range("q")].map((r) => r.position), [...Array(10).keys()]);
+  assert.deepEqual(reader.recovery.issues, []);
+  await reader.close();
+  await writer.close();
 });

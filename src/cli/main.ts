@@ -13,7 +13,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { MrlError, MultiRecordLog } from "../../mod.ts";
+import { MrlError, MultiRecordLog, type RecoveryIssue } from "../../mod.ts";
 import { integerOption, parseArgs, type Parsed, UsageError } from "./args.ts";
 import { scanFiles } from "./files.ts";
 
@@ -63,7 +63,8 @@ const COMMANDS: Record<string, Command> = {
   verify: {
     usage: "mrl verify DIR [--file-size N]",
     help: "Scans every wal file and reports each damaged spot (file, offset, what is\n" +
-      "wrong, what is lost). Exit status: 0 clean, 1 damaged, 2 unusable.",
+      "wrong, what is lost), data after the end of the log and in partial blocks\n" +
+      "included (replay does not read it). Exit status: 0 clean, 1 damaged, 2 unusable.",
     options: ["file-size"],
     positionals: 1,
     run: verify,
@@ -222,6 +223,20 @@ const LOST: Record<string, string> = {
   "position-in-past": "append below its queue's position: the queue was reset to the newer records",
 };
 
+/** What a damaged spot means, in words. */
+function describe(issue: RecoveryIssue): string {
+  if (issue.reason !== "bytes-after-end" && issue.reason !== "partial-block") {
+    return LOST[issue.reason];
+  }
+  const what = issue.reason === "bytes-after-end"
+    ? `${issue.bytes} byte(s) of data after the end of the log`
+    : `${issue.bytes} byte(s) of data in a partial block (the file was cut inside a block)`;
+  const kept = issue.salvageFile === undefined
+    ? "a writable open keeps them in a salvage file"
+    : `kept in ${issue.salvageFile}`;
+  return `${what}, ${issue.frames} frame(s) with a good checksum: not replayed (${kept})`;
+}
+
 async function verify(parsed: Parsed, io: CliIo): Promise<number> {
   let log: MultiRecordLog;
   try {
@@ -234,7 +249,7 @@ async function verify(parsed: Parsed, io: CliIo): Promise<number> {
     await scanFiles(parsed.positionals[0], io);
     const { issues, issueCount, filesRead, recordsReplayed } = log.recovery;
     for (const issue of issues) {
-      io.out(`${issue.file} offset ${issue.offset}: ${LOST[issue.reason]}\n`);
+      io.out(`${issue.file} offset ${issue.offset}: ${describe(issue)}\n`);
     }
     if (issueCount > issues.length) io.out(`... and ${issueCount - issues.length} more\n`);
     io.out(

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -64,6 +64,64 @@ test("mrl verify: each damaged spot is reported with its file, offset and what i
   const torn = await mrl(["verify", fixture("torn-tail")]);
   assert.equal(torn.code, 1);
   assert.match(torn.out, /checksum mismatch/);
+});
+
+/** A log of 300 records of 1000 bytes ("a"s after the position as u32) in files of 4 blocks. */
+async function write300(dir: string): Promise<void> {
+  const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
+  await log.createQueue("q");
+  for (let i = 0; i < 300; i++) {
+    const payload = new Uint8Array(1000).fill(0x61);
+    new DataView(payload.buffer).setUint32(0, i);
+    await log.appendRecord("q", payload);
+  }
+  await log.close();
+}
+
+test("mrl verify: data after the end of the log (a zeroed block) is damage: each file with offset, bytes and frames; exit 1", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    const wal = join(dir.path, "wal-00000000000000000000");
+    const data = new Uint8Array(await readFile(wal));
+    data.fill(0, 32768, 65536);
+    await writeFile(wal, data);
+    const { code, out } = await mrl(["verify", dir.path, "--file-size", "131072"]);
+    assert.equal(code, 1);
+    const after = "of data after the end of the log";
+    const kept = "not replayed (a writable open keeps them in a salvage file)";
+    assert.equal(
+      out,
+      [
+        `wal-00000000000000000000 offset 65536: 65536 byte(s) ${after}, 66 frame(s) with a good checksum: ${kept}`,
+        `wal-00000000000000000001 offset 0: 131072 byte(s) ${after}, 131 frame(s) with a good checksum: ${kept}`,
+        `wal-00000000000000000002 offset 0: 47238 byte(s) ${after}, 47 frame(s) with a good checksum: ${kept}`,
+        "1 file(s), 32 record(s) replayed, 3 damaged spot(s)",
+        "",
+      ].join("\n"),
+    );
+    assert.deepEqual((await readdir(dir.path)).filter((n) => n.startsWith("salvage-")), []);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("mrl verify: a wal file cut inside a block is damage: the partial block with offset, bytes and frames; exit 1", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await truncate(join(dir.path, "wal-00000000000000000002"), 32768 + 10000);
+    const { code, out } = await mrl(["verify", dir.path, "--file-size", "131072"]);
+    assert.equal(code, 1);
+    assert.equal(
+      out,
+      "wal-00000000000000000002 offset 32768: 10000 byte(s) of data in a partial block (the file " +
+        "was cut inside a block), 10 frame(s) with a good checksum: not replayed (a writable open " +
+        "keeps them in a salvage file)\n3 file(s), 286 record(s) replayed, 1 damaged spot(s)\n",
+    );
+  } finally {
+    await dir.cleanup();
+  }
 });
 
 test("mrl verify: a log that cannot be opened is unusable: exit 2", async () => {

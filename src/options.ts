@@ -351,8 +351,8 @@ export interface FrameIssue {
  *   file: "wal-00000000000000000000",
  *   offset: 65536,
  *   reason: "bytes-after-end",
- *   bytes: 245_000,
- *   frames: 238,
+ *   bytes: 65536,
+ *   frames: 66,
  *   salvageFile: "salvage-wal-00000000000000000000-offset-65536",
  * };
  * ```

@@ -569,3 +569,30 @@ test("recovery: records a writer appends while a read-only open replays are not 
   await reader.close();
   await writer.close();
 });
+
+test("recovery: garbage collection and compaction leave salvage files in place", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    await overwrite(join(dir.path, WAL0), 32768, new Uint8Array(32768));
+    const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, compaction: false });
+    const salvaged = await snapshot(dir.path);
+    for (const name of Object.keys(salvaged)) {
+      if (!name.startsWith("salvage-")) delete salvaged[name];
+    }
+    assert.equal(Object.keys(salvaged).length, 3);
+    await log.createQueue("quiet");
+    await log.appendRecord("quiet", kilobytePayload(0)); // pins every file from the current one on
+    for (let i = 0; i < 600; i++) await log.appendRecord("q", kilobytePayload(i));
+    await log.truncate("q", log.lastPosition("q")!);
+    const { filesDeleted } = await log.compact();
+    assert.ok(filesDeleted >= 4, `${filesDeleted} files deleted`);
+    await log.close();
+    const after = await snapshot(dir.path);
+    for (const [name, bytes] of Object.entries(salvaged)) {
+      assert.deepEqual(after[name], bytes, name);
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -55,7 +55,7 @@ export interface Recovered {
 export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
   const replay = new Replay(dir, crc);
   const { queues, resumeAt, report } = await replay.run();
-  const unread = [];
+  const unread: Recovered["unread"] = [];
   for (const bytes of await scanUnreadBytes(dir, resumeAt, crc)) {
     const file = walFileName(bytes.fileNumber);
     const reason = bytes.partialBlock ? "partial-block" : "bytes-after-end";

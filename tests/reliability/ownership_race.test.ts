@@ -116,34 +116,42 @@ async function race(children: Child[], rounds: number): Promise<Record<number, n
   return histogram;
 }
 
-test(`ownership race: 4 ${own} processes opening one fresh directory at once leave exactly one owner, 200 rounds`, async () => {
-  const children = Array.from({ length: 4 }, () => new Child(commandFor(own, "race_child"), own));
-  try {
-    const histogram = await race(children, 200);
-    console.log(`ownership race (${own} x4): owners per round ${JSON.stringify(histogram)}`);
-    assert.deepEqual(histogram, { 1: 200 });
-  } finally {
-    await Promise.all(children.map((c) => c.end()));
-  }
-});
+test(
+  `ownership race: 4 ${own} processes opening one fresh directory at once leave exactly one owner, 200 rounds`,
+  { timeout: 180_000 },
+  async () => {
+    const children = Array.from({ length: 4 }, () => new Child(commandFor(own, "race_child"), own));
+    try {
+      const histogram = await race(children, 200);
+      console.log(`ownership race (${own} x4): owners per round ${JSON.stringify(histogram)}`);
+      assert.deepEqual(histogram, { 1: 200 });
+    } finally {
+      await Promise.all(children.map((c) => c.end()));
+    }
+  },
+);
 
 const nodeBuild = resolve(root, "npm/tests/reliability/race_child.js");
 
-test("ownership race: deno, bun and node processes (two each) opening one directory at once leave exactly one owner, 30 rounds", async () => {
-  assert.ok(existsSync(nodeBuild), "the npm build (npm test builds it first)");
-  const children = ["deno", "bun", "node", "deno", "bun", "node"].map((runtime) =>
-    new Child(commandFor(runtime, "race_child"), runtime)
-  );
-  try {
-    const histogram = await race(children, 30);
-    console.log(
-      `ownership race (deno, bun, node x2): owners per round ${JSON.stringify(histogram)}`,
+test(
+  "ownership race: deno, bun and node processes (two each) opening one directory at once leave exactly one owner, 30 rounds",
+  { timeout: 180_000 },
+  async () => {
+    assert.ok(existsSync(nodeBuild), "the npm build (npm test builds it first)");
+    const children = ["deno", "bun", "node", "deno", "bun", "node"].map((runtime) =>
+      new Child(commandFor(runtime, "race_child"), runtime)
     );
-    assert.deepEqual(histogram, { 1: 30 });
-  } finally {
-    await Promise.all(children.map((c) => c.end()));
-  }
-});
+    try {
+      const histogram = await race(children, 30);
+      console.log(
+        `ownership race (deno, bun, node x2): owners per round ${JSON.stringify(histogram)}`,
+      );
+      assert.deepEqual(histogram, { 1: 30 });
+    } finally {
+      await Promise.all(children.map((c) => c.end()));
+    }
+  },
+);
 
 /** Why processes cannot be started in a new PID namespace here, or undefined when they can. */
 function unshareProblem(): string | undefined {
@@ -159,7 +167,7 @@ if (noNamespaces) console.log(`SKIPPED (PID namespace tests): ${noNamespaces}`);
 
 test(
   "ownership: a process in another PID namespace holding the log makes an open here fail, naming its namespace",
-  { skip: noNamespaces },
+  { skip: noNamespaces, timeout: 60_000 },
   async () => {
     const dir = await tempDir();
     const child = new Child(

@@ -5,10 +5,16 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { IoError, MultiRecordLog } from "../../mod.ts";
 import type { FileSystem } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
+import { checkLiveLog, LIVE_FILE_SIZE, livePayload } from "../helpers/live_log.ts";
 import { contents } from "../helpers/log.ts";
 
 const DIR = "/wal";
@@ -241,27 +247,25 @@ test("read-only: a file a writable open cannot find is still an error at once (n
   assert.equal(opensOfFile0, 1);
 });
 
-test("read-only: opens repeated while a writer appends, truncates, collects and compacts all see every acknowledged record", async () => {
+test("read-only: opens repeated while a writer in this process appends, truncates, collects and compacts see every acknowledged record", async () => {
   const dir = await tempDir();
-  const payload = (queue: string, position: number) =>
-    pseudoRandomBytes(queue === "busy" ? 6000 : 50, (queue === "busy" ? 1 : 1_000_000) + position);
   try {
     const writer = await MultiRecordLog.open(dir.path, {
-      fileSize: FILE_SIZE,
+      fileSize: LIVE_FILE_SIZE,
       compaction: { maxPinnedFiles: 1 },
     });
     await writer.createQueue("quiet"); // never truncated: compaction relocates it again and again
     await writer.createQueue("busy"); // keeps its last 3 records: its files are collected
-    const acked: Record<string, number> = { quiet: -1, busy: -1 };
+    const acked = { quiet: -1, busy: -1 };
     let truncatedUpTo = -1; // highest truncation of "busy" called so far
     let stop = false;
     const writing = (async () => {
       for (let i = 0; !stop; i++) {
         if (i % 8 === 0) {
-          acked.quiet = (await writer.appendRecord("quiet", payload("quiet", acked.quiet + 1)))
+          acked.quiet = (await writer.appendRecord("quiet", livePayload("quiet", acked.quiet + 1)))
             .lastPosition!;
         }
-        acked.busy = (await writer.appendRecord("busy", payload("busy", acked.busy + 1)))
+        acked.busy = (await writer.appendRecord("busy", livePayload("busy", acked.busy + 1)))
           .lastPosition!;
         if (acked.busy >= 3) {
           truncatedUpTo = acked.busy - 3;
@@ -270,38 +274,96 @@ test("read-only: opens repeated while a writer appends, truncates, collects and 
       }
     })();
     const rounds = 60;
-    let opensWithCollectedFiles = 0;
-    for (let round = 0; round < rounds; round++) {
-      const before = { ...acked };
-      const reader = await MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE, readOnly: true });
-      const truncatedAtEnd = truncatedUpTo;
-      for (const queue of ["quiet", "busy"]) {
-        const records = [...reader.range(queue)];
-        const positions = records.map((r) => r.position);
-        const first = positions[0] ?? reader.lastPosition(queue)! + 1;
-        // Contiguous, from the truncation point (or earlier) to at least the last acknowledged position.
-        assert.deepEqual(positions, Array.from({ length: positions.length }, (_, i) => first + i));
-        if (queue === "quiet") assert.equal(first, 0, `round ${round}`);
-        else assert.ok(first <= truncatedAtEnd + 1, `round ${round}: busy starts at ${first}`);
-        const last = positions.at(-1) ?? -1;
-        assert.ok(
-          last >= before[queue],
-          `round ${round}: ${queue} ends at ${last}, acked ${before[queue]}`,
-        );
-        for (const r of records) assert.deepEqual(r.payload, payload(queue, r.position));
+    let opensAfterCollection = 0;
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const before = { ...acked };
+        const reader = await MultiRecordLog.open(dir.path, {
+          fileSize: LIVE_FILE_SIZE,
+          readOnly: true,
+        });
+        checkLiveLog(reader, before, truncatedUpTo, `round ${round}`);
+        if (reader.summary().queues.busy.fileNumber! > 0) opensAfterCollection++;
+        await reader.close();
+        await new Promise((resolve) => setTimeout(resolve, 1)); // let the writer run
       }
-      if (reader.summary().queues.busy.fileNumber! > 0) opensWithCollectedFiles++;
-      await reader.close();
-      await new Promise((resolve) => setTimeout(resolve, 1)); // let the writer run
+    } finally {
+      stop = true;
+      await writing;
+      await writer.close();
     }
-    stop = true;
-    await writing;
-    await writer.close();
-    assert.ok(
-      opensWithCollectedFiles > rounds / 2,
-      `only ${opensWithCollectedFiles} opens saw collected files`,
-    );
+    assert.ok(opensAfterCollection > rounds / 2, `${opensAfterCollection} opens after collection`);
   } finally {
     await dir.cleanup();
   }
 });
+
+const here = fileURLToPath(import.meta.url);
+const child = resolve(
+  here,
+  "..",
+  here.endsWith(".js") ? "live_writer_child.js" : "live_writer_child.ts",
+);
+const command: string[] = "Deno" in globalThis
+  ? [resolve(process.cwd(), "node_modules/.bin/deno"), "run", "-A", child]
+  : "Bun" in globalThis
+  ? [resolve(process.cwd(), "node_modules/.bin/bun"), child]
+  : [process.execPath, child];
+
+/** What the writer child last wrote to its progress file (undefined before its first write). */
+async function progressOf(path: string): Promise<
+  { acked: { quiet: number; busy: number }; truncating: number } | undefined
+> {
+  try {
+    return JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+test(
+  "read-only: opens repeated while a writer process appends, truncates, collects and compacts see every acknowledged record",
+  {
+    timeout: 60_000,
+  },
+  async () => {
+    const dir = await tempDir();
+    const progress = join(dir.path, "progress.json"); // not a wal file name: replay ignores it
+    const writer = spawn(command[0], [...command.slice(1), dir.path, progress], {
+      stdio: ["pipe", "ignore", "pipe"], // its stdin closes when this process ends: it stops then
+    });
+    let stderr = "";
+    writer.stderr.on("data", (chunk) => stderr += chunk);
+    const exited = new Promise<number | null>((r) => writer.on("close", (code) => r(code)));
+    let running = true;
+    exited.then(() => running = false);
+    try {
+      // Wait (at most 20 s) until the writer has filled a few files.
+      for (let i = 0; i < 2000 && ((await progressOf(progress))?.acked.busy ?? -1) < 40; i++) {
+        assert.ok(running, `the writer exited: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const start = (await progressOf(progress))!;
+      assert.ok(start.acked.busy >= 40, `the writer made no progress: ${stderr}`);
+      const rounds = 40;
+      for (let round = 0; round < rounds; round++) {
+        const before = (await progressOf(progress))!;
+        const reader = await MultiRecordLog.open(dir.path, {
+          fileSize: LIVE_FILE_SIZE,
+          readOnly: true,
+        });
+        const after = (await progressOf(progress))!;
+        checkLiveLog(reader, before.acked, after.truncating, `round ${round}`);
+        await reader.close();
+      }
+      const end = (await progressOf(progress))!;
+      assert.ok(running, `the writer exited: ${stderr}`);
+      assert.ok(end.acked.busy > start.acked.busy, "the writer wrote while the opens ran");
+    } finally {
+      writer.kill("SIGKILL");
+      await exited;
+      await dir.cleanup();
+    }
+  },
+);

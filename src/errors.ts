@@ -272,9 +272,13 @@ export class LogLockedError extends MrlError {
     hint = "close the log there first",
     cause?: unknown,
   ) {
-    super("LOG_LOCKED", `the log at ${JSON.stringify(dir)} is open by ${describeHolder(holder)}: ${hint}`, {
-      cause,
-    });
+    super(
+      "LOG_LOCKED",
+      `the log at ${JSON.stringify(dir)} is open by ${describeHolder(holder)}: ${hint}`,
+      {
+        cause,
+      },
+    );
     this.dir = dir;
     this.pid = holder?.pid;
     this.holder = holder;

@@ -84,6 +84,25 @@ console.log(JSON.stringify({ out, missing }));
   assert.deepEqual(printed, { out: [[0, "one"], [1, "two"]], missing: "QUEUE_NOT_FOUND" });
 });
 
+test("consumer: the installed package owns a directory with a kernel lock (its addon dependency loads)", () => {
+  assert.ok(existsSync(join(project, "node_modules", "fs-native-extensions")));
+  writeFileSync(
+    join(project, "lock.mjs"),
+    `import { MultiRecordLog, LogLockedError } from "@mrl/core";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+const dir = mkdtempSync(join(tmpdir(), "mrl-lock-"));
+const log = await MultiRecordLog.open(dir);
+const holder = JSON.parse(readFileSync(join(dir, ".mrl.lock"), "utf8"));
+const second = await MultiRecordLog.open(dir).catch((err) => err);
+await log.close();
+console.log(JSON.stringify({ lock: holder.lock, refused: second instanceof LogLockedError }));
+`,
+  );
+  assert.deepEqual(JSON.parse(sh("node", ["lock.mjs"], project)), { lock: "kernel", refused: true });
+});
+
 test("consumer: the package's `mrl` executable runs through npx and bunx", () => {
   const fixture = resolve(root, "..", "shared", "fixtures", "rust-mrecordlog", "basic", "wal");
   const dumped = JSON.parse(sh("npx", ["--no-install", "mrl", "dump", fixture], project));

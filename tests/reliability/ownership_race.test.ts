@@ -116,15 +116,19 @@ async function race(children: Child[], rounds: number): Promise<Record<number, n
   return histogram;
 }
 
+/** Rounds of each race; set MRL_RACE_ROUNDS for a longer run. */
+const rounds = Number(process.env.MRL_RACE_ROUNDS ?? 200);
+const mixedRounds = Math.ceil(rounds / 5);
+
 test(
-  `ownership race: 4 ${own} processes opening one fresh directory at once leave exactly one owner, 200 rounds`,
-  { timeout: 180_000 },
+  `ownership race: 4 ${own} processes opening one fresh directory at once leave exactly one owner, ${rounds} rounds`,
+  { timeout: 180_000 + rounds * 100 },
   async () => {
     const children = Array.from({ length: 4 }, () => new Child(commandFor(own, "race_child"), own));
     try {
-      const histogram = await race(children, 200);
+      const histogram = await race(children, rounds);
       console.log(`ownership race (${own} x4): owners per round ${JSON.stringify(histogram)}`);
-      assert.deepEqual(histogram, { 1: 200 });
+      assert.deepEqual(histogram, { 1: rounds });
     } finally {
       await Promise.all(children.map((c) => c.end()));
     }
@@ -134,19 +138,19 @@ test(
 const nodeBuild = resolve(root, "npm/tests/reliability/race_child.js");
 
 test(
-  "ownership race: deno, bun and node processes (two each) opening one directory at once leave exactly one owner, 30 rounds",
-  { timeout: 180_000 },
+  `ownership race: deno, bun and node processes (two each) opening one directory at once leave exactly one owner, ${mixedRounds} rounds`,
+  { timeout: 180_000 + mixedRounds * 300 },
   async () => {
     assert.ok(existsSync(nodeBuild), "the npm build (npm test builds it first)");
     const children = ["deno", "bun", "node", "deno", "bun", "node"].map((runtime) =>
       new Child(commandFor(runtime, "race_child"), runtime)
     );
     try {
-      const histogram = await race(children, 30);
+      const histogram = await race(children, mixedRounds);
       console.log(
         `ownership race (deno, bun, node x2): owners per round ${JSON.stringify(histogram)}`,
       );
-      assert.deepEqual(histogram, { 1: 30 });
+      assert.deepEqual(histogram, { 1: mixedRounds });
     } finally {
       await Promise.all(children.map((c) => c.end()));
     }

@@ -104,7 +104,7 @@ console.log(JSON.stringify({ lock: holder.lock, refused: second instanceof LogLo
 });
 
 test("consumer: the package's `mrl` executable runs through npx and bunx", () => {
-  const fixture = resolve(root, "..", "shared", "fixtures", "rust-mrecordlog", "basic", "wal");
+  const fixture = resolve(root, "tests", "fixtures", "rust-mrecordlog", "basic", "wal");
   const dumped = JSON.parse(sh("npx", ["--no-install", "mrl", "dump", fixture], project));
   assert.deepEqual(Object.keys(dumped.queues), ["events"]);
   assert.equal(dumped.queues.events.last_position, 5);

@@ -1,12 +1,15 @@
-/** Access to the golden directories written by the Rust crate (../shared/fixtures). */
+/** Access to the golden directories written by the Rust crate (tests/fixtures/rust-mrecordlog). */
 import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import process from "node:process";
+import { repoRoot } from "./repo.ts";
 
-/** Where the fixtures are: $MRL_FIXTURES, else ../shared/fixtures/rust-mrecordlog from the project root. */
-export const FIXTURES_DIR = process.env.MRL_FIXTURES ??
-  resolve(process.cwd(), "..", "shared", "fixtures", "rust-mrecordlog");
+/** The fixtures kept in the repository, relative to its root. */
+export const VENDORED_FIXTURES = join("tests", "fixtures", "rust-mrecordlog");
+
+/** Where the fixtures are: $MRL_FIXTURES, else tests/fixtures/rust-mrecordlog in the repository. */
+export const FIXTURES_DIR = process.env.MRL_FIXTURES || join(repoRoot(), VENDORED_FIXTURES);
 
 /** One operation of a fixture's script.json. */
 export type ScriptOp =

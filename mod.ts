@@ -46,6 +46,7 @@ export type {
 export type { QueueRecord } from "./src/memory/queue.ts";
 export {
   CorruptLogError,
+  FileSizeMismatchError,
   InvalidQueueNameError,
   IoError,
   LogClosedError,

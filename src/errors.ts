@@ -181,6 +181,60 @@ export class CorruptLogError extends MrlError {
 }
 
 /**
+ * The `fileSize` given to `open` contradicts the wal files already in the
+ * directory: one of them is larger, and no writer writes past its file size,
+ * so that log was written with a larger file size. Nothing was changed.
+ * Open it without `fileSize` (the size is then worked out from the files:
+ * `inferredFileSize`), or with a `fileSize` of at least `fileSizeOnDisk`.
+ *
+ * @example
+ * ```ts
+ * import { FileSizeMismatchError, MultiRecordLog } from "@mrl/core";
+ * const dir = await Deno.makeTempDir();
+ * await (await MultiRecordLog.open(dir, { fileSize: 262144 })).close();
+ * const err = await MultiRecordLog.open(dir, { fileSize: 131072 }).catch((e) => e);
+ * console.log(err instanceof FileSizeMismatchError, err.code); // true FILE_SIZE_MISMATCH
+ * console.log(err.fileSize, err.fileSizeOnDisk, err.file); // 131072 262144 wal-00000000000000000000
+ * const log = await MultiRecordLog.open(dir); // no fileSize: 262144, from the files
+ * console.log(log.resourceUsage().diskUsedBytes); // 262144
+ * await log.close();
+ * ```
+ */
+export class FileSizeMismatchError extends MrlError {
+  /** The log directory. */
+  readonly dir: string;
+  /** The `fileSize` that was asked for. */
+  readonly fileSize: number;
+  /** The wal file that is larger. */
+  readonly file: string;
+  /** Its size, in whole blocks. */
+  readonly fileSizeOnDisk: number;
+  /** The file size an open without `fileSize` would use. */
+  readonly inferredFileSize: number;
+  /** Creates the error. */
+  constructor(
+    dir: string,
+    fileSize: number,
+    file: string,
+    fileSizeOnDisk: number,
+    inferredFileSize: number,
+  ) {
+    super(
+      "FILE_SIZE_MISMATCH",
+      `fileSize ${fileSize} contradicts the log at ${JSON.stringify(dir)}: ` +
+        `its wal file ${file} is ${fileSizeOnDisk} bytes, so the log was written with ` +
+        `a file size of at least ${fileSizeOnDisk}; open it without fileSize ` +
+        `(the files give ${inferredFileSize}) or with fileSize >= ${fileSizeOnDisk}`,
+    );
+    this.dir = dir;
+    this.fileSize = fileSize;
+    this.file = file;
+    this.fileSizeOnDisk = fileSizeOnDisk;
+    this.inferredFileSize = inferredFileSize;
+  }
+}
+
+/**
  * A file-system call failed. `cause` holds the runtime's error; `osCode` its
  * code (e.g. `ENOSPC`) when the runtime gave one.
  *

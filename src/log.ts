@@ -18,6 +18,7 @@ import {
 } from "./errors.ts";
 import { asIoError, WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
+import { checkFileSize, settleFileSize } from "./files/file_size.ts";
 import { RollingWriter } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
@@ -213,12 +214,8 @@ export class MultiRecordLog {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`options must be an object, got ${String(options)}`);
     }
-    const fileSize = options.fileSize ?? DEFAULT_FILE_SIZE;
-    if (!Number.isSafeInteger(fileSize) || fileSize <= 0 || fileSize % BLOCK_SIZE !== 0) {
-      throw new RangeError(
-        `fileSize must be a positive multiple of ${BLOCK_SIZE}, got ${String(fileSize)}`,
-      );
-    }
+    const fileSize = options.fileSize; // undefined: worked out from the files (file_size.ts)
+    if (fileSize !== undefined) checkFileSize(fileSize);
     const policy = options.persistPolicy ?? DEFAULT_POLICY;
     checkPersistPolicy(policy);
     const limits = checkLimits(options.limits ?? {});
@@ -228,10 +225,12 @@ export class MultiRecordLog {
     const crc = await loadCrc32();
     // Read-only: no lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
     const live = readOnly ? await recoverReadOnly(fs, dir, fileSize, crc) : undefined;
-    const directory = live?.directory ?? await WalDirectory.open(fs, dir, fileSize);
+    const directory = live?.directory ??
+      await WalDirectory.open(fs, dir, fileSize ?? DEFAULT_FILE_SIZE);
     const lock = readOnly || fs.lock === undefined ? undefined : await lockDirectory(fs, dir);
     let writer: RollingWriter | undefined;
     try {
+      if (!readOnly) await settleFileSize(directory, fileSize);
       const recovered = live?.recovered ?? await recover(directory, crc);
       const { queues, resumeAt, report } = recovered;
       if (!readOnly) {

@@ -61,7 +61,27 @@ export type PersistPolicy =
 export interface OpenOptions {
   /** When writes are persisted; default `{ kind: "always", action: "flush" }`. */
   persistPolicy?: PersistPolicy;
-  /** Bytes per wal file: a positive multiple of 32768; default 128 MiB (the Rust crate's). */
+  /**
+   * Bytes per wal file: a multiple of 32768 from 32768 to 4 GiB (4294967296);
+   * anything else is a `RangeError`, thrown before anything is touched.
+   *
+   * Leave it out to reopen a log: its file size is worked out from its wal
+   * files (sizes rounded down to whole 32 KiB blocks). Every file but the
+   * last was full when writing moved on (or shorter, when a compaction ended
+   * it early), and the last file shows the size when its last block holds
+   * only zeros (preallocated, not yet written). When some file shows the
+   * size, the file size is the largest file's size; when none does (an empty
+   * directory, or one file whose last block holds data: it may have been cut
+   * short, like the Rust fixtures), it is 128 MiB (the Rust crate's), or the
+   * largest file's size if that is larger. A file size worked out from files
+   * larger than 4 GiB is kept.
+   *
+   * Given, it must be at least every wal file's size (no writer writes past
+   * its file size), else `open` rejects with `FileSizeMismatchError` (naming
+   * both sizes) and changes nothing; a larger one is accepted (shorter files
+   * count as ended early) and applies to the file being written and to new
+   * files. `resourceUsage()` and `summary()` report the files' real sizes.
+   */
   fileSize?: number;
   /** The file-system port; default: the adapter for the runtime the code runs on. */
   fs?: FileSystem;

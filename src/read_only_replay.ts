@@ -26,6 +26,8 @@
  */
 import { IoError } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
+import { settleFileSize } from "./files/file_size.ts";
+import { DEFAULT_FILE_SIZE } from "./format/constants.ts";
 import type { Crc32 } from "./format/crc.ts";
 import type { FileSystem } from "./ports/file_system.ts";
 import { recover, type Recovered } from "./recovery.ts";
@@ -40,22 +42,24 @@ export interface ReadOnlyReplay {
 }
 
 /**
- * Lists and replays `path` without changing anything, starting over when a
+ * Lists and replays `path` without changing anything (the file size is
+ * `fileSize`, or worked out from the files when undefined; see
+ * `files/file_size.ts`), starting over when a
  * listed wal file vanishes; rejects with an {@link IoError} (ENOENT) after
  * {@link READ_ONLY_REPLAY_ATTEMPTS} attempts.
  */
 export async function recoverReadOnly(
   fs: FileSystem,
   path: string,
-  fileSize: number,
+  fileSize: number | undefined,
   crc: Crc32,
 ): Promise<ReadOnlyReplay> {
   let vanished: IoError | undefined;
   for (let attempt = 1; attempt <= READ_ONLY_REPLAY_ATTEMPTS; attempt++) {
     // A short pause, growing: a collection deletes its files one after the other.
     if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, attempt - 1));
-    const earlier = await WalDirectory.open(fs, path, fileSize, true);
-    const directory = await WalDirectory.open(fs, path, fileSize, true);
+    const earlier = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
+    const directory = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
     const listed = new Set(directory.fileNumbers());
     const gone = earlier.fileNumbers().find((n) => !listed.has(n));
     if (gone !== undefined) {
@@ -64,6 +68,7 @@ export async function recoverReadOnly(
       continue;
     }
     try {
+      await settleFileSize(directory, fileSize);
       return { directory, recovered: await recover(directory, crc) };
     } catch (err) {
       if (!isVanishedWalFile(err, directory)) throw err;

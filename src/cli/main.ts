@@ -7,8 +7,9 @@
  *   mrl dump DIR                        every queue as one JSON document
  *   mrl verify DIR                      damaged spots; exit 0 clean, 1 damaged, 2 unusable
  *
- * Every command takes --file-size N (bytes per wal file, for logs not written
- * with the default 128 MiB) and --help.
+ * Every command takes --file-size N (bytes per wal file; by default worked out
+ * from the wal files as `MultiRecordLog.open` does without `fileSize`: needed
+ * only for a log whose single file may have been cut short) and --help.
  *
  * @module
  */

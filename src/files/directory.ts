@@ -42,7 +42,7 @@ const TEMP_NAME = "wal-compaction.tmp";
 export class WalDirectory {
   readonly fs: FileSystem;
   readonly path: string;
-  readonly fileSize: number;
+  #fileSize: number;
   /** File numbers present, ascending. */
   readonly #files: number[];
   /** Known file sizes (set when a file is created, read, cut or adopted); others count as `fileSize`. */
@@ -51,8 +51,18 @@ export class WalDirectory {
   private constructor(fs: FileSystem, path: string, fileSize: number, files: number[]) {
     this.fs = fs;
     this.path = path;
-    this.fileSize = fileSize;
+    this.#fileSize = fileSize;
     this.#files = files;
+  }
+
+  /** Bytes per wal file: new files are created this large. */
+  get fileSize(): number {
+    return this.#fileSize;
+  }
+
+  /** Sets the file size (once it is worked out from the files, see `file_size.ts`). */
+  useFileSize(fileSize: number): void {
+    this.#fileSize = fileSize;
   }
 
   /** Bytes the wal files take on disk. */

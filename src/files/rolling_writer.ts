@@ -108,6 +108,7 @@ export class RollingWriter implements FrameSink {
         await file.truncate(capacity);
         await file.datasync();
       }
+      dir.setSize(at.fileNumber, capacity);
       return new RollingWriter(dir, file, capacity, at.offset);
     } catch (err) {
       await file.close().catch(() => {});

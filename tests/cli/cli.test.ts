@@ -280,3 +280,10 @@ test("mrl: the executable runs on this runtime and sets the exit status", async 
   assert.equal(result.code, 1);
   assert.match(result.out, /checksum mismatch/);
 });
+
+test("mrl: a --file-size smaller than the wal files exits 2 naming both sizes", async () => {
+  const { code, out, err } = await mrl(["summary", fixture("rolling-gc"), "--file-size", "32768"]);
+  assert.equal(code, 2);
+  assert.equal(out, "");
+  assert.match(err, /^mrl summary: fileSize 32768 contradicts .* is 131072 bytes/);
+});

@@ -548,12 +548,12 @@ test("recovery: records a writer appends while a read-only open replays are not 
   const writer = await MultiRecordLog.open("/wal", { fs: mem, fileSize: FOUR_BLOCKS });
   await writer.createQueue("q");
   for (let i = 0; i < 10; i++) await writer.appendRecord("q", kilobytePayload(i));
-  // The read-only open opens wal file 0 twice: to replay it, then to look past its end.
-  // The writer appends in between.
+  // The read-only open opens wal file 0 three times: to read its size (file_size.ts), to replay
+  // it, then to look past its end. The writer appends between the last two.
   let opens = 0;
   const fs = {
     openFile: async (path: string, mode: "read" | "readwrite" | "create") => {
-      if (path.endsWith(WAL0) && ++opens === 2) await writer.appendRecord("q", kilobytePayload(10));
+      if (path.endsWith(WAL0) && ++opens === 3) await writer.appendRecord("q", kilobytePayload(10));
       return await mem.openFile(path, mode);
     },
     readDir: (path: string) => mem.readDir(path),
@@ -563,7 +563,7 @@ test("recovery: records a writer appends while a read-only open replays are not 
     syncDir: (path: string) => mem.syncDir(path),
   };
   const reader = await MultiRecordLog.open("/wal", { fs, fileSize: FOUR_BLOCKS, readOnly: true });
-  assert.equal(opens, 2);
+  assert.equal(opens, 3);
   assert.deepEqual([...reader.range("q")].map((r) => r.position), [...Array(10).keys()]);
   assert.deepEqual(reader.recovery.issues, []);
   await reader.close();

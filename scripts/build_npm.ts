@@ -1,8 +1,9 @@
 /**
  * Builds the npm package into npm/ from the same sources (what dnt would do):
  * ESM JavaScript with .js specifiers, .d.ts types and source maps (tsc), a
- * generated package.json, README and LICENSE. Then runs the test suite on
- * Node against npm/ (skip with --no-test).
+ * generated package.json, README, LICENSE and docs/FORMAT.md (which comments
+ * in the sources cite). Then runs the test suite on Node against npm/ (skip
+ * with --no-test).
  *
  * Run: deno run -A scripts/build_npm.ts [--no-test]
  */
@@ -10,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -68,12 +70,23 @@ const manifest = {
     "fs-native-extensions": dev.dependencies["fs-native-extensions"],
     "hash-wasm": dev.dependencies["hash-wasm"],
   },
-  files: ["mod.js", "mod.d.ts", "mod.js.map", "mod.d.ts.map", "src/", "README.md", "LICENSE"],
+  files: [
+    "mod.js",
+    "mod.d.ts",
+    "mod.js.map",
+    "mod.d.ts.map",
+    "src/",
+    "README.md",
+    "LICENSE",
+    "docs/FORMAT.md",
+  ],
   keywords: ["wal", "write-ahead-log", "queue", "mrecordlog", "durable", "log"],
 };
 writeFileSync(join(out, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 copyFileSync(join(root, "README.md"), join(out, "README.md"));
 copyFileSync(join(root, "LICENSE"), join(out, "LICENSE"));
+mkdirSync(join(out, "docs"), { recursive: true });
+copyFileSync(join(root, "docs", "FORMAT.md"), join(out, "docs", "FORMAT.md"));
 console.log(`build_npm: ${deno.name}@${deno.version} written to npm/`);
 
 if (process.argv.includes("--no-test")) process.exit(0);

@@ -34,6 +34,7 @@ test("consumer: npm pack of the build gives a tarball with the library and no te
   assert.ok(listing.includes("package/src/log.js"));
   assert.ok(listing.includes("package/README.md"));
   assert.ok(listing.includes("package/LICENSE"));
+  assert.ok(listing.includes("package/docs/FORMAT.md"), "the format document the sources cite");
   assert.equal(listing.filter((f) => f.startsWith("package/tests/")).length, 0);
 });
 
@@ -165,5 +166,6 @@ test("jsr: `deno publish --dry-run` accepts the package (offline)", () => {
   const output = `${result.stdout}${result.stderr}`;
   assert.equal(result.status, 0, output);
   assert.match(output, /src\/log\.ts/);
+  assert.match(output, /docs\/FORMAT\.md/);
   assert.match(output, /Dry run complete/);
 });

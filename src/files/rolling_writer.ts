@@ -6,7 +6,8 @@
  *
  * When a file is full the next byte goes to the next file number; when that
  * byte is flushed, the full file is fdatasynced first, then the next file is
- * created preallocated and the directory synced (FORMAT.md). Rolling is
+ * created preallocated and the directory synced (docs/FORMAT.md, "Writing
+ * and rolling"). Rolling is
  * lazy, as in the Rust crate: a file that is exactly full stays the current
  * file until the next byte is staged.
  *
@@ -311,7 +312,7 @@ export class RollingWriter implements FrameSink {
     staging.offset.push(offset);
   }
 
-  /** The full file is made durable before the next one exists (FORMAT.md, "Directory and files"). */
+  /** The full file is made durable before the next one exists (docs/FORMAT.md, "Writing and rolling"). */
   async #rollTo(number: number): Promise<void> {
     if (this.#unsynced) await this.#file.datasync();
     this.#unsynced = false;

@@ -1,8 +1,9 @@
 /**
  * Looks past the end of the log for bytes replay does not read.
  *
- * Replay stops at the first frame header of seven zero bytes (FORMAT.md,
- * "Reading and corruption") and skips a partial block at the end of a file.
+ * Replay stops at the first frame header of seven zero bytes (docs/FORMAT.md,
+ * "End of the log" and "Bytes after the end") and skips a partial block at
+ * the end of a file.
  * In a healthy log everything it does not read is zeros: the preallocated
  * rest of the last file, and nothing else (files end on block boundaries,
  * and no file follows the one the log ends in). Any non-zero byte there is

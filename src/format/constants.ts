@@ -1,6 +1,6 @@
 /**
- * Constants of the on-disk format (see FORMAT.md of the project). Every other
- * module takes these numbers from here.
+ * Constants of the on-disk format (see docs/FORMAT.md). Every other module
+ * takes these numbers from here.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * Reads physical frames out of one block. Pure: no I/O; the caller hands in
- * blocks and decides what to do on each outcome (see FORMAT.md, "Reading and
- * corruption").
+ * blocks and decides what to do on each outcome (see docs/FORMAT.md,
+ * "Damage within the log" and "End of the log").
  *
  * @module
  */

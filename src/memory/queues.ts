@@ -1,6 +1,6 @@
 /**
  * All queues in memory, by name, with the operations that rebuild them from
- * the log on replay (FORMAT.md, "Replay semantics").
+ * the log on replay (docs/FORMAT.md, "Replay semantics").
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Wal file names (FORMAT.md, "Directory and files"): `wal-` + the file number
+ * Wal file names (docs/FORMAT.md, "File names"): `wal-` + the file number
  * as 20 zero-padded decimal digits.
  */
 import { test } from "node:test";

@@ -1,7 +1,7 @@
 /**
  * The frame reader and the record assembler: reading frames out of blocks,
- * the outcomes of end markers and corruption (FORMAT.md, "Reading and
- * corruption"), and joining frame payloads back into records.
+ * the outcomes of end markers and corruption (docs/FORMAT.md, "Reading and
+ * end of log"), and joining frame payloads back into records.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 /**
  * The frame writer: how records are cut into frames and laid out in blocks
- * (FORMAT.md, "Blocks and frames"). Bytes are checked exactly, checksums
+ * (docs/FORMAT.md, "Blocks and frames"). Bytes are checked exactly, checksums
  * against an independent table-based CRC-32.
  */
 import { test } from "node:test";

@@ -1,5 +1,5 @@
 /**
- * The record codec (FORMAT.md, "Records"): what writeControlRecord and
+ * The record codec (docs/FORMAT.md, "Records"): what writeControlRecord and
  * writeAppendRecord put in the log, what decodeRecord makes of it, u64
  * positions, and malformed records.
  */

@@ -1,6 +1,7 @@
 /**
  * MemQueue: one queue in memory (positions, payloads, and the wal files its
- * records were written in). See FORMAT.md, "Positions" and "Replay semantics".
+ * records were written in). See docs/FORMAT.md, "Positions" and "Replay
+ * semantics".
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 /**
  * MemQueues: the named queues of a log, and the replay operations that
- * rebuild them (FORMAT.md, "Replay semantics").
+ * rebuild them (docs/FORMAT.md, "Replay semantics").
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -65,7 +65,7 @@ const manifest = {
   exports: { ".": { types: "./mod.d.ts", import: "./mod.js" } },
   bin: { mrl: "./src/cli/bin.js" },
   sideEffects: false,
-  engines: { node: ">=20" },
+  engines: dev.engines,
   dependencies: {
     "fs-native-extensions": dev.dependencies["fs-native-extensions"],
     "hash-wasm": dev.dependencies["hash-wasm"],

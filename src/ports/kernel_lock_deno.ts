@@ -78,7 +78,17 @@ export function lockDeno(path: string): KernelLockResult {
     fd = -1;
   };
   try {
-    if (!file.tryLockSync(true)) {
+    let locked: boolean;
+    try {
+      locked = file.tryLockSync(true);
+    } catch (err) {
+      // Not "held by another" (that is false): the file system cannot lock (ENOLCK, say).
+      throw new LockUnsupportedError(
+        `flock(${path}): ${(err as Error)?.message ?? err}`,
+        undefined,
+      );
+    }
+    if (!locked) {
       release();
       return { busy: true };
     }

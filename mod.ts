@@ -56,6 +56,7 @@ export {
   MrlError,
   NotADirectoryError,
   PositionInPastError,
+  PositionOutOfRangeError,
   QueueAlreadyExistsError,
   QueueNotFoundError,
   ResourceExhaustedError,

@@ -59,7 +59,9 @@ export function rewriteBytes(c: Candidate): number {
  * stay), the ones whose oldest record is in the oldest files, as many as
  * free the most files within `maxBytes` of rewrite and costing at most
  * `maxRatio` times the bytes of the files they free. `firstFile` is the
- * oldest file now. Undefined when no file would be freed.
+ * oldest file now; files from `pinnedFrom` on are kept whatever the plan
+ * (queues replay could not load keep them). Undefined when no file would be
+ * freed.
  */
 export function planCompaction(
   candidates: Candidate[],
@@ -68,11 +70,15 @@ export function planCompaction(
   fileSize: number,
   maxBytes: number,
   maxRatio: number,
+  pinnedFrom?: number,
 ): CompactionPlan | undefined {
   const live = candidates.filter((c) => c.queue.size > 0 && c.queue.firstFile()! < current)
     .sort((a, b) => a.queue.firstFile()! - b.queue.firstFile()! || (a.name < b.name ? -1 : 1));
   const others = candidates.filter((c) => c.queue.size > 0 && c.queue.firstFile()! >= current);
-  const floor = others.reduce((min, c) => Math.min(min, c.queue.firstFile()!), current);
+  const floor = others.reduce(
+    (min, c) => Math.min(min, c.queue.firstFile()!),
+    Math.min(current, pinnedFrom ?? current),
+  );
   let best: CompactionPlan | undefined;
   let bytes = 0;
   for (let k = 0; k < live.length; k++) {

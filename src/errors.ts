@@ -160,8 +160,9 @@ export class NotADirectoryError extends MrlError {
 }
 
 /**
- * The log on disk holds something this library cannot load, e.g. a position
- * above `Number.MAX_SAFE_INTEGER`.
+ * The log on disk holds something this library cannot load. (A position
+ * above what a number names exactly no longer fails the open: that queue
+ * alone is refused, see {@link PositionOutOfRangeError}.)
  *
  * @example
  * ```ts
@@ -231,6 +232,45 @@ export class FileSizeMismatchError extends MrlError {
     this.file = file;
     this.fileSizeOnDisk = fileSizeOnDisk;
     this.inferredFileSize = inferredFileSize;
+  }
+}
+
+/**
+ * The queue holds a position that a JavaScript number cannot name exactly:
+ * the log on disk (written by the Rust crate, whose positions are u64) gives
+ * it a record or a next position above 2^53 (a record position above
+ * `Number.MAX_SAFE_INTEGER`). Rounding it would hand out wrong positions
+ * and write wrong ones back, so every call naming the queue is refused with
+ * this error, while the other queues work. The queue's wal files are kept as
+ * they are (none of them is deleted or rewritten while the queue is there),
+ * so the Rust crate still finds the queue intact.
+ *
+ * @example
+ * ```ts
+ * import { PositionOutOfRangeError } from "@mrl/core";
+ * const err = new PositionOutOfRangeError("q", 2n ** 60n, "wal-00000000000000000000");
+ * console.log(err.code, err.queue, err.position); // POSITION_OUT_OF_RANGE q 1152921504606846976n
+ * ```
+ */
+export class PositionOutOfRangeError extends MrlError {
+  /** The queue. */
+  readonly queue: string;
+  /** The position, exactly as on disk (a u64). */
+  readonly position: bigint;
+  /** The wal file holding the record that carries it. */
+  readonly file: string;
+  /** Creates the error. */
+  constructor(queue: string, position: bigint, file: string) {
+    super(
+      "POSITION_OUT_OF_RANGE",
+      `queue ${JSON.stringify(queue)} holds position ${position} (in ${file}), above what a ` +
+        `JavaScript number names exactly (records up to 2^53 - 1, next positions up to 2^53): ` +
+        `every call on this queue is refused and its wal files are kept as they are; ` +
+        `the other queues work (read or delete it with the Rust crate)`,
+    );
+    this.queue = queue;
+    this.position = position;
+    this.file = file;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   LogLockedError,
   LogReadOnlyError,
   PositionInPastError,
+  PositionOutOfRangeError,
   QueueAlreadyExistsError,
   QueueNotFoundError,
   ResourceExhaustedError,
@@ -74,6 +75,9 @@ import { keepUnreadBytes, recover } from "./recovery.ts";
 import { type Follower, QueueFollower } from "./follow.ts";
 import { encodeQueueName } from "./queue_name.ts";
 import { recoverReadOnly } from "./read_only_replay.ts";
+
+/** The largest `end` of a range: one past the largest record position, Number.MAX_SAFE_INTEGER. */
+const MAX_END = 2 ** 53;
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
@@ -339,12 +343,14 @@ export class MultiRecordLog {
   queueExists(queue: string): boolean {
     this.#checkOpen();
     if (this.#queues.has(queue)) return true;
+    this.#checkInRange(queue);
     encodeQueueName(queue); // a name no queue can have is refused, not answered with false
     return false;
   }
 
   /**
-   * Names of all queues.
+   * Names of all queues, including any refused with
+   * {@link PositionOutOfRangeError} (a call naming one throws it).
    *
    * @example
    * ```ts
@@ -357,7 +363,7 @@ export class MultiRecordLog {
    */
   listQueues(): string[] {
     this.#checkOpen();
-    return this.#queues.names();
+    return [...this.#queues.names(), ...this.#queues.outOfRange.keys()];
   }
 
   /**
@@ -528,7 +534,8 @@ export class MultiRecordLog {
     const start = options?.start ?? 0;
     const end = options?.end ?? Infinity;
     checkPosition(start, "start", queue);
-    if (end !== Infinity) checkPosition(end, "end", queue);
+    // An exclusive end: 2^53 (exact as a number) reaches the record at 2^53 - 1.
+    if (end !== Infinity && end !== MAX_END) checkPosition(end, "end", queue);
     return this.#queue(queue).range(start, end);
   }
 
@@ -949,7 +956,15 @@ export class MultiRecordLog {
       candidates.push({ name, nameBytes: this.#names.get(name)!, queue });
     }
     const fileSize = this.#dir.fileSize;
-    const plan = planCompaction(candidates, first, current, fileSize, fileSize, maxRatio);
+    const plan = planCompaction(
+      candidates,
+      first,
+      current,
+      fileSize,
+      fileSize,
+      maxRatio,
+      this.#queues.oldestPinnedFile(),
+    );
     if (plan === undefined) return none;
     const filesBefore = this.#dir.fileCount;
     try {
@@ -1047,6 +1062,7 @@ export class MultiRecordLog {
   #queue(queue: string): MemQueue {
     const q = this.#queues.get(queue);
     if (q !== undefined) return q;
+    this.#checkInRange(queue);
     encodeQueueName(queue); // a name no queue can have is refused as such
     throw new QueueNotFoundError(queue);
   }
@@ -1057,6 +1073,14 @@ export class MultiRecordLog {
     return q;
   }
 
+  /** Refuses a queue replay could not load (see `#outOfRange` in recovery.ts). */
+  #checkInRange(queue: string): void {
+    const outOfRange = this.#queues.outOfRange.get(queue);
+    if (outOfRange !== undefined) {
+      throw new PositionOutOfRangeError(queue, outOfRange.position, walFileName(outOfRange.file));
+    }
+  }
+
   #checkOpen(): void {
     if (this.#closed || this.#closing) throw new LogClosedError(this.#path);
   }
@@ -1064,6 +1088,7 @@ export class MultiRecordLog {
   /** Checks a queue name given by a user; returns its UTF-8 bytes. */
   #encodeName(queue: string): Uint8Array {
     if (this.#closing) throw new LogClosedError(this.#path);
+    this.#checkInRange(queue);
     return this.#names.get(queue) ?? encodeQueueName(queue);
   }
 }

@@ -238,7 +238,10 @@ export interface TruncateOutcome {
 export interface RangeOptions {
   /** First position to include (default: the first retained). */
   start?: number;
-  /** First position to exclude (default: none). */
+  /**
+   * First position to exclude (default: none): an integer up to 2^53
+   * (`Number.MAX_SAFE_INTEGER + 1`, so the record at 2^53 - 1 can be the last one included).
+   */
   end?: number;
 }
 
@@ -295,7 +298,10 @@ export interface QueueSummary {
  * ```
  */
 export interface LogSummary {
-  /** Every queue, by name. */
+  /**
+   * Every queue, by name, except those refused with `PositionOutOfRangeError`
+   * (their positions cannot be given as numbers; `listQueues()` names them).
+   */
   queues: Record<string, QueueSummary>;
   /** Every wal file, by name: its size, and the payload bytes each queue retains in it (the queues that pin it). */
   files: Record<string, { size: number; queues: Record<string, number> }>;

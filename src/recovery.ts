@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { CorruptLogError } from "./errors.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { WalDirectory } from "./files/directory.ts";
 import { RollingReader } from "./files/rolling_reader.ts";
@@ -35,7 +34,7 @@ import {
   FRAME_END_OF_LOG,
   FrameReader,
 } from "./format/frame_reader.ts";
-import { DecodedRecord, decodeRecord, readU32, readU64 } from "./format/record.ts";
+import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "./format/record.ts";
 import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
 import type { FrameIssue, RecoveryReport, UnreadBytesIssue } from "./options.ts";
@@ -112,6 +111,8 @@ class Replay {
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
   #sawRecordStart = false;
+  /** The first wal file replayed. */
+  readonly #firstFile: number;
   #lastQueueBytes = new Uint8Array(0);
   #lastQueueName = "";
 
@@ -119,6 +120,7 @@ class Replay {
     this.#reader = new RollingReader(dir);
     this.#frames = new FrameReader(crc);
     this.#recordFile = this.#reader.fileNumber;
+    this.#firstFile = this.#reader.fileNumber;
   }
 
   async run(): Promise<Omit<Recovered, "unread">> {
@@ -204,24 +206,46 @@ class Replay {
     }
     this.#report.recordsReplayed++;
     const queues = this.#queues;
-    const position = this.#checkPosition(r.position, name);
+    const outOfRange = queues.outOfRange.has(name);
     switch (r.kind) {
-      case RECORD_TRUNCATE:
-        queues.get(name)?.truncate(position);
-        return;
-      case RECORD_POSITION:
-        queues.ackPosition(name, position);
-        return;
-      case RECORD_DELETE_QUEUE:
+      case RECORD_DELETE_QUEUE: // its position is informational: neither crate reads it
+        queues.outOfRange.delete(name);
         queues.delete(name);
         return;
+      case RECORD_POSITION: // a next position: up to 2^53 is exact
+        if (r.position === -1) return this.#outOfRange(name, readU64BigInt(record, 1));
+        queues.outOfRange.delete(name);
+        queues.ackPosition(name, r.position);
+        return;
+      case RECORD_TRUNCATE: {
+        const queue = queues.get(name);
+        if (outOfRange || queue === undefined) return;
+        // Truncating at 2^53 or above leaves a next position above 2^53.
+        if (r.position === -1 || r.position > Number.MAX_SAFE_INTEGER) {
+          return this.#outOfRange(name, readU64BigInt(record, 1));
+        }
+        queue.truncate(r.position);
+        return;
+      }
       case RECORD_APPEND:
         break;
     }
-    let queue = queues.get(name) ?? queues.create(name, position);
+    // An append to an out-of-range queue keeps it so: nothing of it is loaded.
+    if (outOfRange) return;
+    if (r.position === -1) return this.#outOfRange(name, readU64BigInt(record, 1));
+    // Records up to 2^53 - 1 only (the next position must stay exact): check them all first.
     let at = r.bodyStart;
     for (let i = 0; i < r.itemCount; i++) {
-      const itemPosition = this.#checkPosition(readU64(record, at), name);
+      const itemPosition = readU64(record, at);
+      if (itemPosition === -1 || itemPosition > Number.MAX_SAFE_INTEGER) {
+        return this.#outOfRange(name, readU64BigInt(record, at));
+      }
+      at += ITEM_HEADER_SIZE + readU32(record, at + 8);
+    }
+    let queue = queues.get(name) ?? queues.create(name, r.position);
+    at = r.bodyStart;
+    for (let i = 0; i < r.itemCount; i++) {
+      const itemPosition = readU64(record, at);
       const len = readU32(record, at + 8);
       const start = at + ITEM_HEADER_SIZE;
       if (itemPosition < queue.nextPosition()) {
@@ -235,14 +259,23 @@ class Replay {
     }
   }
 
-  #checkPosition(position: number, queue: string): number {
-    if (position < 0) {
-      throw new CorruptLogError(
-        `a position of queue ${JSON.stringify(queue)} is above Number.MAX_SAFE_INTEGER`,
-        walFileName(this.#reader.fileNumber),
-      );
-    }
-    return position;
+  /**
+   * The queue holds a position a number cannot name exactly (a record above
+   * 2^53 - 1, or a next position above 2^53): it is not loaded, and every
+   * call naming it is refused (PositionOutOfRangeError). Rounding would hand
+   * out wrong positions and write wrong ones back. It cannot be written
+   * either (not even the RecordPosition garbage collection writes for empty
+   * queues), so no wal file from the first one replayed on may be deleted:
+   * its records, and the records that make it exist, are somewhere in them.
+   * A later RecordPosition with an exact position or a DeleteQueue ends this.
+   */
+  #outOfRange(name: string, position: bigint): void {
+    this.#queues.delete(name);
+    this.#queues.outOfRange.set(name, {
+      position,
+      file: this.#recordFile,
+      pinnedFrom: this.#firstFile,
+    });
   }
 
   #queueName(record: Uint8Array, start: number, end: number): string | undefined {

@@ -38,13 +38,21 @@ export function parseArgs(args: string[], known: readonly string[]): Parsed {
   return { positionals, options, help };
 }
 
-/** A non-negative integer option, or undefined when absent. */
-export function integerOption(parsed: Parsed, name: string): number | undefined {
+/**
+ * A non-negative integer option up to `max` (compared exactly, never
+ * rounded), or undefined when absent.
+ */
+export function integerOption(
+  parsed: Parsed,
+  name: string,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const value = parsed.options.get(name);
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || BigInt(value) > BigInt(max)) {
+    throw new UsageError(
+      `--${name} must be an integer from 0 to ${max}, got ${JSON.stringify(value)}`,
+    );
   }
-  return n;
+  return Number(value);
 }

@@ -170,7 +170,7 @@ async function read(parsed: Parsed, io: CliIo): Promise<number> {
     throw new UsageError(`--format must be text, json or base64, got ${JSON.stringify(format)}`);
   }
   const start = integerOption(parsed, "start");
-  const end = integerOption(parsed, "end");
+  const end = integerOption(parsed, "end", 2 ** 53); // exclusive: 2^53 reaches the record at 2^53 - 1
   const log = await openLog(parsed);
   try {
     const decoder = new TextDecoder();

@@ -21,6 +21,8 @@ import type { FrameWriter } from "./frame_writer.ts";
 const TWO_POW_32 = 0x1_0000_0000;
 /** Largest high word of a u64 that still gives a safe integer. */
 const MAX_SAFE_HIGH = 0x1f_ffff;
+/** The high word of 2^53, the largest u64 {@link readU64} returns (exact as a double). */
+const HIGH_OF_2_POW_53 = 0x20_0000;
 
 /** Size of a record without body for a queue name of `queueBytes` UTF-8 bytes. */
 export function controlRecordSize(queueBytes: number): number {
@@ -136,14 +138,23 @@ function writeHeader(out: FrameWriter, kind: number, position: number, queue: Ui
   out.putBytes(queue);
 }
 
-/** Reads a little-endian u64; returns -1 when it is above Number.MAX_SAFE_INTEGER. */
+/**
+ * Reads a little-endian u64 exactly: values up to 2^53 (Number.MAX_SAFE_INTEGER
+ * + 1, still exact as a double: the next position after the last record a
+ * number can name); -1 above, never a rounded value.
+ */
 export function readU64(bytes: Uint8Array, at: number): number {
   const low = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>>
     0;
   const high =
     (bytes[at + 4] | (bytes[at + 5] << 8) | (bytes[at + 6] << 16) | (bytes[at + 7] << 24)) >>> 0;
-  if (high > MAX_SAFE_HIGH) return -1;
+  if (high > MAX_SAFE_HIGH && (high !== HIGH_OF_2_POW_53 || low !== 0)) return -1;
   return high * TWO_POW_32 + low;
+}
+
+/** Reads a little-endian u64 as a bigint (any value, for messages about positions readU64 refuses). */
+export function readU64BigInt(bytes: Uint8Array, at: number): bigint {
+  return (BigInt(readU32(bytes, at + 4)) << 32n) | BigInt(readU32(bytes, at));
 }
 
 /** Reads a little-endian u32. */
@@ -158,7 +169,7 @@ export function readU32(bytes: Uint8Array, at: number): number {
 export class DecodedRecord {
   /** RECORD_TRUNCATE, RECORD_POSITION, RECORD_DELETE_QUEUE or RECORD_APPEND. */
   kind = 0;
-  /** The header position; -1 if above Number.MAX_SAFE_INTEGER. */
+  /** The header position; -1 if above 2^53 (see {@link readU64}). */
   position = 0;
   /** Offsets of the queue name in the record. */
   queueStart = 0;
@@ -172,7 +183,7 @@ export class DecodedRecord {
 /**
  * Decodes `record` into `out`. Returns false when the record is malformed
  * (unknown kind, too short, or an AppendRecords body that does not parse
- * exactly). Positions are checked by the caller (-1 means "not safe").
+ * exactly). Positions are checked by the caller (-1 means above 2^53).
  */
 export function decodeRecord(record: Uint8Array, out: DecodedRecord): boolean {
   if (record.length < RECORD_HEADER_SIZE) return false;

@@ -6,9 +6,21 @@
  */
 import { MemQueue } from "./queue.ts";
 
+/** A queue replay cannot load: it holds a position above 2^53 (see `PositionOutOfRangeError`). */
+export interface OutOfRangeQueue {
+  /** The position, exactly. */
+  position: bigint;
+  /** The wal file of the record carrying it. */
+  file: number;
+  /** Files from this one on are kept: they may hold the queue's records. */
+  pinnedFrom: number;
+}
+
 /** The named queues of a log. */
 export class MemQueues {
   readonly #queues = new Map<string, MemQueue>();
+  /** Queues replay found with positions above 2^53: never loaded, never written, their files kept. */
+  readonly outOfRange = new Map<string, OutOfRangeQueue>();
 
   /** The queue named `name`, or undefined. */
   get(name: string): MemQueue | undefined {
@@ -62,12 +74,21 @@ export class MemQueues {
     this.create(name, nextPosition);
   }
 
-  /** The oldest wal file any queue still holds a record in, or undefined. */
+  /** The oldest wal file any queue still holds a record in (or an out-of-range queue pins), or undefined. */
   oldestFileInUse(): number | undefined {
-    let oldest: number | undefined;
+    let oldest = this.oldestPinnedFile();
     for (const queue of this.#queues.values()) {
       const file = queue.firstFile();
       if (file !== undefined && (oldest === undefined || file < oldest)) oldest = file;
+    }
+    return oldest;
+  }
+
+  /** The oldest wal file an out-of-range queue keeps, or undefined. */
+  oldestPinnedFile(): number | undefined {
+    let oldest: number | undefined;
+    for (const { pinnedFrom } of this.outOfRange.values()) {
+      if (oldest === undefined || pinnedFrom < oldest) oldest = pinnedFrom;
     }
     return oldest;
   }

@@ -287,3 +287,21 @@ test("mrl: a --file-size smaller than the wal files exits 2 naming both sizes", 
   assert.equal(out, "");
   assert.match(err, /^mrl summary: fileSize 32768 contradicts .* is 131072 bytes/);
 });
+
+test("mrl read: --end 9007199254740992 (2^53) reads the record at 2^53 - 1; one more is a usage error", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 65536 });
+    await log.createQueue("q");
+    await log.appendRecord("q", bytes("top"), { position: Number.MAX_SAFE_INTEGER });
+    await log.close();
+    const ok = await mrl(["read", dir.path, "q", "--end", "9007199254740992"]);
+    assert.equal(ok.code, 0);
+    assert.equal(ok.out, "9007199254740991 top\n");
+    const over = await mrl(["read", dir.path, "q", "--end", "9007199254740993"]);
+    assert.equal(over.code, 2);
+    assert.match(over.err, /--end must be an integer from 0 to 9007199254740992/);
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -16,6 +16,7 @@ import {
   decodeRecord,
   readU32,
   readU64,
+  readU64BigInt,
   writeAppendRecord,
   writeControlRecord,
 } from "../../src/format/record.ts";
@@ -305,9 +306,19 @@ test("readU64: reads little-endian u64 values up to Number.MAX_SAFE_INTEGER exac
   }
 });
 
-test("readU64: returns -1 for values above Number.MAX_SAFE_INTEGER", () => {
-  for (const value of [2n ** 53n, 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n]) {
+test("readU64: returns 2^53 exactly (a next position after the record at 2^53 - 1)", () => {
+  assert.equal(readU64(Uint8Array.of(...u64(2n ** 53n)), 0), 2 ** 53);
+});
+
+test("readU64: returns -1 for values above 2^53, never a rounded value", () => {
+  for (const value of [2n ** 53n + 1n, 2n ** 53n + 2n, 2n ** 54n, 2n ** 63n, 2n ** 64n - 1n]) {
     assert.equal(readU64(Uint8Array.of(...u64(value)), 0), -1, `u64 ${value}`);
+  }
+});
+
+test("readU64BigInt: reads any little-endian u64 exactly, at any offset", () => {
+  for (const value of [0n, 1n, 2n ** 32n + 5n, 2n ** 53n + 1n, 2n ** 60n, 2n ** 64n - 1n]) {
+    assert.equal(readU64BigInt(Uint8Array.of(0xee, ...u64(value), 0xee), 1), value);
   }
 });
 

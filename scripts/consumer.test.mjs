@@ -101,7 +101,10 @@ await log.close();
 console.log(JSON.stringify({ lock: holder.lock, refused: second instanceof LogLockedError }));
 `,
   );
-  assert.deepEqual(JSON.parse(sh("node", ["lock.mjs"], project)), { lock: "kernel", refused: true });
+  assert.deepEqual(JSON.parse(sh("node", ["lock.mjs"], project)), {
+    lock: "kernel",
+    refused: true,
+  });
 });
 
 test("consumer: the package's `mrl` executable runs through npx and bunx", () => {

@@ -129,7 +129,7 @@ export async function settleFileSize(
 export function chooseFileSize(
   path: string,
   evidence: FileSizeEvidence,
-  explicit: number | undefined,
+  explicit?: number,
 ): number {
   const { largest, largestFile, known } = evidence;
   const inferred = known ? largest : Math.max(DEFAULT_FILE_SIZE, largest);

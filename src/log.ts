@@ -1013,7 +1013,8 @@ export class MultiRecordLog {
       return;
     }
     let name = PADDING_QUEUE;
-    while (this.#reserved.has(name)) name += "~";
+    // Not a queue replay refused either: a DeleteQueue for it would drop it for the Rust crate.
+    while (this.#reserved.has(name) || this.#queues.outOfRange.has(name)) name += "~";
     const nameBytes = this.#encoder.encode(name);
     const bytes = left >= minPaddingBytes(nameBytes.length) ? left : left + BLOCK_SIZE;
     writePaddingRecord(this.#frames, nameBytes, bytes);

@@ -95,6 +95,24 @@ test("file size: a single file whose last block holds data (maybe cut short) ope
   }
 });
 
+test("file size: the Rust crate's untrimmed 128 MiB file opens with no option at 128 MiB; fileSize 131072 contradicts it", async () => {
+  const dir = await tempDir();
+  try {
+    await copyWal("basic", dir.path);
+    await truncate(join(dir.path, WAL0), 128 * 1024 * 1024); // as the crate left it: zeros after the data
+    const err = await MultiRecordLog.open(dir.path, { fileSize: 131072 }).catch((e) => e);
+    assert.ok(err instanceof FileSizeMismatchError, String(err));
+    assert.equal(err.fileSizeOnDisk, 128 * 1024 * 1024);
+    assert.equal(err.inferredFileSize, 128 * 1024 * 1024);
+    const log = await MultiRecordLog.open(dir.path);
+    assert.equal(log.resourceUsage().diskUsedBytes, 128 * 1024 * 1024);
+    await log.close();
+    assert.deepEqual(await sizes(dir.path), { [WAL0]: 128 * 1024 * 1024 });
+  } finally {
+    await dir.cleanup();
+  }
+});
+
 test("file size: an explicit fileSize smaller than a wal file is refused with FileSizeMismatchError; nothing changes", async () => {
   const dir = await tempDir();
   try {

@@ -143,6 +143,14 @@ async function summary(parsed: Parsed, io: CliIo): Promise<number> {
       ]);
     }
     io.out(table(rows));
+    // Queues whose positions a number cannot name (PositionOutOfRangeError): named, not read.
+    for (const name of log.listQueues().filter((n) => !(n in queues)).sort()) {
+      try {
+        log.range(name);
+      } catch (err) {
+        io.out(`${name}: ${(err as Error).message}\n`);
+      }
+    }
     const files = await scanFiles(parsed.positionals[0], io);
     const pins = log.summary().files;
     const fileRows = [["file", "size", "blocks with data", "retained by (queue: bytes)"]];

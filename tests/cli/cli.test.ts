@@ -305,3 +305,39 @@ test("mrl read: --end 9007199254740992 (2^53) reads the record at 2^53 - 1; one 
     await dir.cleanup();
   }
 });
+
+test("mrl summary: a queue whose positions are out of range is named with the reason; the others are listed", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 65536 });
+    await log.createQueue("big");
+    await log.createQueue("ok");
+    await log.appendRecord("big", bytes("x"), { position: Number.MAX_SAFE_INTEGER });
+    await log.appendRecord("ok", bytes("y"));
+    await log.close();
+    // Make the record of "big" say 2^53 + 1 (bits 0 and 53): patch its item position and frame CRC.
+    const path = join(dir.path, "wal-00000000000000000000");
+    const data = new Uint8Array(await readFile(path));
+    const text = new TextDecoder("latin1").decode(data);
+    const at = text.indexOf(
+      "\u0004\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u001f\u0000\u0003\u0000big",
+    );
+    assert.ok(at > 7, "append record of big");
+    const frameStart = at - 7;
+    const length = data[frameStart + 4] | (data[frameStart + 5] << 8);
+    for (const offset of [at + 1, at + 14]) data.set([1, 0, 0, 0, 0, 0, 0x20, 0], offset);
+    const { loadCrc32 } = await import("../../src/format/crc.ts");
+    const crc = (await loadCrc32())(data, frameStart + 6, frameStart + 7 + length);
+    new DataView(data.buffer).setUint32(frameStart, crc, true);
+    await writeFile(path, data);
+    const { code, out } = await mrl(["summary", dir.path]);
+    assert.equal(code, 0);
+    assert.match(out, /^ok +0 +0 +1 +1 +0$/m);
+    assert.match(
+      out,
+      /^big: queue "big" holds position 9007199254740993 \(in wal-00000000000000000000\)/m,
+    );
+  } finally {
+    await dir.cleanup();
+  }
+});

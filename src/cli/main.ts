@@ -144,7 +144,7 @@ async function summary(parsed: Parsed, io: CliIo): Promise<number> {
     }
     io.out(table(rows));
     // Queues whose positions a number cannot name (PositionOutOfRangeError): named, not read.
-    for (const name of log.listQueues().filter((n) => !(n in queues)).sort()) {
+    for (const name of log.listQueues().filter((n) => !Object.hasOwn(queues, n)).sort()) {
       try {
         log.range(name);
       } catch (err) {

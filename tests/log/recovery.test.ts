@@ -212,6 +212,18 @@ function records(log: MultiRecordLog): [number, Uint8Array][] {
 }
 
 /** Names of the salvage files in a directory, sorted. */
+/** 300 kilobyte records in 4-block files on an in-memory file system, then block 1 of wal 0 zeroed. */
+async function zeroedBlockInMemory(): Promise<{ fs: MemoryFileSystem; dirPath: string }> {
+  const fs = new MemoryFileSystem();
+  const dirPath = "/wal";
+  const log = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
+  await log.createQueue("q");
+  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
+  await log.close();
+  fs.corrupt(`${dirPath}/${WAL0}`, 32768, new Uint8Array(32768));
+  return { fs, dirPath };
+}
+
 async function salvageFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((n) => n.startsWith("salvage-")).sort();
 }
@@ -456,13 +468,7 @@ test("recovery: wal files shorter than the file size that end at a block boundar
 });
 
 test("recovery: when a salvage copy cannot be written, the open fails and the wal files keep their bytes", async () => {
-  const fs = new MemoryFileSystem();
-  const dirPath = "/wal";
-  const log = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
-  await log.createQueue("q");
-  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
-  await log.close();
-  fs.corrupt(`${dirPath}/${WAL0}`, 32768, new Uint8Array(32768));
+  const { fs, dirPath } = await zeroedBlockInMemory();
   const before = fs.files(dirPath).map((n) => [n, fs.bytes(`${dirPath}/${n}`)]);
   fs.inject({ op: "write", nth: 1, code: "ENOSPC" });
   const err = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS }).catch((e) => e);
@@ -485,13 +491,7 @@ test("recovery: when a salvage copy cannot be written, the open fails and the wa
 });
 
 test("recovery: salvage copies are durable before the wal files are cut", async () => {
-  const fs = new MemoryFileSystem();
-  const dirPath = "/wal";
-  const log = await MultiRecordLog.open(dirPath, { fs, fileSize: FOUR_BLOCKS });
-  await log.createQueue("q");
-  for (let i = 0; i < 300; i++) await log.appendRecord("q", kilobytePayload(i));
-  await log.close();
-  fs.corrupt(`${dirPath}/${WAL0}`, 32768, new Uint8Array(32768));
+  const { fs, dirPath } = await zeroedBlockInMemory();
   const tail = fs.bytes(`${dirPath}/${WAL0}`).slice(65536);
   const wal1 = fs.bytes(`${dirPath}/${WAL1}`);
   // Cut the power at the first truncation of a wal file (the writer cutting the tail).

@@ -1,8 +1,38 @@
 /** Helpers for tests of the whole log. */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MultiRecordLog } from "../../mod.ts";
-import { text } from "./temp.ts";
+import { MultiRecordLog, type OpenOptions } from "../../mod.ts";
+import { tempDir, text } from "./temp.ts";
+
+/** What {@link withLog} opens: `open()`'s options, plus queues to create first. */
+export interface WithLogOptions extends OpenOptions {
+  /** Queues created before `fn` runs. */
+  queues?: string[];
+}
+
+/**
+ * Opens a log in a fresh temporary directory (creating `options.queues`),
+ * runs `fn` with it, then closes the log and removes the directory, whether
+ * `fn` succeeded or not.
+ */
+export async function withLog(
+  options: WithLogOptions,
+  fn: (log: MultiRecordLog, dir: string) => Promise<void>,
+): Promise<void> {
+  const { queues = [], ...openOptions } = options;
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, openOptions);
+    try {
+      for (const queue of queues) await log.createQueue(queue);
+      await fn(log, dir.path);
+    } finally {
+      await log.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+}
 
 /** A queue's records as [position, text] pairs. */
 export function contents(log: MultiRecordLog, queue: string): [number, string][] {

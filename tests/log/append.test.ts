@@ -3,22 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog, PositionInPastError } from "../../mod.ts";
 import { bytes, pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
-import { contents, usedLength, walBytes } from "../helpers/log.ts";
-
-async function withQueue(fn: (log: MultiRecordLog, dir: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  const log = await MultiRecordLog.open(dir.path);
-  try {
-    await log.createQueue("q");
-    await fn(log, dir.path);
-  } finally {
-    await log.close();
-    await dir.cleanup();
-  }
-}
+import { contents, usedLength, walBytes, withLog } from "../helpers/log.ts";
 
 test("append: records get consecutive positions from 0 and lastPosition reports the last", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     assert.deepEqual((await log.appendRecord("q", bytes("a"))).lastPosition, 0);
     assert.deepEqual((await log.appendRecords("q", [bytes("b"), bytes("c")])).lastPosition, 2);
     assert.deepEqual(contents(log, "q"), [[0, "a"], [1, "b"], [2, "c"]]);
@@ -28,7 +16,7 @@ test("append: records get consecutive positions from 0 and lastPosition reports 
 });
 
 test("append: walBytesWritten counts frame header, record header, queue name and items", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     // 7 (frame) + 11 (record header) + 1 ("q") + 2 * 12 (item headers) + 3 + 4 (payloads)
     assert.deepEqual(await log.appendRecords("q", [bytes("abc"), bytes("defg")]), {
       lastPosition: 1,
@@ -38,7 +26,7 @@ test("append: walBytesWritten counts frame header, record header, queue name and
 });
 
 test("append: an explicit position above the next one makes the queue jump forward", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecord("q", bytes("zero"));
     assert.equal(
       (await log.appendRecords("q", [bytes("ten"), bytes("eleven")], { position: 10 }))
@@ -55,7 +43,7 @@ test("append: an explicit position above the next one makes the queue jump forwa
 });
 
 test("append: an explicit position equal to the last position is an idempotent no-op", async () => {
-  await withQueue(async (log, dir) => {
+  await withLog({ queues: ["q"] }, async (log, dir) => {
     await log.appendRecords("q", [bytes("a"), bytes("b")]);
     const before = usedLength(await walBytes(dir));
     assert.deepEqual(await log.appendRecord("q", bytes("b-again"), { position: 1 }), {
@@ -68,7 +56,7 @@ test("append: an explicit position equal to the last position is an idempotent n
 });
 
 test("append: an explicit position below the next one rejects with PositionInPastError", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecords("q", [bytes("a"), bytes("b"), bytes("c")]);
     const err = await log.appendRecord("q", bytes("x"), { position: 0 }).catch((e) => e);
     assert.ok(err instanceof PositionInPastError);
@@ -81,7 +69,7 @@ test("append: an explicit position below the next one rejects with PositionInPas
 });
 
 test("append: an empty batch writes nothing and appends nothing", async () => {
-  await withQueue(async (log, dir) => {
+  await withLog({ queues: ["q"] }, async (log, dir) => {
     await log.appendRecord("q", bytes("a"));
     const before = usedLength(await walBytes(dir));
     assert.deepEqual(await log.appendRecords("q", []), {
@@ -98,14 +86,14 @@ test("append: an empty batch writes nothing and appends nothing", async () => {
 });
 
 test("append: empty payloads are records too", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecords("q", [new Uint8Array(0), bytes("x"), new Uint8Array(0)]);
     assert.deepEqual(contents(log, "q"), [[0, ""], [1, "x"], [2, ""]]);
   });
 });
 
 test("append: any iterable of Uint8Array is accepted (generators, Node Buffers)", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     function* gen() {
       yield bytes("g0");
       yield bytes("g1");
@@ -118,7 +106,7 @@ test("append: any iterable of Uint8Array is accepted (generators, Node Buffers)"
 });
 
 test("append: a payload that is not a Uint8Array is a TypeError naming the queue, and nothing is appended", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     const bad = ["text", [1, 2], new ArrayBuffer(4), new Uint16Array(2), null, undefined, 7];
     for (const payload of bad) {
       await assert.rejects(
@@ -133,7 +121,7 @@ test("append: a payload that is not a Uint8Array is a TypeError naming the queue
 });
 
 test("append: a position that is not a safe non-negative integer is a RangeError", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     for (const position of [-1, 1.5, NaN, Infinity, 2 ** 53, "3"]) {
       await assert.rejects(
         log.appendRecord("q", bytes("x"), { position: position as never }),
@@ -162,7 +150,7 @@ test("append: positions up to Number.MAX_SAFE_INTEGER work and survive reopening
 });
 
 test("append: the payload buffer may be reused as soon as the call returns", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     const buffer = bytes("first");
     const pending = log.appendRecord("q", buffer);
     buffer.set(bytes("XXXXX"));
@@ -234,7 +222,7 @@ test("append: calls made without awaiting are applied in call order, per queue a
 });
 
 test("append: a failed call does not stop later calls", async () => {
-  await withQueue(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     const results = await Promise.allSettled([
       log.appendRecords("q", [bytes("a"), bytes("b")]),
       log.appendRecord("missing", bytes("b")),

@@ -3,21 +3,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog, QueueNotFoundError } from "../../mod.ts";
 import { bytes, tempDir, text } from "../helpers/temp.ts";
-
-async function withLog(fn: (log: MultiRecordLog) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  const log = await MultiRecordLog.open(dir.path);
-  try {
-    await log.createQueue("q");
-    await fn(log);
-  } finally {
-    await log.close();
-    await dir.cleanup();
-  }
-}
+import { withLog } from "../helpers/log.ts";
 
 test("follow: yields the retained records, then each new record as it is appended, in order", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecords("q", [bytes("a"), bytes("b")]);
     const seen: [number, string][] = [];
     const done = (async () => {
@@ -35,7 +24,7 @@ test("follow: yields the retained records, then each new record as it is appende
 });
 
 test("follow: starts at `start`", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecords("q", [bytes("a"), bytes("b"), bytes("c")]);
     const iterator = log.follow("q", { start: 1 });
     assert.deepEqual((await iterator.next()).value?.position, 1);
@@ -45,7 +34,7 @@ test("follow: starts at `start`", async () => {
 });
 
 test("follow: skips records truncated before it reached them", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecords("q", [bytes("a"), bytes("b"), bytes("c"), bytes("d")]);
     const iterator = log.follow("q");
     assert.equal((await iterator.next()).value?.position, 0);
@@ -56,7 +45,7 @@ test("follow: skips records truncated before it reached them", async () => {
 });
 
 test("follow: ends when the queue is deleted", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await log.appendRecord("q", bytes("a"));
     const seen: number[] = [];
     const done = (async () => {
@@ -89,7 +78,7 @@ test("follow: ends when the log is closed", async () => {
 });
 
 test("follow: breaking out of the loop releases the iterator; appends keep working", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     for (let round = 0; round < 3; round++) {
       await log.appendRecord("q", bytes(`r${round}`));
       for await (const r of log.follow("q", { start: round })) {
@@ -102,13 +91,13 @@ test("follow: breaking out of the loop releases the iterator; appends keep worki
 });
 
 test("follow: a missing queue is a QueueNotFoundError", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     await assert.rejects(log.follow("missing").next(), QueueNotFoundError);
   });
 });
 
 test("follow: return() while next() waits ends the wait and releases the iterator", async () => {
-  await withLog(async (log) => {
+  await withLog({ queues: ["q"] }, async (log) => {
     const iterator = log.follow("q");
     const waiting = iterator.next();
     await iterator.return();

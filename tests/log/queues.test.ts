@@ -11,21 +11,10 @@ import {
   QueueNotFoundError,
 } from "../../mod.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
-import { contents } from "../helpers/log.ts";
-
-async function withLog(fn: (log: MultiRecordLog, dir: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  const log = await MultiRecordLog.open(dir.path);
-  try {
-    await fn(log, dir.path);
-  } finally {
-    await log.close();
-    await dir.cleanup();
-  }
-}
+import { contents, withLog } from "../helpers/log.ts";
 
 test("queues: a created queue exists, is listed, and is empty with no last position", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     await log.createQueue("a");
     await log.createQueue("b");
     assert.equal(log.queueExists("a"), true);
@@ -38,7 +27,7 @@ test("queues: a created queue exists, is listed, and is empty with no last posit
 });
 
 test("queues: creating an existing queue rejects with QueueAlreadyExistsError", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     await log.createQueue("a");
     const err = await log.createQueue("a").catch((e) => e);
     assert.ok(err instanceof QueueAlreadyExistsError);
@@ -49,7 +38,7 @@ test("queues: creating an existing queue rejects with QueueAlreadyExistsError", 
 });
 
 test("queues: every call on a missing queue fails with QueueNotFoundError naming it", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     const isNotFound = (err: unknown) =>
       err instanceof QueueNotFoundError && err.queue === "ghost" && err.code === "QUEUE_NOT_FOUND";
     await assert.rejects(log.deleteQueue("ghost"), isNotFound);
@@ -122,7 +111,7 @@ test("queues: non-ASCII names (CJK, emoji, spaces, slashes) survive reopening", 
 });
 
 test("queues: a name of exactly 65535 UTF-8 bytes works; one byte more is a RangeError", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     const longest = "é".repeat(32767) + "x"; // 2 * 32767 + 1 = 65535 bytes
     await log.createQueue(longest);
     await log.appendRecord(longest, bytes("ok"));
@@ -134,7 +123,7 @@ test("queues: a name of exactly 65535 UTF-8 bytes works; one byte more is a Rang
 });
 
 test("queues: a queue name that is not a string is a TypeError", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     const bad = 42 as never;
     await assert.rejects(log.createQueue(bad), TypeError);
     await assert.rejects(log.appendRecord(bad, bytes("x")), TypeError);
@@ -163,7 +152,7 @@ function isIllFormed(name: string): (err: unknown) => boolean {
 }
 
 test("queues: a name that is not well-formed UTF-16 is a RangeError on every call that takes a queue name", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     await log.createQueue("\uFFFD"); // what such a name used to turn into on disk
     await log.appendRecord("\uFFFD", bytes("x"));
     for (const name of illFormed) {
@@ -210,7 +199,7 @@ test("queues: refused ill-formed names write nothing: the directory keeps every 
 });
 
 test("queues: the refusal of an ill-formed name shows it escaped and says what to do", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     const err = await log.createQueue("ab\uD800").catch((e) => e);
     assert.equal(err.name, "InvalidQueueNameError");
     assert.equal(
@@ -246,7 +235,7 @@ test("queues: well-formed astral names (surrogate pairs) round-trip through reop
 });
 
 test("queues: a name over 65535 UTF-8 bytes is the same InvalidQueueNameError, with reason too-long", async () => {
-  await withLog(async (log) => {
+  await withLog({}, async (log) => {
     const tooLong = "\u{1F600}".repeat(16384); // 4 bytes each: 65536
     const err = await log.createQueue(tooLong).catch((e) => e);
     assert.ok(err instanceof RangeError && err instanceof InvalidQueueNameError, String(err));

@@ -2,20 +2,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog } from "../../mod.ts";
-import { bytes, tempDir } from "../helpers/temp.ts";
-import { contents } from "../helpers/log.ts";
+import { bytes } from "../helpers/temp.ts";
+import { contents, withLog } from "../helpers/log.ts";
 
-async function withRecords(count: number, fn: (log: MultiRecordLog, dir: string) => Promise<void>) {
-  const dir = await tempDir();
-  const log = await MultiRecordLog.open(dir.path);
-  try {
-    await log.createQueue("q");
+/** A log with queue "q" holding records r0..r{count-1} at positions 0..count-1. */
+function withRecords(count: number, fn: (log: MultiRecordLog, dir: string) => Promise<void>) {
+  return withLog({ queues: ["q"] }, async (log, dir) => {
     await log.appendRecords("q", Array.from({ length: count }, (_, i) => bytes(`r${i}`)));
-    await fn(log, dir.path);
-  } finally {
-    await log.close();
-    await dir.cleanup();
-  }
+    await fn(log, dir);
+  });
 }
 
 test("truncate: removes every record with position <= the given one and reports how many", async () => {

@@ -1,74 +1,141 @@
 /** Persist policies and group commit: what reaches the file, and how many syncs it takes. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MultiRecordLog, type PersistPolicy } from "../../mod.ts";
-import { bytes, tempDir } from "../helpers/temp.ts";
-import { usedLength, walBytes } from "../helpers/log.ts";
-import { countingFileSystem } from "../helpers/counting_fs.ts";
+import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
+import { bytes } from "../helpers/temp.ts";
+import { usedLength, walBytes, withLog } from "../helpers/log.ts";
+import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";
 
-async function withPolicy(
+/**
+ * A log with queue "q" under `persistPolicy`, on the `node:fs` adapter (which
+ * offers `writeSync`, as every runtime adapter does) wrapped to count calls;
+ * `omit` hides optional port methods.
+ */
+function withPolicy(
   persistPolicy: PersistPolicy,
-  fn: (
-    log: MultiRecordLog,
-    dir: string,
-    counts: ReturnType<typeof countingFileSystem>["counts"],
-  ) => Promise<void>,
+  fn: (log: MultiRecordLog, dir: string, counts: CallCounts) => Promise<void>,
+  omit: Optional[] = [],
 ): Promise<void> {
-  const dir = await tempDir();
-  const { fs, counts } = countingFileSystem();
-  const log = await MultiRecordLog.open(dir.path, { persistPolicy, fs });
-  try {
-    await log.createQueue("q");
-    await fn(log, dir.path, counts);
-  } finally {
-    await log.close();
-    await dir.cleanup();
-  }
+  const { fs, counts } = countingFileSystem(undefined, { omit });
+  return withLog({ persistPolicy, fs, queues: ["q"] }, (log, dir) => fn(log, dir, counts));
+}
+
+/** The write calls and datasyncs made so far, to compare before and after a step. */
+function io(counts: CallCounts): { write: number; writeSync: number; datasync: number } {
+  return { write: counts.write, writeSync: counts.writeSync, datasync: counts.datasync };
+}
+
+/** `before` plus the given numbers of calls. */
+function plus(
+  before: ReturnType<typeof io>,
+  { write = 0, writeSync = 0, datasync = 0 }: Partial<ReturnType<typeof io>>,
+): ReturnType<typeof io> {
+  return {
+    write: before.write + write,
+    writeSync: before.writeSync + writeSync,
+    datasync: before.datasync + datasync,
+  };
 }
 
 const CREATE_BYTES = 19;
 const RECORD_5_BYTES = 7 + 11 + 1 + 12 + 5;
 
-test("persist: always/flush (the default) hands each append to the OS before it resolves", async () => {
+/**
+ * Where a record of `length` bytes (record header included) written at `start`
+ * ends: frames of at most the rest of the block less a 7-byte header, block
+ * tails under 7 bytes skipped (docs/FORMAT.md, "Blocks and frames").
+ */
+function recordEnd(start: number, length: number): number {
+  let at = start;
+  let left = length;
+  for (;;) {
+    const space = 32768 - (at % 32768);
+    if (space < 7) {
+      at += space;
+      continue;
+    }
+    const n = Math.min(left, space - 7);
+    at += 7 + n;
+    left -= n;
+    if (left === 0) return at;
+  }
+}
+
+test("persist: always/flush (the default) hands each append to the OS with one writeSync before it resolves", async () => {
   await withPolicy({ kind: "always", action: "flush" }, async (log, dir, counts) => {
-    const syncs = counts.datasync;
+    const before = io(counts);
     await log.appendRecord("q", bytes("hello"));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
-    assert.equal(counts.datasync, syncs, "flush does not fsync");
+    assert.deepEqual(io(counts), plus(before, { writeSync: 1 }), "one writeSync, no fsync");
   });
 });
 
-test("persist: always/fsync fsyncs before each append resolves", async () => {
-  await withPolicy({ kind: "always", action: "fsync" }, async (log, dir, counts) => {
-    const syncs = counts.datasync;
+test("persist: always/flush on a port without writeSync hands each append over with one async write", async () => {
+  await withPolicy({ kind: "always", action: "flush" }, async (log, dir, counts) => {
+    const before = io(counts);
     await log.appendRecord("q", bytes("hello"));
-    assert.equal(counts.datasync, syncs + 1);
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+    assert.deepEqual(io(counts), plus(before, { write: 1 }));
+  }, ["writeSync"]);
+});
+
+test("persist: always/fsync writes and fsyncs once before each append resolves", async () => {
+  await withPolicy({ kind: "always", action: "fsync" }, async (log, dir, counts) => {
+    const before = io(counts);
+    await log.appendRecord("q", bytes("hello"));
+    assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
     await log.appendRecord("q", bytes("world"));
-    assert.equal(counts.datasync, syncs + 2);
+    assert.deepEqual(io(counts), plus(before, { write: 2, datasync: 2 }));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + 2 * RECORD_5_BYTES);
   });
 });
 
-test("persist: appends called together share one write and one fsync (group commit)", async () => {
+/** 64 appends called together, each of a 4-byte payload; checks their positions. */
+async function append64(log: MultiRecordLog): Promise<void> {
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: 64 },
+      (_, i) => log.appendRecord("q", bytes(`r${String(i).padStart(3, "0")}`)),
+    ),
+  );
+  assert.deepEqual(outcomes.map((o) => o.lastPosition), [...Array(64).keys()]);
+}
+
+const RECORDS_64_BYTES = 64 * (7 + 11 + 1 + 12 + 4);
+
+test("persist: always/fsync appends called together share one write and one fsync (group commit)", async () => {
   await withPolicy({ kind: "always", action: "fsync" }, async (log, dir, counts) => {
-    const [writes, syncs] = [counts.write, counts.datasync];
-    const outcomes = await Promise.all(
-      Array.from(
-        { length: 64 },
-        (_, i) => log.appendRecord("q", bytes(`r${String(i).padStart(3, "0")}`)),
-      ),
-    );
-    assert.deepEqual(outcomes.map((o) => o.lastPosition), [...Array(64).keys()]);
-    assert.equal(counts.write, writes + 1);
-    assert.equal(counts.datasync, syncs + 1);
-    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + 64 * (7 + 11 + 1 + 12 + 4));
+    const before = io(counts);
+    await append64(log);
+    assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORDS_64_BYTES);
   });
 });
 
+test("persist: always/flush appends called together share one writeSync (group commit)", async () => {
+  await withPolicy({ kind: "always", action: "flush" }, async (log, dir, counts) => {
+    const before = io(counts);
+    await append64(log);
+    assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORDS_64_BYTES);
+  });
+});
+
+test("persist: always/flush appends called together on a port without writeSync share one async write", async () => {
+  await withPolicy({ kind: "always", action: "flush" }, async (log, dir, counts) => {
+    const before = io(counts);
+    await append64(log);
+    assert.deepEqual(io(counts), plus(before, { write: 1 }));
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORDS_64_BYTES);
+  }, ["writeSync"]);
+});
+
 test("persist: never keeps appends in the process until persist() is called", async () => {
-  await withPolicy({ kind: "never" }, async (log, dir) => {
+  await withPolicy({ kind: "never" }, async (log, dir, counts) => {
+    const before = io(counts);
     await log.appendRecord("q", bytes("hello"));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES);
+    assert.deepEqual(io(counts), before, "no write, no fsync");
     assert.deepEqual(
       log.lastRecord("q"),
       { position: 0, payload: bytes("hello") },
@@ -76,24 +143,30 @@ test("persist: never keeps appends in the process until persist() is called", as
     );
     await log.persist("flush");
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+    assert.deepEqual(io(counts), plus(before, { writeSync: 1 }), "one writeSync, no fsync");
   });
 });
 
-test("persist: never still hands bytes to the OS once more than 1 MiB is buffered", async () => {
-  await withPolicy({ kind: "never" }, async (log, dir) => {
+test("persist: never still hands bytes to the OS, in one writeSync, once more than 1 MiB is buffered", async () => {
+  await withPolicy({ kind: "never" }, async (log, dir, counts) => {
+    const before = io(counts);
     await log.appendRecord("q", new Uint8Array(600 * 1024).fill(1));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES);
+    assert.deepEqual(io(counts), before);
     await log.appendRecord("q", new Uint8Array(600 * 1024).fill(2));
-    assert.ok(usedLength(await walBytes(dir)) > 1200 * 1024);
+    // Each record: 11-byte header, "q", one 12-byte item header, the payload; both end in non-zero bytes.
+    const first = recordEnd(CREATE_BYTES, 11 + 1 + 12 + 600 * 1024);
+    assert.equal(usedLength(await walBytes(dir)), recordEnd(first, 11 + 1 + 12 + 600 * 1024));
+    assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
   });
 });
 
 test("persist: persist('fsync') flushes and fsyncs what was buffered", async () => {
   await withPolicy({ kind: "never" }, async (log, dir, counts) => {
     await log.appendRecord("q", bytes("hello"));
-    const syncs = counts.datasync;
+    const before = io(counts);
     await log.persist("fsync");
-    assert.equal(counts.datasync, syncs + 1);
+    assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
   });
 });
@@ -101,38 +174,42 @@ test("persist: persist('fsync') flushes and fsyncs what was buffered", async () 
 test("persist: an interval not yet elapsed does not persist; the write after it does", async () => {
   await withPolicy(
     { kind: "interval", intervalMs: 3_600_000, action: "flush" },
-    async (log, dir) => {
+    async (log, dir, counts) => {
+      const before = io(counts);
       await log.appendRecord("q", bytes("hello"));
       assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES);
+      assert.deepEqual(io(counts), before);
     },
   );
-  await withPolicy({ kind: "interval", intervalMs: 0, action: "flush" }, async (log, dir) => {
-    await log.appendRecord("q", bytes("hello"));
-    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
-  });
+  await withPolicy(
+    { kind: "interval", intervalMs: 0, action: "flush" },
+    async (log, dir, counts) => {
+      const before = io(counts);
+      await log.appendRecord("q", bytes("hello"));
+      assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+      assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
+    },
+  );
 });
 
 test("persist: creating and deleting queues are fsynced whatever the policy", async () => {
   await withPolicy({ kind: "never" }, async (log, _dir, counts) => {
-    const syncs = counts.datasync;
+    const before = io(counts);
     await log.createQueue("other");
-    assert.equal(counts.datasync, syncs + 1);
+    assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
     await log.deleteQueue("other");
-    assert.equal(counts.datasync, syncs + 2);
+    assert.deepEqual(io(counts), plus(before, { write: 2, datasync: 2 }));
   });
 });
 
 test("persist: close() flushes and fsyncs what was buffered", async () => {
-  const dir = await tempDir();
-  try {
-    const log = await MultiRecordLog.open(dir.path, { persistPolicy: { kind: "never" } });
-    await log.createQueue("q");
+  await withPolicy({ kind: "never" }, async (log, dir, counts) => {
     await log.appendRecord("q", bytes("hello"));
-    await log.close();
-    assert.equal(usedLength(await walBytes(dir.path)), CREATE_BYTES + RECORD_5_BYTES);
-  } finally {
-    await dir.cleanup();
-  }
+    const before = io(counts);
+    await log.close(); // withLog's own close() is then a no-op
+    assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+  });
 });
 
 test("persist: an unknown action is a TypeError", async () => {

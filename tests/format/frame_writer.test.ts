@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type FrameSink, FrameWriter } from "../../src/format/frame_writer.ts";
+import { FrameWriter } from "../../src/format/frame_writer.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import {
   BLOCK_SIZE,
@@ -16,46 +16,12 @@ import {
   FRAME_MIDDLE,
   MAX_FRAME_PAYLOAD,
 } from "../../src/format/constants.ts";
-import { ascii, concat, pattern } from "../helpers/frames.ts";
+import { ascii, concat, MemorySink, pattern } from "../helpers/frames.ts";
 
 const crc32 = await loadCrc32();
 
-/** Fresh sink memory is filled with this, so bytes the writer forgot to write show up. */
+/** Sink memory not yet written holds this, so bytes the writer forgot to write show up. */
 const GARBAGE = 0xaa;
-
-/** An in-memory FrameSink: a growable buffer written from offset 0. */
-class MemorySink implements FrameSink {
-  buffer: Uint8Array = new Uint8Array(1024).fill(GARBAGE);
-  offset = 0;
-
-  spaceInBlock(): number {
-    return BLOCK_SIZE - (this.offset % BLOCK_SIZE);
-  }
-
-  reserve(n: number): number {
-    if (!Number.isInteger(n) || n < 0 || n > this.spaceInBlock()) {
-      throw new Error(`reserve(${n}) with ${this.spaceInBlock()} bytes left in the block`);
-    }
-    if (this.offset + n > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.offset + n, this.buffer.length * 2)).fill(GARBAGE);
-      grown.set(this.buffer.subarray(0, this.offset));
-      this.buffer = grown;
-    }
-    const at = this.offset;
-    this.offset += n;
-    return at;
-  }
-
-  /** Everything written so far. */
-  bytes(): Uint8Array {
-    return this.buffer.slice(0, this.offset);
-  }
-
-  /** Moves to `offset` as if that many bytes had been written (filled with garbage). */
-  skipTo(offset: number): void {
-    while (this.offset < offset) this.reserve(Math.min(offset - this.offset, this.spaceInBlock()));
-  }
-}
 
 /** Independent CRC-32/ISO-HDLC (reflected 0xEDB88320, init and xor-out 0xFFFFFFFF). */
 const CRC_TABLE = (() => {
@@ -162,7 +128,7 @@ test("crc32: agrees with the reference table-based CRC-32 on 4 KiB of varied dat
 // FULL frames
 
 test("frame writer: a record that fits the block is one FULL frame: crc32 LE over type byte + payload, len u16 LE, type 1, payload", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   writeRecord(writer, ascii("hello"));
   // zlib.crc32(b"\x01hello") == 0x8aac239d
@@ -174,15 +140,15 @@ test("frame writer: a record that fits the block is one FULL frame: crc32 LE ove
 });
 
 test("frame writer: end() of a FULL frame returns header + payload bytes", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   assert.equal(writeRecord(writer, ascii("hello")), 12);
   assert.equal(writeRecord(writer, pattern(1000)), 1007);
-  assert.equal(sink.offset, 1019);
+  assert.equal(sink.length, 1019);
 });
 
 test("frame writer: consecutive records are packed back to back in the block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const a = ascii("first");
   const b = ascii("second record");
@@ -197,7 +163,7 @@ test("frame writer: consecutive records are packed back to back in the block", (
 });
 
 test("frame writer: putU8/putU16/putU32/putU64 append little-endian integers, u64 above 2^32 included", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   writer.begin(1 + 2 + 4 + 8 + 8 + 8);
   writer.putU8(0xfe);
@@ -244,7 +210,7 @@ test("frame writer: putU8/putU16/putU32/putU64 append little-endian integers, u6
 });
 
 test("frame writer: putBytes copies only src[start, end) and a record may be streamed in pieces", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const src = ascii("..abc..defg");
   writer.begin(7);
@@ -255,7 +221,7 @@ test("frame writer: putBytes copies only src[start, end) and a record may be str
 });
 
 test("frame writer: a record of exactly 32761 bytes fills a fresh block as one FULL frame", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const record = pattern(MAX_FRAME_PAYLOAD);
   assert.equal(writeRecord(writer, record), BLOCK_SIZE);
@@ -267,7 +233,7 @@ test("frame writer: a record of exactly 32761 bytes fills a fresh block as one F
 // Records spanning blocks
 
 test("frame writer: a record of 32762 bytes at a block start is FIRST (32761) then LAST (1) in the next block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const record = pattern(MAX_FRAME_PAYLOAD + 1);
   assert.equal(writeRecord(writer, record), record.length + 2 * FRAME_HEADER_SIZE);
@@ -281,7 +247,7 @@ test("frame writer: a record of 32762 bytes at a block start is FIRST (32761) th
 });
 
 test("frame writer: an 80 KiB record is FIRST 32761, MIDDLE 32761, LAST 16398 â€” one frame per block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const record = pattern(80 * 1024, 3);
   const written = writeRecord(writer, record);
@@ -299,7 +265,7 @@ test("frame writer: an 80 KiB record is FIRST 32761, MIDDLE 32761, LAST 16398 â€
 });
 
 test("frame writer: a 300 KiB record is FIRST, 8 MIDDLE and a LAST of 12351 bytes", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const record = pattern(300 * 1024, 5);
   const written = writeRecord(writer, record);
@@ -318,7 +284,7 @@ test("frame writer: a 300 KiB record is FIRST, 8 MIDDLE and a LAST of 12351 byte
 });
 
 test("frame writer: a record started mid-block takes the rest of the block as its FIRST frame", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   writeRecord(writer, pattern(93)); // 100 bytes used
   const record = pattern(40_000, 9);
@@ -337,7 +303,7 @@ test("frame writer: a record started mid-block takes the rest of the block as it
 });
 
 test("frame writer: no frame crosses a block boundary over a run of mixed record sizes", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const sizes = [5, 32_000, 70_000, 3, 32_761, 1, 100_000];
   const records = sizes.map((size) => pattern(size, size));
@@ -361,7 +327,7 @@ test("frame writer: no frame crosses a block boundary over a run of mixed record
 
 for (const free of [1, 2, 3, 4, 5, 6]) {
   test(`frame writer: a block left with ${free} free byte${free === 1 ? "" : "s"} is zero-padded and the next frame starts at the next block`, () => {
-    const sink = new MemorySink();
+    const sink = new MemorySink(GARBAGE);
     const writer = new FrameWriter(sink, crc32);
     const a = pattern(BLOCK_SIZE - FRAME_HEADER_SIZE - free, 11);
     assert.equal(writeRecord(writer, a), BLOCK_SIZE - free);
@@ -377,7 +343,7 @@ for (const free of [1, 2, 3, 4, 5, 6]) {
 }
 
 test("frame writer: a block left with 0 free bytes needs no padding and the next frame starts at the next block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const a = pattern(MAX_FRAME_PAYLOAD, 11);
   assert.equal(writeRecord(writer, a), BLOCK_SIZE);
@@ -387,7 +353,7 @@ test("frame writer: a block left with 0 free bytes needs no padding and the next
 });
 
 test("frame writer: a multi-frame record that follows a 3-byte block tail pads it and starts FIRST at the next block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const a = pattern(BLOCK_SIZE - FRAME_HEADER_SIZE - 3, 2);
   writeRecord(writer, a);
@@ -405,7 +371,7 @@ test("frame writer: a multi-frame record that follows a 3-byte block tail pads i
 });
 
 test("frame writer: a block left with exactly 7 free bytes gets an empty FIRST frame (len 0), the rest goes to the next block", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const a = pattern(BLOCK_SIZE - 2 * FRAME_HEADER_SIZE, 11);
   assert.equal(writeRecord(writer, a), BLOCK_SIZE - 7);
@@ -418,7 +384,7 @@ test("frame writer: a block left with exactly 7 free bytes gets an empty FIRST f
 });
 
 test("frame writer: a block left with 8 free bytes gets a FIRST frame with 1 payload byte", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   const a = pattern(BLOCK_SIZE - 2 * FRAME_HEADER_SIZE - 1, 11);
   assert.equal(writeRecord(writer, a), BLOCK_SIZE - 8);
@@ -435,18 +401,18 @@ test("frame writer: a block left with 8 free bytes gets a FIRST frame with 1 pay
 });
 
 test("frame writer: a record that exactly fills the space left in a block is a FULL frame, not FIRST + empty LAST", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   writeRecord(writer, pattern(100));
   const rest = BLOCK_SIZE - 107 - FRAME_HEADER_SIZE;
   const b = pattern(rest, 8);
   assert.equal(writeRecord(writer, b), rest + FRAME_HEADER_SIZE);
   assert.deepEqual(sink.bytes(), concat(frame(FRAME_FULL, pattern(100)), frame(FRAME_FULL, b)));
-  assert.equal(sink.offset, BLOCK_SIZE);
+  assert.equal(sink.length, BLOCK_SIZE);
 });
 
 test("frame writer: padding is written as zeros over whatever the sink buffer held", () => {
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   sink.skipTo(BLOCK_SIZE - 5); // garbage up to 5 bytes before the block end
   writeRecord(writer, ascii("x"));
@@ -460,7 +426,7 @@ test("frame writer: padding is written as zeros over whatever the sink buffer he
 // Misuse
 
 test("frame writer: end() throws when fewer bytes were put than announced (within one frame)", () => {
-  const writer = new FrameWriter(new MemorySink(), crc32);
+  const writer = new FrameWriter(new MemorySink(GARBAGE), crc32);
   writer.begin(10);
   writer.putBytes(ascii("abc"));
   assert.throws(() => writer.end(), /record shorter than announced/);
@@ -468,7 +434,7 @@ test("frame writer: end() throws when fewer bytes were put than announced (withi
 
 test("frame writer: end() throws when fewer bytes were put than announced, even if the last frame so far is full", () => {
   // 40000 announced at a block start: FIRST holds 32761 bytes; stopping right there leaves 7239 missing.
-  const sink = new MemorySink();
+  const sink = new MemorySink(GARBAGE);
   const writer = new FrameWriter(sink, crc32);
   writer.begin(40_000);
   writer.putBytes(pattern(MAX_FRAME_PAYLOAD));

@@ -1,35 +1,44 @@
 /** Test helpers for the frame layer. */
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
-import type { FrameSink } from "../../src/format/frame_writer.ts";
+import { BufferSink } from "../../src/format/buffer_sink.ts";
 
-/** An in-memory FrameSink: a growable, zero-initialised buffer written from offset 0. */
-export class MemorySink implements FrameSink {
-  buffer: Uint8Array = new Uint8Array(1024);
-  offset = 0;
+/**
+ * The log's own in-memory sink (src/format/buffer_sink.ts), written from
+ * offset 0, made strict for tests: a reservation that crosses a block end
+ * throws, and memory not yet reserved holds `fill` (0 by default, as in a
+ * preallocated file; another value shows bytes the writer forgot to write).
+ */
+export class MemorySink extends BufferSink {
+  readonly #fill: number;
 
-  spaceInBlock(): number {
-    return BLOCK_SIZE - (this.offset % BLOCK_SIZE);
+  constructor(fill = 0) {
+    super(1024);
+    this.#fill = fill;
+    this.buffer.fill(fill);
   }
 
-  reserve(n: number): number {
-    if (n > this.spaceInBlock()) throw new Error(`reserve(${n}) crosses a block`);
-    if (this.offset + n > this.buffer.length) {
-      const grown = new Uint8Array(Math.max(this.offset + n, this.buffer.length * 2));
-      grown.set(this.buffer.subarray(0, this.offset));
-      this.buffer = grown;
+  override reserve(n: number): number {
+    if (!Number.isInteger(n) || n < 0 || n > this.spaceInBlock()) {
+      throw new Error(`reserve(${n}) with ${this.spaceInBlock()} bytes left in the block`);
     }
-    const at = this.offset;
-    this.offset += n;
+    const before = this.buffer;
+    const at = super.reserve(n);
+    if (this.buffer !== before) this.buffer.fill(this.#fill, at); // grown: the new memory is zeroed
     return at;
+  }
+
+  /** Moves to `offset` as if that many bytes had been written (holding the fill byte). */
+  skipTo(offset: number): void {
+    while (this.length < offset) this.reserve(Math.min(offset - this.length, this.spaceInBlock()));
   }
 
   /** The written bytes as whole blocks, the unwritten tail zero (as in a preallocated file). */
   blocks(): Uint8Array[] {
-    const count = Math.max(1, Math.ceil(this.offset / BLOCK_SIZE));
+    const count = Math.max(1, Math.ceil(this.length / BLOCK_SIZE));
     const out: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
       const block = new Uint8Array(BLOCK_SIZE);
-      block.set(this.buffer.subarray(i * BLOCK_SIZE, Math.min(this.offset, (i + 1) * BLOCK_SIZE)));
+      block.set(this.buffer.subarray(i * BLOCK_SIZE, Math.min(this.length, (i + 1) * BLOCK_SIZE)));
       out.push(block);
     }
     return out;

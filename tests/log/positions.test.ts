@@ -55,7 +55,7 @@ async function writeWal(dir: string, records: Uint8Array[]): Promise<void> {
     out.end();
   }
   const file = new Uint8Array(2 * BLOCK);
-  file.set(sink.buffer.subarray(0, sink.offset));
+  file.set(sink.bytes());
   await writeFile(join(dir, WAL0), file);
 }
 

@@ -5,7 +5,8 @@ import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LogClosedError, MultiRecordLog, NotADirectoryError } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { walFiles } from "../helpers/log.ts";
+import { walFiles, withLog } from "../helpers/log.ts";
+import { countingFileSystem } from "../helpers/counting_fs.ts";
 
 test("open: a missing directory is created, with its parents, and gets wal file 0", async () => {
   const dir = await tempDir();
@@ -126,15 +127,22 @@ test("close: every later call fails with LogClosedError naming the directory", a
   }
 });
 
-test("close: closing twice is harmless", async () => {
-  const dir = await tempDir();
-  try {
-    const log = await MultiRecordLog.open(dir.path);
-    await log.close();
-    await log.close();
-  } finally {
-    await dir.cleanup();
-  }
+test("close: closing twice is harmless: the second close does nothing, at once or later", async () => {
+  const { fs, counts } = countingFileSystem();
+  await withLog({ fs, queues: ["q"] }, async (log, dir) => {
+    await log.appendRecord("q", new Uint8Array([7]));
+    const [first, second] = await Promise.all([log.close(), log.close()]);
+    assert.equal(first, undefined);
+    assert.equal(second, undefined);
+    assert.equal(counts.close, counts.openFile, "every file closed exactly once");
+    const after = { ...counts };
+    assert.equal(await log.close(), undefined);
+    assert.deepEqual(counts, after, "no file-system call");
+    assert.throws(() => log.listQueues(), LogClosedError);
+    const reopened = await MultiRecordLog.open(dir); // the directory was given up
+    assert.deepEqual([...reopened.range("q")], [{ position: 0, payload: new Uint8Array([7]) }]);
+    await reopened.close();
+  });
 });
 
 test("close: writes called before close() finish before the log closes", async () => {

@@ -58,3 +58,26 @@ export function usedLength(data: Uint8Array): number {
   while (end > 0 && data[end - 1] === 0) end--;
   return end;
 }
+
+/**
+ * Where a record of `length` bytes (its 11-byte header included) written at
+ * offset `start` of the log ends, counted as the writer lays it out
+ * (docs/FORMAT.md, "Blocks and frames"): frames of at most the block's space
+ * left less a 7-byte header, a block tail under 7 bytes skipped. Offsets run
+ * on across wal files (each a whole number of 32 KiB blocks).
+ */
+export function recordEnd(start: number, length: number): number {
+  let at = start;
+  let left = length;
+  for (;;) {
+    const space = 32768 - (at % 32768);
+    if (space < 7) {
+      at += space;
+      continue;
+    }
+    const n = Math.min(left, space - 7);
+    at += 7 + n;
+    left -= n;
+    if (left === 0) return at;
+  }
+}

@@ -3,11 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog } from "../../mod.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
-import { walFiles } from "../helpers/log.ts";
+import { recordEnd, walFiles } from "../helpers/log.ts";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 
 const FILE_SIZE = 32768 * 2;
+const walName = (n: number) => `wal-${String(n).padStart(20, "0")}`;
 
 /** One quiet queue with a single record, one queue streaming and truncating through many files. */
 async function quietAndStream(
@@ -31,6 +32,28 @@ async function quietAndStream(
   return fileCounts;
 }
 
+/**
+ * Where quietAndStream's records go (docs/FORMAT.md): "create quiet" (11 + 5 bytes), "create
+ * stream" (11 + 6), quiet's record (11 + 5 + 12 + 100), then per round a stream record
+ * (11 + 6 + 12 + 3000) and, every 10th, a truncation (11 + 6). `starts[i]`: where stream record
+ * i starts; `fileCounts`: the wal files after each truncation when none is ever deleted (the
+ * file holding the last byte written, and all before it); `end`: the end of the data.
+ */
+function streamLayout(rounds: number): { starts: number[]; fileCounts: number[]; end: number } {
+  let end = recordEnd(recordEnd(recordEnd(0, 11 + 5), 11 + 6), 11 + 5 + 12 + 100);
+  const starts: number[] = [];
+  const fileCounts: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    starts.push(end);
+    end = recordEnd(end, 11 + 6 + 12 + 3000);
+    if (i % 10 === 9) {
+      end = recordEnd(end, 11 + 6);
+      fileCounts.push(Math.ceil(end / FILE_SIZE));
+    }
+  }
+  return { starts, fileCounts, end };
+}
+
 async function checkContents(dir: string, rounds = 200): Promise<void> {
   const log = await MultiRecordLog.open(dir, { fileSize: FILE_SIZE });
   assert.deepEqual([...log.range("quiet")].map((r) => [r.position, r.payload]), [[
@@ -52,8 +75,9 @@ test("compaction: without it, a quiet queue makes the number of wal files grow w
   const dir = await tempDir();
   try {
     const counts = await quietAndStream(dir.path, false);
-    assert.ok(counts.at(-1)! >= 9, `files: ${counts.join(",")}`);
-    assert.ok(counts.at(-1)! > counts[2] + 5, `files: ${counts.join(",")}`);
+    // The quiet queue's record in file 0 keeps every file alive: 1, 1, 2, 2, 3, ... 9, 9, 10.
+    assert.deepEqual(counts, streamLayout(200).fileCounts);
+    assert.equal(counts.at(-1), 10);
     await checkContents(dir.path);
   } finally {
     await dir.cleanup();
@@ -76,17 +100,21 @@ test("compaction: compact() rewrites the pinning queue, deletes the freed files,
   try {
     await quietAndStream(dir.path, false, 100);
     const log = await MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE, compaction: false });
-    const before = (await walFiles(dir.path)).length;
+    // Files 0..4 hold the data; stream retains 97..99 (the last truncation was at 96), and record
+    // 97 starts in file 4. The rewrite of quiet goes to file 5; files 0..3 are freed.
+    const layout = streamLayout(100);
+    assert.equal(Math.ceil(layout.end / FILE_SIZE), 5);
+    assert.equal(Math.floor(layout.starts[97] / FILE_SIZE), 4);
+    assert.deepEqual(await walFiles(dir.path), [0, 1, 2, 3, 4].map(walName));
     const outcome = await log.compact();
-    assert.deepEqual({ ...outcome, filesDeleted: outcome.filesDeleted > 0 }, {
+    assert.deepEqual(outcome, {
       queuesRewritten: 1,
       recordsRelocated: 1,
       bytesRelocated: 100,
-      filesDeleted: true,
+      filesDeleted: 4,
     });
     const after = await walFiles(dir.path);
-    assert.ok(after.length <= 3, `${before} files before, ${after.length} after`);
-    assert.equal(before - after.length + 1, outcome.filesDeleted);
+    assert.deepEqual(after, [walName(4), walName(5)]);
     const summary = log.summary();
     assert.equal(summary.queues.quiet.fileNumber, Number(after.at(-1)!.slice(4)));
     assert.deepEqual(summary.files[after.at(-1)!].queues.quiet, 100);
@@ -138,8 +166,14 @@ test("compaction: sparse positions, empty payloads and several quiet queues surv
       b: [...log.range("b")].map((r) => [r.position, [...r.payload]]),
       stream: [...log.range("stream")].map((r) => [r.position, [...r.payload]]),
     };
-    const outcome = await log.compact();
-    assert.equal(outcome.queuesRewritten, 2);
+    // a's records 0, 1 and 100 (0 + 5 + 7 bytes) and b's record 6 (9 bytes) are in file 0; stream's
+    // record 29, the one it retains, starts in file 2. The rewrite frees files 0 and 1.
+    assert.deepEqual(await log.compact(), {
+      queuesRewritten: 2,
+      recordsRelocated: 4,
+      bytesRelocated: 21,
+      filesDeleted: 2,
+    });
     await log.close();
     const reopened = await MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE });
     assert.deepEqual({
@@ -170,7 +204,14 @@ test("compaction: diskUsedBytes stays exact: the sum of the wal files' sizes, a 
     const sizes = await Promise.all(
       (await walFiles(dir.path)).map(async (f) => (await stat(join(dir.path, f))).size),
     );
-    assert.ok(sizes.some((size) => size < fileSize), `a file was cut short: ${sizes.join(",")}`);
+    // 16 + 17 + 38 bytes, 200 records of 3029 and a truncation of 17 end at 607442: in file 2
+    // (from 524288), in its third block. File 2 is cut after that block, the rewrite is file 3.
+    let end = recordEnd(recordEnd(recordEnd(0, 11 + 5), 11 + 6), 11 + 5 + 12 + 10);
+    for (let i = 0; i < 200; i++) end = recordEnd(end, 11 + 6 + 12 + 3000);
+    end = recordEnd(end, 11 + 6);
+    assert.equal(end, 607442);
+    assert.deepEqual(await walFiles(dir.path), [walName(2), walName(3)]);
+    assert.deepEqual(sizes, [3 * 32768, fileSize]);
     assert.equal(log.resourceUsage().diskUsedBytes, sizes.reduce((a, b) => a + b, 0));
     await log.close();
     const reopened = await MultiRecordLog.open(dir.path, { fileSize });

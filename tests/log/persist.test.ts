@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
 import { bytes } from "../helpers/temp.ts";
-import { usedLength, walBytes, withLog } from "../helpers/log.ts";
+import { recordEnd, usedLength, walBytes, withLog } from "../helpers/log.ts";
 import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";
 
 /**
@@ -39,27 +39,6 @@ function plus(
 
 const CREATE_BYTES = 19;
 const RECORD_5_BYTES = 7 + 11 + 1 + 12 + 5;
-
-/**
- * Where a record of `length` bytes (record header included) written at `start`
- * ends: frames of at most the rest of the block less a 7-byte header, block
- * tails under 7 bytes skipped (docs/FORMAT.md, "Blocks and frames").
- */
-function recordEnd(start: number, length: number): number {
-  let at = start;
-  let left = length;
-  for (;;) {
-    const space = 32768 - (at % 32768);
-    if (space < 7) {
-      at += space;
-      continue;
-    }
-    const n = Math.min(left, space - 7);
-    at += 7 + n;
-    left -= n;
-    if (left === 0) return at;
-  }
-}
 
 test("persist: always/flush (the default) hands each append to the OS with one writeSync before it resolves", async () => {
   await withPolicy({ kind: "always", action: "flush" }, async (log, dir, counts) => {

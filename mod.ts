@@ -43,7 +43,7 @@ export type {
   TruncateOutcome,
   UnreadBytesIssue,
 } from "./src/options.ts";
-export type { QueueRecord } from "./src/memory/queue.ts";
+export type { QueueRecord } from "./src/options.ts";
 export {
   CorruptLogError,
   FileSizeMismatchError,

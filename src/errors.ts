@@ -302,6 +302,13 @@ export class IoError extends MrlError {
   }
 }
 
+/** The error a failed port call becomes: an {@link IoError} naming `path`, with the OS code when there is one. */
+export function asIoError(operation: string, path: string, err: unknown): IoError {
+  if (err instanceof IoError) return err;
+  const code = (err as { code?: unknown })?.code;
+  return new IoError(operation, path, err, typeof code === "string" ? code : undefined);
+}
+
 /**
  * A write failed earlier (see `cause`), so the log refuses further writes:
  * what reached the disk is no longer known. Reads still work; close and

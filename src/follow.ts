@@ -6,7 +6,8 @@
  *
  * @module
  */
-import type { MemQueue, QueueRecord } from "./memory/queue.ts";
+import type { MemQueue } from "./memory/queue.ts";
+import type { QueueRecord } from "./options.ts";
 
 /** What the iterator needs from the log. */
 export interface FollowSource {

@@ -6,6 +6,7 @@
  * @module
  */
 import {
+  asIoError,
   IoError,
   LogClosedError,
   LogFailedError,
@@ -17,7 +18,7 @@ import {
   QueueNotFoundError,
   ResourceExhaustedError,
 } from "./errors.ts";
-import { asIoError, WalDirectory } from "./files/directory.ts";
+import { WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
 import { checkFileSize, settleFileSize } from "./files/file_size.ts";
 import { RollingWriter } from "./files/rolling_writer.ts";
@@ -41,7 +42,7 @@ import {
   writeControlRecord,
   writePaddingRecord,
 } from "./format/record.ts";
-import { MemQueue, METADATA_BYTES_PER_RECORD, type QueueRecord } from "./memory/queue.ts";
+import { MemQueue, METADATA_BYTES_PER_RECORD } from "./memory/queue.ts";
 import { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
@@ -55,6 +56,7 @@ import type {
   OpenOptions,
   PersistAction,
   PersistPolicy,
+  QueueRecord,
   QueueSummary,
   RangeOptions,
   RecoveryReport,

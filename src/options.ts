@@ -4,7 +4,28 @@
  * @module
  */
 import type { FileSystem } from "./ports/file_system.ts";
-import type { QueueRecord } from "./memory/queue.ts";
+
+/**
+ * A record handed out by reads (`range`, `lastRecord`, `follow`): its
+ * position and a view of its payload.
+ *
+ * @example
+ * ```ts
+ * import { MultiRecordLog, type QueueRecord } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * await log.appendRecord("q", new Uint8Array([7]));
+ * const records: QueueRecord[] = [...log.range("q")];
+ * console.log(records[0].position, records[0].payload[0]); // 0 7
+ * await log.close();
+ * ```
+ */
+export interface QueueRecord {
+  /** The record's position in its queue. */
+  position: number;
+  /** The payload: a view of the log's memory, valid as long as you hold it; do not modify it. */
+  payload: Uint8Array;
+}
 
 /**
  * What a persist does: `flush` hands buffered bytes to the OS (they survive a

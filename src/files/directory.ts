@@ -6,16 +6,9 @@
  *
  * @module
  */
-import { IoError, NotADirectoryError } from "../errors.ts";
+import { asIoError, IoError, NotADirectoryError } from "../errors.ts";
 import type { FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
 import { joinPath, parseWalFileName, walFileName } from "./file_name.ts";
-
-/** The error a failed port call becomes: an {@link IoError} naming `path`, with the OS code when there is one. */
-export function asIoError(operation: string, path: string, err: unknown): IoError {
-  if (err instanceof IoError) return err;
-  const code = (err as { code?: unknown })?.code;
-  return new IoError(operation, path, err, typeof code === "string" ? code : undefined);
-}
 
 /** Runs a port call, turning its failure into an {@link IoError} naming `path`. */
 export async function io<T>(operation: string, path: string, call: () => Promise<T>): Promise<T> {

@@ -15,11 +15,11 @@ const INITIAL_CAPACITY = 16;
 /** Memory a retained record takes besides its payload: position, offset and length. */
 export const METADATA_BYTES_PER_RECORD = 20;
 
-/** A record handed out by reads: its position and a view of its payload. */
-export interface QueueRecord {
+/** A record as a queue hands it out: its position and a view of its payload (the log's `StoredRecord`). */
+export interface StoredRecord {
   /** The record's position in its queue. */
   position: number;
-  /** The payload: a view of the log's memory, valid as long as you hold it; do not modify it. */
+  /** A view of the queue's memory. */
   payload: Uint8Array;
 }
 
@@ -235,14 +235,14 @@ export class MemQueue {
   }
 
   /** The last record, or undefined when empty. */
-  lastRecord(): QueueRecord | undefined {
+  lastRecord(): StoredRecord | undefined {
     if (this.#count === 0) return undefined;
     const i = this.#head + this.#count - 1;
     return { position: this.#positions[i], payload: this.payloadAt(i) };
   }
 
   /** Records with `start <= position < end`, in order; tolerant of truncation between steps. */
-  *range(start: number, end: number): IterableIterator<QueueRecord> {
+  *range(start: number, end: number): IterableIterator<StoredRecord> {
     let i = this.lowerBound(start);
     let generation = this.#generation;
     let next = start;

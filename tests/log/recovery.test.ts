@@ -5,7 +5,7 @@ import { open as openFile, readdir, readFile, truncate, writeFile } from "node:f
 import { join } from "node:path";
 import { IoError, MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { walFiles } from "../helpers/log.ts";
+import { recordEnd, walFiles } from "../helpers/log.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const WAL0 = "wal-00000000000000000000";
@@ -192,6 +192,9 @@ test("recovery: a clean log reports no issues and counts what it replayed", asyn
 const FOUR_BLOCKS = 4 * 32768;
 const WAL1 = "wal-00000000000000000001";
 const WAL2 = "wal-00000000000000000002";
+const WAL3 = "wal-00000000000000000003";
+const WAL4 = "wal-00000000000000000004";
+const WAL5 = "wal-00000000000000000005";
 
 /** A 1000-byte payload: the position (u32, big-endian), then "a"s (so the data ends on a non-zero byte). */
 function kilobytePayload(position: number): Uint8Array {
@@ -556,8 +559,16 @@ test("recovery: garbage collection and compaction leave salvage files in place",
     await log.appendRecord("quiet", kilobytePayload(0)); // pins every file from the current one on
     for (let i = 0; i < 600; i++) await log.appendRecord("q", kilobytePayload(i));
     await log.truncate("q", log.lastPosition("q")!);
+    // Writing resumed in block 1 of file 0 (files 1 and 2 were salvaged and removed); quiet's
+    // record and 600 of 1031 bytes end before 655360, in file 4. quiet pins file 0, so nothing
+    // was collected; compaction rewrites quiet into file 5 and deletes files 0..4.
+    let end = recordEnd(recordEnd(32768, 11 + 5), 11 + 5 + 12 + 1000);
+    for (let i = 0; i < 600; i++) end = recordEnd(end, 11 + 1 + 12 + 1000);
+    assert.equal(Math.ceil(recordEnd(end, 11 + 1) / FOUR_BLOCKS), 5);
+    assert.deepEqual(await walFiles(dir.path), [WAL0, WAL1, WAL2, WAL3, WAL4]);
     const { filesDeleted } = await log.compact();
-    assert.ok(filesDeleted >= 4, `${filesDeleted} files deleted`);
+    assert.equal(filesDeleted, 5);
+    assert.deepEqual(await walFiles(dir.path), [WAL5]);
     await log.close();
     const after = await snapshot(dir.path);
     for (const [name, bytes] of Object.entries(salvaged)) {

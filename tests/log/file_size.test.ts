@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { FileSizeMismatchError, MultiRecordLog } from "../../mod.ts";
 import { copyWal } from "../helpers/fixtures.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { recordEnd } from "../helpers/log.ts";
 
 const BLOCK = 32768;
 const WAL0 = "wal-00000000000000000000";
@@ -54,10 +55,17 @@ test("file size: after a reopen without the option, new files are created at the
     await threeFiles(dir.path);
     const log = await MultiRecordLog.open(dir.path);
     for (let i = 0; i < 3; i++) await log.appendRecord("q", new Uint8Array(30_000));
-    const onDisk = await sizes(dir.path);
-    assert.ok(Object.keys(onDisk).length >= 4, JSON.stringify(onDisk));
-    for (const size of Object.values(onDisk)) assert.equal(size, 2 * BLOCK);
-    assert.equal(log.resourceUsage().diskUsedBytes, Object.keys(onDisk).length * 2 * BLOCK);
+    // 12 + 8 records of 24 + 30000 bytes, in frames, end at 240316: in file 3 (from 196608).
+    let end = recordEnd(0, 11 + 1);
+    for (let i = 0; i < 8; i++) end = recordEnd(end, 11 + 1 + 12 + 30_000);
+    assert.equal(Math.floor(end / (2 * BLOCK)), 3);
+    assert.deepEqual(await sizes(dir.path), {
+      [WAL0]: 2 * BLOCK,
+      [WAL1]: 2 * BLOCK,
+      [WAL2]: 2 * BLOCK,
+      "wal-00000000000000000003": 2 * BLOCK,
+    });
+    assert.equal(log.resourceUsage().diskUsedBytes, 4 * 2 * BLOCK);
     await log.close();
   } finally {
     await dir.cleanup();

@@ -12,15 +12,9 @@
  * @module
  */
 import { BufferSink } from "./format/buffer_sink.ts";
-import {
-  FRAME_HEADER_SIZE,
-  ITEM_HEADER_SIZE,
-  MAX_FRAME_PAYLOAD,
-  RECORD_HEADER_SIZE,
-  RECORD_POSITION,
-} from "./format/constants.ts";
+import { ITEM_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_POSITION } from "./format/constants.ts";
 import type { Crc32 } from "./format/crc.ts";
-import { FrameWriter } from "./format/frame_writer.ts";
+import { framedSizeBound, FrameWriter } from "./format/frame_writer.ts";
 import { writeAppendRuns, writeControlRecord } from "./format/record.ts";
 import type { MemQueue } from "./memory/queue.ts";
 
@@ -50,7 +44,7 @@ export function rewriteBytes(c: Candidate): number {
   const header = RECORD_HEADER_SIZE + c.nameBytes.length;
   const records = 1 + q.size + Math.ceil(q.payloadBytes / RECORD_PAYLOAD_BYTES); // worst case: a record per run
   const body = q.payloadBytes + q.size * ITEM_HEADER_SIZE + records * header;
-  return body + FRAME_HEADER_SIZE * (Math.ceil(body / MAX_FRAME_PAYLOAD) + 2 * records);
+  return framedSizeBound(body, records);
 }
 
 /**

@@ -21,12 +21,8 @@ import {
 import { WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
 import { checkFileSize, settleFileSize } from "./files/file_size.ts";
-import { RollingWriter } from "./files/rolling_writer.ts";
 import {
-  BLOCK_SIZE,
   DEFAULT_FILE_SIZE,
-  FRAME_HEADER_SIZE,
-  MAX_FRAME_PAYLOAD,
   MAX_PAYLOAD_BYTES,
   RECORD_DELETE_QUEUE,
   RECORD_POSITION,
@@ -34,14 +30,7 @@ import {
 } from "./format/constants.ts";
 import { type Crc32, loadCrc32 } from "./format/crc.ts";
 import { buildCompactedFile, type Candidate, planCompaction } from "./compaction.ts";
-import { FrameWriter } from "./format/frame_writer.ts";
-import {
-  appendRecordSize,
-  minPaddingBytes,
-  writeAppendRecord,
-  writeControlRecord,
-  writePaddingRecord,
-} from "./format/record.ts";
+import { RecordWriter } from "./record_writer.ts";
 import { MemQueue, METADATA_BYTES_PER_RECORD } from "./memory/queue.ts";
 import { MemQueues } from "./memory/queues.ts";
 import type {
@@ -70,6 +59,7 @@ import {
   DURABILITY_FLUSH,
   DURABILITY_FSYNC,
   DURABILITY_NONE,
+  type DurableSink,
 } from "./pipeline.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
 import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
@@ -88,8 +78,6 @@ const DEFAULT_MAX_PINNED_FILES = 8;
 /** ... and relocates at most this fraction of the bytes of the files it frees; compact() at most as many. */
 const AUTO_COMPACTION_RATIO = 0.25;
 const MANUAL_COMPACTION_RATIO = 1;
-/** The queue name of padding records (a DeleteQueue for a queue that does not exist). */
-const PADDING_QUEUE = "\u0000mrl:padding";
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
@@ -123,8 +111,7 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
 export class MultiRecordLog {
   readonly #path: string;
   readonly #dir: WalDirectory;
-  readonly #writer: RollingWriter;
-  readonly #frames: FrameWriter;
+  readonly #writer: RecordWriter;
   /** Queues as committed: what reads see. */
   readonly #queues: MemQueues;
   /** Queues as they will be once every staged write commits: what new writes are checked against. */
@@ -159,7 +146,7 @@ export class MultiRecordLog {
   private constructor(
     path: string,
     dir: WalDirectory,
-    writing: { writer: RollingWriter; frames: FrameWriter } | undefined,
+    writer: RecordWriter | undefined,
     lock: DirLock | undefined,
     queues: MemQueues,
     schedule: PersistSchedule,
@@ -176,15 +163,13 @@ export class MultiRecordLog {
     this.#path = path;
     this.#dir = dir;
     // A read-only log has no writer: every write is refused in #write before reaching one.
-    const writer = writing?.writer as RollingWriter;
-    this.#writer = writer;
-    this.#frames = writing?.frames as FrameWriter;
-    this.#readOnly = writing === undefined;
+    this.#writer = writer as RecordWriter;
+    this.#readOnly = writer === undefined;
     this.#lock = lock;
     this.#queues = queues;
     this.#schedule = schedule;
     this.recovery = recovery;
-    this.#pipeline = new CommitPipeline(writer, {
+    this.#pipeline = new CommitPipeline(writer?.durable as DurableSink, {
       onFailure: () => {
         for (const [, queue] of this.#queues.entries()) queue.unstageAll();
         this.#stagedMemory = 0;
@@ -234,22 +219,19 @@ export class MultiRecordLog {
     const directory = live?.directory ??
       await WalDirectory.open(fs, dir, fileSize ?? DEFAULT_FILE_SIZE);
     const lock = readOnly || fs.lock === undefined ? undefined : await lockDirectory(fs, dir);
-    let writer: RollingWriter | undefined;
+    let writer: RecordWriter | undefined;
     try {
       if (!readOnly) await settleFileSize(directory, fileSize);
       const recovered = live?.recovered ?? await recover(directory, crc);
       const { queues, resumeAt, report } = recovered;
       if (!readOnly) {
         await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
-        writer = await RollingWriter.open(directory, resumeAt);
+        writer = await RecordWriter.open(directory, resumeAt, crc);
       }
-      const writing = writer === undefined
-        ? undefined
-        : { writer, frames: new FrameWriter(writer, crc) };
       const log = new MultiRecordLog(
         dir,
         directory,
-        writing,
+        writer,
         lock,
         queues,
         new PersistSchedule(policy),
@@ -287,7 +269,7 @@ export class MultiRecordLog {
     const name = this.#encodeName(queue);
     return await this.#write(() => {
       if (this.#reserved.has(queue)) throw new QueueAlreadyExistsError(queue);
-      writeControlRecord(this.#frames, RECORD_POSITION, name, 0);
+      this.#writer.writeControl(RECORD_POSITION, name, 0);
       const created = new MemQueue(0);
       this.#reserved.set(queue, created);
       this.#names.set(queue, name);
@@ -315,12 +297,7 @@ export class MultiRecordLog {
     this.#encodeName(queue);
     await this.#write(() => {
       const q = this.#reservedQueue(queue);
-      writeControlRecord(
-        this.#frames,
-        RECORD_DELETE_QUEUE,
-        this.#names.get(queue)!,
-        q.reservedNext,
-      );
+      this.#writer.writeControl(RECORD_DELETE_QUEUE, this.#names.get(queue)!, q.reservedNext);
       this.#reserved.delete(queue);
       this.#names.delete(queue);
       return this.#pipeline.submit(DURABILITY_FSYNC, () => {
@@ -483,13 +460,7 @@ export class MultiRecordLog {
     }
     const reserved = this.#checkLimits(queue, count, bytes);
     const file = this.#writer.fileNumber;
-    const walBytesWritten = writeAppendRecord(
-      this.#frames,
-      this.#names.get(queue)!,
-      first,
-      list,
-      bytes,
-    );
+    const walBytesWritten = this.#writer.writeAppend(this.#names.get(queue)!, first, list, bytes);
     q.reservedNext = last + 1;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
     if (count === 1) {
@@ -605,8 +576,7 @@ export class MultiRecordLog {
     checkPosition(position, "position", queue);
     const outcome = await this.#write(() => {
       const q = this.#reservedQueue(queue);
-      const walBytesWritten = writeControlRecord(
-        this.#frames,
+      const walBytesWritten = this.#writer.writeControl(
         RECORD_TRUNCATE,
         this.#names.get(queue)!,
         position,
@@ -875,9 +845,7 @@ export class MultiRecordLog {
       const fileSize = this.#dir.fileSize;
       const first = this.#dir.firstFile ?? this.#writer.fileNumber;
       const usage = Math.max(this.#dir.fileCount, this.#writer.fileNumber - first + 1) * fileSize;
-      // An upper bound of the bytes the record takes in the wal: headers, padding, a frame per block.
-      const wal = appendRecordSize(this.#names.get(queue)!.length, count, bytes) +
-        FRAME_HEADER_SIZE * (Math.ceil(bytes / MAX_FRAME_PAYLOAD) + 2);
+      const wal = this.#writer.appendBound(this.#names.get(queue)!.length, count, bytes);
       const newFiles = Math.max(0, Math.ceil((wal - this.#writer.spaceInFile) / fileSize));
       if (newFiles > 0 && usage + newFiles * fileSize > maxDiskBytes) {
         throw new ResourceExhaustedError(queue, "disk", usage, newFiles * fileSize, maxDiskBytes);
@@ -971,7 +939,9 @@ export class MultiRecordLog {
     const filesBefore = this.#dir.fileCount;
     try {
       if (target !== current) {
-        this.#padToBlockEnd();
+        writer.padToBlockEnd((name) =>
+          this.#reserved.has(name) || this.#queues.outOfRange.has(name)
+        );
         await writer.endFile();
       }
       const built = buildCompactedFile(plan, this.#crc);
@@ -1001,28 +971,6 @@ export class MultiRecordLog {
   }
 
   /**
-   * Fills the rest of the current block so that the file can end at the
-   * block boundary: with zeros when fewer than 7 bytes are left (readers skip
-   * those), otherwise with a record replay ignores.
-   */
-  #padToBlockEnd(): void {
-    const writer = this.#writer;
-    const left = writer.spaceInBlock();
-    if (left === BLOCK_SIZE) return;
-    if (left < FRAME_HEADER_SIZE) {
-      const at = writer.reserve(left);
-      writer.buffer.fill(0, at, at + left);
-      return;
-    }
-    let name = PADDING_QUEUE;
-    // Not a queue replay refused either: a DeleteQueue for it would drop it for the Rust crate.
-    while (this.#reserved.has(name) || this.#queues.outOfRange.has(name)) name += "~";
-    const nameBytes = this.#encoder.encode(name);
-    const bytes = left >= minPaddingBytes(nameBytes.length) ? left : left + BLOCK_SIZE;
-    writePaddingRecord(this.#frames, nameBytes, bytes);
-  }
-
-  /**
    * Deletes the wal files no queue needs (oldest first, never the current
    * one). Empty queues' next positions are written and fsynced first, so
    * they survive the loss of the files that held their history. Runs with
@@ -1032,12 +980,7 @@ export class MultiRecordLog {
     if (!this.#garbageDue()) return;
     for (const [name, queue] of this.#queues.entries()) {
       if (queue.size === 0) {
-        writeControlRecord(
-          this.#frames,
-          RECORD_POSITION,
-          this.#names.get(name)!,
-          queue.nextPosition(),
-        );
+        this.#writer.writeControl(RECORD_POSITION, this.#names.get(name)!, queue.nextPosition());
       }
     }
     try {

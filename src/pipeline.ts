@@ -11,7 +11,6 @@
  *
  * @module
  */
-import type { RollingWriter } from "./files/rolling_writer.ts";
 
 /** No persist needed. */
 export const DURABILITY_NONE = 0;
@@ -21,6 +20,22 @@ export const DURABILITY_FLUSH = 1;
 export const DURABILITY_FSYNC = 2;
 /** How durable a write must be before it commits. */
 export type Durability = typeof DURABILITY_NONE | typeof DURABILITY_FLUSH | typeof DURABILITY_FSYNC;
+
+/**
+ * Where the staged bytes of the log's writes wait, and how they are made
+ * durable: all the pipeline needs of the writer (the rolling writer
+ * implements it).
+ */
+export interface DurableSink {
+  /** Bytes staged and not yet handed to the OS. */
+  readonly stagedBytes: number;
+  /** Hands every staged byte to the OS now if that needs no waiting; false (nothing done) otherwise. */
+  flushSync(): boolean;
+  /** Hands every staged byte to the OS. */
+  flush(): Promise<void>;
+  /** Flushes, then waits for stable storage (fdatasync). */
+  sync(): Promise<void>;
+}
 
 /** Staged bytes above this are handed to the OS even when no write asks. */
 const AUTO_FLUSH_BYTES = 1024 * 1024;
@@ -48,7 +63,7 @@ export interface PipelineHooks {
 
 /** Orders, batches and commits the log's writes. */
 export class CommitPipeline {
-  readonly #writer: RollingWriter;
+  readonly #writer: DurableSink;
   readonly #hooks: PipelineHooks;
   #pending: Ticket[] = [];
   #exclusive: Exclusive[] = [];
@@ -58,7 +73,7 @@ export class CommitPipeline {
   #running = false;
   #failure: unknown = undefined;
 
-  constructor(writer: RollingWriter, hooks: PipelineHooks) {
+  constructor(writer: DurableSink, hooks: PipelineHooks) {
     this.#writer = writer;
     this.#hooks = hooks;
   }

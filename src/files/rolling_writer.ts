@@ -58,7 +58,10 @@ class Staging {
   }
 }
 
-/** The staging buffers and the current wal file. */
+/**
+ * The staging buffers and the current wal file. Also the pipeline's durable
+ * sink (`stagedBytes`, `flushSync`, `flush`, `sync`).
+ */
 export class RollingWriter implements FrameSink {
   readonly #dir: WalDirectory;
   /** The file flushes write to. */

@@ -13,6 +13,7 @@ import {
   FRAME_HEADER_SIZE,
   FRAME_LAST,
   FRAME_MIDDLE,
+  MAX_FRAME_PAYLOAD,
 } from "./constants.ts";
 import type { Crc32 } from "./crc.ts";
 
@@ -30,6 +31,17 @@ export interface FrameSink {
    * advances past them and returns their index in `buffer`.
    */
   reserve(n: number): number;
+}
+
+/**
+ * An upper bound of the bytes `records` records of `recordBytes` bytes in all
+ * take once framed, wherever they start: a header per block they touch, one
+ * more frame per record where it starts, and the zero padding (under a
+ * header's size) before each.
+ */
+export function framedSizeBound(recordBytes: number, records = 1): number {
+  return recordBytes +
+    FRAME_HEADER_SIZE * (Math.ceil(recordBytes / MAX_FRAME_PAYLOAD) + 2 * records);
 }
 
 /** Writes records as frames into a {@link FrameSink}. */
@@ -141,14 +153,28 @@ export class FrameWriter {
     this.#openFrame(false);
   }
 
+  /**
+   * Fills the rest of the block with zeros when it is too small for a frame
+   * header (readers skip it); returns the bytes filled (0 when a header fits).
+   */
+  padBlockTail(): number {
+    const space = this.#sink.spaceInBlock();
+    return space < FRAME_HEADER_SIZE ? this.#zeroFill(space) : 0;
+  }
+
+  /** Reserves `n` bytes and zeroes them; returns `n`. */
+  #zeroFill(n: number): number {
+    const at = this.#sink.reserve(n);
+    this.#sink.buffer.fill(0, at, at + n);
+    return n;
+  }
+
   #openFrame(first: boolean): void {
     const sink = this.#sink;
     let space = sink.spaceInBlock();
     if (space < FRAME_HEADER_SIZE) {
       // Invariant: a frame header never straddles a block; the tail is zero padding.
-      const at = sink.reserve(space);
-      sink.buffer.fill(0, at, at + space);
-      this.#written += space;
+      this.#written += this.#zeroFill(space);
       space = BLOCK_SIZE;
     }
     const cap = Math.min(space - FRAME_HEADER_SIZE, this.#left);

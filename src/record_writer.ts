@@ -1,0 +1,139 @@
+/**
+ * The record writer: the log's records (the codec of `format/record.ts`)
+ * framed by the frame writer into the rolling wal files, as the Rust crate's
+ * `recordlog` does. It knows where writing stands (file number, offset, room
+ * left), bounds the bytes a record will take, and ends a file at a block
+ * boundary. Below it the bytes are only staged: the commit pipeline makes
+ * them durable through {@link RecordWriter.durable}.
+ *
+ * @module
+ */
+import type { WalDirectory } from "./files/directory.ts";
+import { RollingWriter, type WritePosition } from "./files/rolling_writer.ts";
+import type { DurableSink } from "./pipeline.ts";
+import {
+  BLOCK_SIZE,
+  type RECORD_DELETE_QUEUE,
+  type RECORD_POSITION,
+  type RECORD_TRUNCATE,
+} from "./format/constants.ts";
+import type { Crc32 } from "./format/crc.ts";
+import { framedSizeBound, FrameWriter } from "./format/frame_writer.ts";
+import {
+  appendRecordSize,
+  minPaddingBytes,
+  writeAppendRecord,
+  writeControlRecord,
+  writePaddingRecord,
+} from "./format/record.ts";
+
+/** The queue name of padding records (a DeleteQueue for a queue that does not exist). */
+const PADDING_QUEUE = "\u0000mrl:padding";
+
+/** A record kind without a body. */
+export type ControlKind =
+  | typeof RECORD_TRUNCATE
+  | typeof RECORD_POSITION
+  | typeof RECORD_DELETE_QUEUE;
+
+/** Writes records at the head of the log. */
+export class RecordWriter {
+  readonly #files: RollingWriter;
+  readonly #frames: FrameWriter;
+  readonly #encoder = new TextEncoder();
+
+  private constructor(files: RollingWriter, crc: Crc32) {
+    this.#files = files;
+    this.#frames = new FrameWriter(files, crc);
+  }
+
+  /** Opens the writer where replay ended (see {@link RollingWriter.open}). */
+  static async open(dir: WalDirectory, at: WritePosition, crc: Crc32): Promise<RecordWriter> {
+    return new RecordWriter(await RollingWriter.open(dir, at), crc);
+  }
+
+  /** The staged bytes, for the commit pipeline to flush and sync. */
+  get durable(): DurableSink {
+    return this.#files;
+  }
+
+  /** The file number the next record goes to (unless that file is full). */
+  get fileNumber(): number {
+    return this.#files.fileNumber;
+  }
+
+  /** Offset in the current file where the next byte goes. */
+  get offset(): number {
+    return this.#files.offset;
+  }
+
+  /** Bytes the current file can still take. */
+  get spaceInFile(): number {
+    return this.#files.spaceInFile;
+  }
+
+  /**
+   * Writes an AppendRecords record: `payloads` (`payloadBytes` in all) at
+   * positions `first`, `first + 1`, ... Returns the bytes it took in the log.
+   */
+  writeAppend(
+    queue: Uint8Array,
+    first: number,
+    payloads: readonly Uint8Array[],
+    payloadBytes: number,
+  ): number {
+    return writeAppendRecord(this.#frames, queue, first, payloads, payloadBytes);
+  }
+
+  /** Writes a Truncate, RecordPosition or DeleteQueue record. Returns the bytes it took. */
+  writeControl(kind: ControlKind, queue: Uint8Array, position: number): number {
+    return writeControlRecord(this.#frames, kind, queue, position);
+  }
+
+  /** An upper bound of the bytes an append of `count` payloads (`payloadBytes` in all) takes. */
+  appendBound(queueBytes: number, count: number, payloadBytes: number): number {
+    return framedSizeBound(appendRecordSize(queueBytes, count, payloadBytes));
+  }
+
+  /**
+   * Fills the rest of the current block so that the file can end at the
+   * block boundary: with zeros when fewer than 7 bytes are left (readers skip
+   * those), otherwise with a record replay ignores, for a queue name
+   * `inUse` says no queue has (nor one replay refused: a DeleteQueue for it
+   * would drop it for the Rust crate).
+   */
+  padToBlockEnd(inUse: (name: string) => boolean): void {
+    const left = this.#files.spaceInBlock();
+    if (left === BLOCK_SIZE || this.#frames.padBlockTail() > 0) return;
+    let name = PADDING_QUEUE;
+    while (inUse(name)) name += "~";
+    const nameBytes = this.#encoder.encode(name);
+    const bytes = left >= minPaddingBytes(nameBytes.length) ? left : left + BLOCK_SIZE;
+    writePaddingRecord(this.#frames, nameBytes, bytes);
+  }
+
+  /** Ends the current file where writing stands (see {@link RollingWriter.endFile}). */
+  endFile(): Promise<void> {
+    return this.#files.endFile();
+  }
+
+  /** Continues writing in existing wal file `number`, at `offset` (after a compaction). */
+  adopt(number: number, offset: number): Promise<void> {
+    return this.#files.adopt(number, offset);
+  }
+
+  /** Flushes and fdatasyncs everything written so far. */
+  sync(): Promise<void> {
+    return this.#files.sync();
+  }
+
+  /** Flushes, syncs and closes the current file. */
+  close(): Promise<void> {
+    return this.#files.close();
+  }
+
+  /** Closes the current file without writing what is staged (after a failure). */
+  abandon(): Promise<void> {
+    return this.#files.abandon();
+  }
+}

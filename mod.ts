@@ -5,7 +5,10 @@
  * The files are those of Quickwit's Rust crate `mrecordlog`.
  *
  * Runs on Deno, Bun and Node; the core talks to the file system only through
- * the {@link FileSystem} port.
+ * the {@link FileSystem} port. `MultiRecordLog.open()` loads the adapter of
+ * the runtime it runs on, and that one only; each adapter is also an entry
+ * point of its own, to pass it explicitly as `fs`: `@mrl/core/deno`,
+ * `@mrl/core/bun` and `@mrl/core/node`.
  *
  * @example
  * ```ts
@@ -70,6 +73,3 @@ export type {
   OpenMode,
   PathInfo,
 } from "./src/ports/file_system.ts";
-export { bunFileSystem } from "./src/ports/bun.ts";
-export { denoFileSystem } from "./src/ports/deno.ts";
-export { nodeFileSystem } from "./src/ports/node.ts";

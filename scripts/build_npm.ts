@@ -53,6 +53,17 @@ for (const file of walk(out)) {
 
 const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const dev = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+// The entry points are deno.json's (jsr) exports: "." (mod.ts) and one subpath per runtime's
+// adapter ("./deno", "./bun", "./node"), each a top-level .ts file that tsc compiles next to it.
+const entryPoints = Object.entries(deno.exports as Record<string, string>).map(
+  ([subpath, source]) => {
+    if (!/^\.\/[a-z_]+\.ts$/.test(source)) {
+      throw new Error(`build_npm: entry point ${subpath} is not a top-level .ts file: ${source}`);
+    }
+    return { subpath, base: source.slice(0, -".ts".length) };
+  },
+);
 const manifest = {
   name: deno.name,
   version: deno.version,
@@ -62,7 +73,12 @@ const manifest = {
   type: "module",
   main: "./mod.js",
   types: "./mod.d.ts",
-  exports: { ".": { types: "./mod.d.ts", import: "./mod.js" } },
+  exports: Object.fromEntries(
+    entryPoints.map(({ subpath, base }) => [
+      subpath,
+      { types: `${base}.d.ts`, import: `${base}.js` },
+    ]),
+  ),
   bin: { mrl: "./src/cli/bin.js" },
   sideEffects: false,
   engines: dev.engines,
@@ -71,10 +87,9 @@ const manifest = {
     "hash-wasm": dev.dependencies["hash-wasm"],
   },
   files: [
-    "mod.js",
-    "mod.d.ts",
-    "mod.js.map",
-    "mod.d.ts.map",
+    ...entryPoints.flatMap(({ base }) =>
+      [".js", ".d.ts", ".js.map", ".d.ts.map"].map((ext) => `${base.slice(2)}${ext}`)
+    ),
     "src/",
     "README.md",
     "LICENSE",

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
 const work = mkdtempSync(join(tmpdir(), "mrl-consumer-"));
@@ -29,8 +30,11 @@ test("consumer: npm pack of the build gives a tarball with the library and no te
   const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
   assert.deepEqual(tarballs.length, 1);
   const listing = sh("tar", ["-tzf", join(work, tarballs[0])], work).split("\n");
-  assert.ok(listing.includes("package/mod.js"));
-  assert.ok(listing.includes("package/mod.d.ts"));
+  for (const entry of ["mod", "deno", "bun", "node"]) {
+    assert.ok(listing.includes(`package/${entry}.js`), `${entry}.js`);
+    assert.ok(listing.includes(`package/${entry}.d.ts`), `${entry}.d.ts`);
+  }
+  assert.ok(listing.includes("package/src/ports/node_fs.js"));
   assert.ok(listing.includes("package/src/log.js"));
   assert.ok(listing.includes("package/README.md"));
   assert.ok(listing.includes("package/LICENSE"));
@@ -83,6 +87,45 @@ console.log(JSON.stringify({ out, missing }));
   );
   const printed = JSON.parse(sh("node", ["use.mjs"], project));
   assert.deepEqual(printed, { out: [[0, "one"], [1, "two"]], missing: "QUEUE_NOT_FOUND" });
+});
+
+test("consumer: the adapters are subpath exports: @mrl/core/node, /deno and /bun resolve, @mrl/core has none", () => {
+  writeFileSync(
+    join(project, "adapters.mjs"),
+    `import * as core from "@mrl/core";
+import { MultiRecordLog } from "@mrl/core";
+import { nodeFileSystem } from "@mrl/core/node";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+const dir = mkdtempSync(join(tmpdir(), "mrl-adapters-"));
+let log = await MultiRecordLog.open(dir, { fs: nodeFileSystem });
+await log.createQueue("q");
+await log.appendRecord("q", new TextEncoder().encode("via node"));
+await log.close();
+log = await MultiRecordLog.open(dir);
+const read = [...log.range("q")].map((r) => new TextDecoder().decode(r.payload));
+await log.close();
+const resolved = {};
+for (const name of ["@mrl/core/node", "@mrl/core/deno", "@mrl/core/bun"]) {
+  resolved[name] = Object.keys(await import(name));
+}
+const inCore = Object.keys(core).filter((name) => /FileSystem$/.test(name));
+let internal = "";
+try { await import("@mrl/core/src/ports/node.js"); } catch (err) { internal = err.code; }
+console.log(JSON.stringify({ read, resolved, inCore, internal }));
+`,
+  );
+  assert.deepEqual(JSON.parse(sh("node", ["adapters.mjs"], project)), {
+    read: ["via node"],
+    resolved: {
+      "@mrl/core/node": ["nodeFileSystem"],
+      "@mrl/core/deno": ["denoFileSystem"],
+      "@mrl/core/bun": ["bunFileSystem"],
+    },
+    inCore: [],
+    internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+  });
 });
 
 test("consumer: the installed package owns a directory with a kernel lock (its addon dependency loads)", () => {
@@ -159,6 +202,42 @@ export async function use(dir: string): Promise<number | undefined> {
   );
 });
 
+test("consumer: @mrl/core/node type-checks under moduleResolution nodenext (types from its .d.ts)", () => {
+  // tsconfig.json from the test above: module and moduleResolution nodenext, strict, only use.ts.
+  writeFileSync(
+    join(project, "use.ts"),
+    `import { MultiRecordLog, type FileSystem } from "@mrl/core";
+import { nodeFileSystem } from "@mrl/core/node";
+import { denoFileSystem } from "@mrl/core/deno";
+import { bunFileSystem } from "@mrl/core/bun";
+const adapters: FileSystem[] = [nodeFileSystem, denoFileSystem, bunFileSystem];
+export async function use(dir: string): Promise<number> {
+  const log = await MultiRecordLog.open(dir, { fs: nodeFileSystem });
+  await log.close();
+  return adapters.length;
+}
+`,
+  );
+  const tsc = join(root, "node_modules", ".bin", "tsc");
+  sh(tsc, ["-p", "tsconfig.json"], project);
+  // The subpath's declarations are in use (a wrong argument is caught), and the adapters
+  // are no longer exported by the main entry point.
+  writeFileSync(
+    join(project, "use.ts"),
+    `import { nodeFileSystem } from "@mrl/core/node";\nnodeFileSystem.openFile("x", "append");\n`,
+  );
+  assert.throws(
+    () => sh(tsc, ["-p", "tsconfig.json"], project),
+    (err) => /TS2345/.test(String(err.stdout)),
+  );
+  writeFileSync(join(project, "use.ts"), `import { nodeFileSystem } from "@mrl/core";\n`);
+  assert.throws(
+    () => sh(tsc, ["-p", "tsconfig.json"], project),
+    (err) =>
+      /TS(2305|2724)\b.*no exported member (named )?.nodeFileSystem./.test(String(err.stdout)),
+  );
+});
+
 test("jsr: `deno publish --dry-run` accepts the package (offline)", () => {
   const deno = join(root, "node_modules", ".bin", "deno");
   const result = spawnSync(deno, ["publish", "--dry-run", "--allow-dirty"], {
@@ -169,6 +248,10 @@ test("jsr: `deno publish --dry-run` accepts the package (offline)", () => {
   const output = `${result.stdout}${result.stderr}`;
   assert.equal(result.status, 0, output);
   assert.match(output, /src\/log\.ts/);
+  // Every entry point (deno.json exports) and the node:fs code the Bun and Node adapters share.
+  for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts", "src/ports/node_fs.ts"]) {
+    assert.ok(output.includes(`${pathToFileURL(root).href}/${file} (`), `publishes ${file}`);
+  }
   assert.match(output, /docs\/FORMAT\.md/);
   assert.match(output, /Dry run complete/);
 });

@@ -68,7 +68,19 @@ const blocks = [
     // The suite plus the examples in the doc comments.
     name: "deno",
     runtime: `deno ${versionOf(bin("deno"))}`,
-    cmd: () => [bin("deno"), "test", "-A", "--no-prompt", "--doc", "tests/", "mod.ts", "src/"],
+    cmd: () => [
+      bin("deno"),
+      "test",
+      "-A",
+      "--no-prompt",
+      "--doc",
+      "tests/",
+      "mod.ts",
+      "deno.ts",
+      "bun.ts",
+      "node.ts",
+      "src/",
+    ],
     // "ok | 17 passed | 0 failed (6s)" or "FAILED | 16 passed | 1 failed (6s)"
     parse: (out) => {
       const m = [...out.matchAll(/\|\s*(\d+) passed(?: \([^)]*\))?\s*\|\s*(\d+) failed/g)].pop();

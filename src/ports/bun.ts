@@ -4,13 +4,14 @@
  * without a handle of ours. Small appends go through a shared memory mapping
  * (`Bun.mmap`). Bun has no native API for positioned writes, setting a file's
  * length or fdatasync, so those use Bun's own native `node:fs` on a
- * descriptor, as the Node adapter does (see node.ts for why synchronous
- * writes and an asynchronous fdatasync).
+ * descriptor, through the code it shares with the Node adapter (node_fs.ts,
+ * which says why synchronous writes and an asynchronous fdatasync); the Node
+ * adapter's own module is never loaded.
  *
  * @module
  */
 import type { FileHandle, FileSystem, OpenMode } from "./file_system.ts";
-import { FdFileHandle, nodeFileSystem, openFd } from "./node.ts";
+import { FdFileHandle, nodeFsDirectoryCalls, openFd } from "./node_fs.ts";
 
 /** The slice of Bun's API this adapter uses (declared here so that any compiler can check the file). */
 interface BunRuntime {
@@ -58,7 +59,8 @@ class BunFileHandle extends FdFileHandle {
  *
  * @example
  * ```ts
- * import { bunFileSystem, MultiRecordLog } from "@mrl/core";
+ * import { MultiRecordLog } from "@mrl/core";
+ * import { bunFileSystem } from "@mrl/core/bun";
  * if ("Bun" in globalThis) {
  *   const log = await MultiRecordLog.open("/tmp/mrl-bun-example", { fs: bunFileSystem });
  *   await log.close();
@@ -66,7 +68,7 @@ class BunFileHandle extends FdFileHandle {
  * ```
  */
 export const bunFileSystem: FileSystem = {
-  ...nodeFileSystem,
+  ...nodeFsDirectoryCalls,
   // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
     return new BunFileHandle(path, openFd(path, mode));

@@ -108,7 +108,8 @@ class DenoFileHandle implements FileHandle {
  *
  * @example
  * ```ts
- * import { denoFileSystem, MultiRecordLog } from "@mrl/core";
+ * import { MultiRecordLog } from "@mrl/core";
+ * import { denoFileSystem } from "@mrl/core/deno";
  * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fs: denoFileSystem });
  * await log.close();
  * ```

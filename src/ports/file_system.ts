@@ -145,7 +145,8 @@ export interface DirLock {
  *
  * @example
  * ```ts
- * import { MultiRecordLog, nodeFileSystem } from "@mrl/core";
+ * import { MultiRecordLog } from "@mrl/core";
+ * import { nodeFileSystem } from "@mrl/core/node";
  * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fs: nodeFileSystem });
  * await log.close();
  * ```

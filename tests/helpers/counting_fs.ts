@@ -6,7 +6,7 @@
  * takes on that adapter; `omit` hides some of them, to test a port without.
  */
 import type { FileHandle, FileSystem, OpenMode } from "../../mod.ts";
-import { nodeFileSystem } from "../../mod.ts";
+import { nodeFileSystem } from "../../node.ts";
 
 /** How often each call was made, through any handle. */
 export interface CallCounts {

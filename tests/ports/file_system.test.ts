@@ -5,19 +5,27 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type FileSystem, MultiRecordLog, nodeFileSystem } from "../../mod.ts";
+import { type FileSystem, MultiRecordLog } from "../../mod.ts";
+import { nodeFileSystem } from "../../node.ts";
 import { defaultFileSystem } from "../../src/ports/runtime.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { countingFileSystem } from "../helpers/counting_fs.ts";
 
-const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 const adapters: [string, FileSystem][] = [[`${runtime} default`, await defaultFileSystem()]];
 if (runtime !== "node") adapters.push(["node:fs/promises", nodeFileSystem]);
 
 test("ports: the default adapter is the one of the runtime the code runs on", async () => {
-  const { bunFileSystem, denoFileSystem } = await import("../../mod.ts");
-  const expected = { deno: denoFileSystem, bun: bunFileSystem, node: nodeFileSystem }[runtime];
-  assert.equal(await defaultFileSystem(), expected);
+  const fromEntryPoint = {
+    deno: async () => (await import("../../deno.ts")).denoFileSystem,
+    bun: async () => (await import("../../bun.ts")).bunFileSystem,
+    node: async () => (await import("../../node.ts")).nodeFileSystem,
+  }[runtime];
+  assert.equal(await defaultFileSystem(), await fromEntryPoint());
 });
 
 for (const [name, fs] of adapters) {

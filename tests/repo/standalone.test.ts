@@ -22,7 +22,16 @@ const DOC = ["FORMAT", "md"].join(".");
 
 /** What is checked: folders walked and single files, relative to the root. */
 const WALKED = ["src", "tests", "scripts", "bench", "examples", "docs", ".ci"];
-const SINGLE = ["mod.ts", "deno.json", "package.json", "README.md", "tsconfig.build.json"];
+const SINGLE = [
+  "mod.ts",
+  "deno.ts",
+  "bun.ts",
+  "node.ts",
+  "deno.json",
+  "package.json",
+  "README.md",
+  "tsconfig.build.json",
+];
 /** Never walked into: generated or installed, not the project's sources. */
 const SKIPPED = new Set(["node_modules", "npm", ".git", "results"]);
 

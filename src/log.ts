@@ -13,10 +13,6 @@ import {
   LogLockedError,
   LogReadOnlyError,
   PositionInPastError,
-  PositionOutOfRangeError,
-  QueueAlreadyExistsError,
-  QueueNotFoundError,
-  ResourceExhaustedError,
 } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
@@ -31,8 +27,8 @@ import {
 import { type Crc32, loadCrc32 } from "./format/crc.ts";
 import { buildCompactedFile, type Candidate, planCompaction } from "./compaction.ts";
 import { RecordWriter } from "./record_writer.ts";
-import { MemQueue, METADATA_BYTES_PER_RECORD } from "./memory/queue.ts";
-import { MemQueues } from "./memory/queues.ts";
+import { QueueCatalog } from "./queue_catalog.ts";
+import type { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
   AppendOutcome,
@@ -112,23 +108,14 @@ export class MultiRecordLog {
   readonly #path: string;
   readonly #dir: WalDirectory;
   readonly #writer: RecordWriter;
-  /** Queues as committed: what reads see. */
-  readonly #queues: MemQueues;
-  /** Queues as they will be once every staged write commits: what new writes are checked against. */
-  readonly #reserved = new MemQueues();
-  /** UTF-8 names of the queues in `#reserved`. */
-  readonly #names = new Map<string, Uint8Array>();
+  readonly #catalog: QueueCatalog;
   readonly #schedule: PersistSchedule;
   readonly #pipeline: CommitPipeline;
-  readonly #encoder = new TextEncoder();
   #closing = false;
   #closed = false;
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
   #gcRunning: Promise<void> | undefined;
-  /** Limits on memory and disk, and the memory reserved by appends not yet committed. */
-  readonly #limits: Limits;
-  #stagedMemory = 0;
   /** Automatic compaction (undefined: off). */
   readonly #compaction:
     | Required<Pick<CompactionOptions, "maxPinnedFiles">> & CompactionOptions
@@ -155,7 +142,6 @@ export class MultiRecordLog {
     compaction: CompactionOptions | false,
     crc: Crc32,
   ) {
-    this.#limits = limits;
     this.#compaction = compaction === false
       ? undefined
       : { maxPinnedFiles: DEFAULT_MAX_PINNED_FILES, ...compaction };
@@ -166,21 +152,13 @@ export class MultiRecordLog {
     this.#writer = writer as RecordWriter;
     this.#readOnly = writer === undefined;
     this.#lock = lock;
-    this.#queues = queues;
+    this.#catalog = new QueueCatalog(queues, limits);
     this.#schedule = schedule;
     this.recovery = recovery;
     this.#pipeline = new CommitPipeline(writer?.durable as DurableSink, {
-      onFailure: () => {
-        for (const [, queue] of this.#queues.entries()) queue.unstageAll();
-        this.#stagedMemory = 0;
-      },
+      onFailure: () => this.#catalog.dropStaged(),
       failedError: (cause) => new LogFailedError(this.#path, cause),
     });
-    for (const [name, queue] of queues.entries()) {
-      queue.reservedNext = queue.nextPosition();
-      this.#reserved.set(name, queue);
-      this.#names.set(name, this.#encoder.encode(name));
-    }
   }
 
   /**
@@ -268,13 +246,10 @@ export class MultiRecordLog {
   async createQueue(queue: string): Promise<void> {
     const name = this.#encodeName(queue);
     return await this.#write(() => {
-      if (this.#reserved.has(queue)) throw new QueueAlreadyExistsError(queue);
+      const created = this.#catalog.reserveCreate(queue, name);
       this.#writer.writeControl(RECORD_POSITION, name, 0);
-      const created = new MemQueue(0);
-      this.#reserved.set(queue, created);
-      this.#names.set(queue, name);
       return this.#pipeline.submit(DURABILITY_FSYNC, () => {
-        this.#queues.set(queue, created);
+        this.#catalog.commitCreate(queue, created);
       });
     });
   }
@@ -296,12 +271,10 @@ export class MultiRecordLog {
   async deleteQueue(queue: string): Promise<void> {
     this.#encodeName(queue);
     await this.#write(() => {
-      const q = this.#reservedQueue(queue);
-      this.#writer.writeControl(RECORD_DELETE_QUEUE, this.#names.get(queue)!, q.reservedNext);
-      this.#reserved.delete(queue);
-      this.#names.delete(queue);
+      const r = this.#catalog.reserveDelete(queue);
+      this.#writer.writeControl(RECORD_DELETE_QUEUE, r.name, r.next);
       return this.#pipeline.submit(DURABILITY_FSYNC, () => {
-        this.#queues.delete(queue);
+        this.#catalog.committed.delete(queue);
         this.#wake(queue);
       });
     });
@@ -321,8 +294,8 @@ export class MultiRecordLog {
    */
   queueExists(queue: string): boolean {
     this.#checkOpen();
-    if (this.#queues.has(queue)) return true;
-    this.#checkInRange(queue);
+    if (this.#catalog.committed.has(queue)) return true;
+    this.#catalog.checkInRange(queue);
     encodeQueueName(queue); // a name no queue can have is refused, not answered with false
     return false;
   }
@@ -342,7 +315,8 @@ export class MultiRecordLog {
    */
   listQueues(): string[] {
     this.#checkOpen();
-    return [...this.#queues.names(), ...this.#queues.outOfRange.keys()];
+    const queues = this.#catalog.committed;
+    return [...queues.names(), ...queues.outOfRange.keys()];
   }
 
   /**
@@ -441,8 +415,8 @@ export class MultiRecordLog {
     bytes: number,
     explicit: number | undefined,
   ): Promise<AppendOutcome> {
-    const q = this.#reservedQueue(queue);
-    const next = q.reservedNext;
+    const r = this.#catalog.reserved(queue);
+    const next = r.next;
     if (explicit !== undefined) {
       if (explicit + 1 === next) {
         return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
@@ -458,17 +432,19 @@ export class MultiRecordLog {
         `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
       );
     }
-    const reserved = this.#checkLimits(queue, count, bytes);
+    const catalog = this.#catalog;
+    const reserved = catalog.checkLimits(r, queue, count, bytes, this.#writer);
     const file = this.#writer.fileNumber;
-    const walBytesWritten = this.#writer.writeAppend(this.#names.get(queue)!, first, list, bytes);
-    q.reservedNext = last + 1;
+    const walBytesWritten = this.#writer.writeAppend(r.name, first, list, bytes);
+    r.next = last + 1;
+    const q = r.queue;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
     if (count === 1) {
       const offset = q.stage(list[0]);
       const size = list[0].length;
       return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
         q.commit(first, offset, size, file);
-        this.#stagedMemory -= reserved;
+        catalog.release(reserved);
         if (this.#followers.size > 0) this.#wake(queue);
         return outcome;
       });
@@ -481,7 +457,7 @@ export class MultiRecordLog {
     }
     return this.#pipeline.submit(this.#writeDurability(), (): AppendOutcome => {
       for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
-      this.#stagedMemory -= reserved;
+      catalog.release(reserved);
       if (this.#followers.size > 0) this.#wake(queue);
       return outcome;
     });
@@ -509,7 +485,7 @@ export class MultiRecordLog {
     checkPosition(start, "start", queue);
     // An exclusive end: 2^53 (exact as a number) reaches the record at 2^53 - 1.
     if (end !== Infinity && end !== MAX_END) checkPosition(end, "end", queue);
-    return this.#queue(queue).range(start, end);
+    return this.#catalog.get(queue).range(start, end);
   }
 
   /**
@@ -537,7 +513,7 @@ export class MultiRecordLog {
    */
   follow(queue: string, options: FollowOptions = {}): FollowIterator {
     const source = {
-      current: () => this.#queues.get(queue),
+      current: () => this.#catalog.committed.get(queue),
       closing: () => this.#closing,
       add: (f: Follower) => this.#followers.add(f),
       delete: (f: Follower) => this.#followers.delete(f),
@@ -547,7 +523,7 @@ export class MultiRecordLog {
     try {
       this.#checkOpen();
       checkPosition(start, "start", queue);
-      this.#queue(queue);
+      this.#catalog.get(queue);
     } catch (err) {
       error = err;
     }
@@ -575,15 +551,11 @@ export class MultiRecordLog {
     this.#encodeName(queue);
     checkPosition(position, "position", queue);
     const outcome = await this.#write(() => {
-      const q = this.#reservedQueue(queue);
-      const walBytesWritten = this.#writer.writeControl(
-        RECORD_TRUNCATE,
-        this.#names.get(queue)!,
-        position,
-      );
-      if (position + 1 > q.reservedNext) q.reservedNext = position + 1;
+      const r = this.#catalog.reserved(queue);
+      const walBytesWritten = this.#writer.writeControl(RECORD_TRUNCATE, r.name, position);
+      if (position + 1 > r.next) r.next = position + 1;
       return this.#pipeline.submit(this.#writeDurability(), (): TruncateOutcome => {
-        return { evictedRecords: q.truncate(position), walBytesWritten };
+        return { evictedRecords: r.queue.truncate(position), walBytesWritten };
       });
     });
     await this.#maintain();
@@ -609,7 +581,7 @@ export class MultiRecordLog {
    */
   lastPosition(queue: string): number | undefined {
     this.#checkOpen();
-    const next = this.#queue(queue).nextPosition();
+    const next = this.#catalog.get(queue).nextPosition();
     return next === 0 ? undefined : next - 1;
   }
 
@@ -629,7 +601,7 @@ export class MultiRecordLog {
    */
   lastRecord(queue: string): QueueRecord | undefined {
     this.#checkOpen();
-    return this.#queue(queue).lastRecord();
+    return this.#catalog.get(queue).lastRecord();
   }
 
   /**
@@ -701,16 +673,9 @@ export class MultiRecordLog {
    */
   resourceUsage(): ResourceUsage {
     this.#checkOpen();
-    let used = 0;
-    let allocated = 0;
-    for (const [name, queue] of this.#queues.entries()) {
-      const nameBytes = this.#names.get(name)?.length ?? name.length;
-      used += queue.usedBytes + nameBytes;
-      allocated += queue.allocatedBytes + nameBytes;
-    }
     return {
-      memoryUsedBytes: used,
-      memoryAllocatedBytes: allocated,
+      memoryUsedBytes: this.#catalog.memoryUsed(),
+      memoryAllocatedBytes: this.#catalog.memoryAllocated(),
       diskUsedBytes: this.#dir.diskBytes,
     };
   }
@@ -732,7 +697,8 @@ export class MultiRecordLog {
   summary(): LogSummary {
     this.#checkOpen();
     const queues: Record<string, QueueSummary> = {};
-    for (const [name, queue] of this.#queues.entries()) {
+    const committed = this.#catalog.committed;
+    for (const [name, queue] of committed.entries()) {
       queues[name] = {
         start: queue.firstPosition(),
         end: queue.size > 0 ? queue.nextPosition() - 1 : undefined,
@@ -743,7 +709,7 @@ export class MultiRecordLog {
     for (const n of this.#dir.fileNumbers()) {
       files[walFileName(n)] = { size: this.#dir.sizeOf(n), queues: {} };
     }
-    for (const [name, queue] of this.#queues.entries()) {
+    for (const [name, queue] of committed.entries()) {
       for (const [n, bytes] of queue.bytesByFile()) {
         (files[walFileName(n)] ??= { size: 0, queues: {} }).queues[name] = bytes;
       }
@@ -828,33 +794,6 @@ export class MultiRecordLog {
     }
   }
 
-  /**
-   * Refuses an append that would take memory or disk over a limit; returns
-   * the memory it reserves until it commits.
-   */
-  #checkLimits(queue: string, count: number, bytes: number): number {
-    const memory = bytes + count * METADATA_BYTES_PER_RECORD;
-    const { maxMemoryBytes, maxDiskBytes } = this.#limits;
-    if (maxMemoryBytes !== undefined) {
-      const usage = this.resourceUsage().memoryUsedBytes + this.#stagedMemory;
-      if (usage + memory > maxMemoryBytes) {
-        throw new ResourceExhaustedError(queue, "memory", usage, memory, maxMemoryBytes);
-      }
-    }
-    if (maxDiskBytes !== undefined) {
-      const fileSize = this.#dir.fileSize;
-      const first = this.#dir.firstFile ?? this.#writer.fileNumber;
-      const usage = Math.max(this.#dir.fileCount, this.#writer.fileNumber - first + 1) * fileSize;
-      const wal = this.#writer.appendBound(this.#names.get(queue)!.length, count, bytes);
-      const newFiles = Math.max(0, Math.ceil((wal - this.#writer.spaceInFile) / fileSize));
-      if (newFiles > 0 && usage + newFiles * fileSize > maxDiskBytes) {
-        throw new ResourceExhaustedError(queue, "disk", usage, newFiles * fileSize, maxDiskBytes);
-      }
-    }
-    this.#stagedMemory += memory;
-    return memory;
-  }
-
   /** How durable an append or truncation must be, as the persist policy says now. */
   #writeDurability(): Durability {
     const action = this.#schedule.afterWrite();
@@ -922,8 +861,8 @@ export class MultiRecordLog {
     const current = writer.fileNumber;
     const target = writer.offset === 0 ? current : current + 1;
     const candidates: Candidate[] = [];
-    for (const [name, queue] of this.#queues.entries()) {
-      candidates.push({ name, nameBytes: this.#names.get(name)!, queue });
+    for (const [name, queue] of this.#catalog.committed.entries()) {
+      candidates.push({ name, nameBytes: this.#catalog.nameOf(name)!, queue });
     }
     const fileSize = this.#dir.fileSize;
     const plan = planCompaction(
@@ -933,15 +872,13 @@ export class MultiRecordLog {
       fileSize,
       fileSize,
       maxRatio,
-      this.#queues.oldestPinnedFile(),
+      this.#catalog.committed.oldestPinnedFile(),
     );
     if (plan === undefined) return none;
     const filesBefore = this.#dir.fileCount;
     try {
       if (target !== current) {
-        writer.padToBlockEnd((name) =>
-          this.#reserved.has(name) || this.#queues.outOfRange.has(name)
-        );
+        writer.padToBlockEnd((name) => this.#catalog.isTaken(name));
         await writer.endFile();
       }
       const built = buildCompactedFile(plan, this.#crc);
@@ -978,9 +915,13 @@ export class MultiRecordLog {
    */
   async #collectGarbage(): Promise<void> {
     if (!this.#garbageDue()) return;
-    for (const [name, queue] of this.#queues.entries()) {
+    for (const [name, queue] of this.#catalog.committed.entries()) {
       if (queue.size === 0) {
-        this.#writer.writeControl(RECORD_POSITION, this.#names.get(name)!, queue.nextPosition());
+        this.#writer.writeControl(
+          RECORD_POSITION,
+          this.#catalog.nameOf(name)!,
+          queue.nextPosition(),
+        );
       }
     }
     try {
@@ -1000,31 +941,9 @@ export class MultiRecordLog {
 
   /** Files numbered below this are needed by no queue and are not being written. */
   #gcLimit(): number {
-    const oldest = this.#queues.oldestFileInUse();
+    const oldest = this.#catalog.committed.oldestFileInUse();
     const current = this.#writer.fileNumber;
     return oldest === undefined ? current : Math.min(oldest, current);
-  }
-
-  #queue(queue: string): MemQueue {
-    const q = this.#queues.get(queue);
-    if (q !== undefined) return q;
-    this.#checkInRange(queue);
-    encodeQueueName(queue); // a name no queue can have is refused as such
-    throw new QueueNotFoundError(queue);
-  }
-
-  #reservedQueue(queue: string): MemQueue {
-    const q = this.#reserved.get(queue);
-    if (q === undefined) throw new QueueNotFoundError(queue);
-    return q;
-  }
-
-  /** Refuses a queue replay could not load (see `#outOfRange` in recovery.ts). */
-  #checkInRange(queue: string): void {
-    const outOfRange = this.#queues.outOfRange.get(queue);
-    if (outOfRange !== undefined) {
-      throw new PositionOutOfRangeError(queue, outOfRange.position, walFileName(outOfRange.file));
-    }
   }
 
   #checkOpen(): void {
@@ -1034,8 +953,7 @@ export class MultiRecordLog {
   /** Checks a queue name given by a user; returns its UTF-8 bytes. */
   #encodeName(queue: string): Uint8Array {
     if (this.#closing) throw new LogClosedError(this.#path);
-    this.#checkInRange(queue);
-    return this.#names.get(queue) ?? encodeQueueName(queue);
+    return this.#catalog.checkName(queue);
   }
 }
 

@@ -38,18 +38,31 @@ export type ControlKind =
 
 /** Writes records at the head of the log. */
 export class RecordWriter {
+  readonly #dir: WalDirectory;
   readonly #files: RollingWriter;
   readonly #frames: FrameWriter;
   readonly #encoder = new TextEncoder();
 
-  private constructor(files: RollingWriter, crc: Crc32) {
+  private constructor(dir: WalDirectory, files: RollingWriter, crc: Crc32) {
+    this.#dir = dir;
     this.#files = files;
     this.#frames = new FrameWriter(files, crc);
   }
 
   /** Opens the writer where replay ended (see {@link RollingWriter.open}). */
   static async open(dir: WalDirectory, at: WritePosition, crc: Crc32): Promise<RecordWriter> {
-    return new RecordWriter(await RollingWriter.open(dir, at), crc);
+    return new RecordWriter(dir, await RollingWriter.open(dir, at), crc);
+  }
+
+  /** Bytes per wal file. */
+  get fileSize(): number {
+    return this.#dir.fileSize;
+  }
+
+  /** Wal files on disk or being written (a file rolled to but not yet created included). */
+  filesInUse(): number {
+    const first = this.#dir.firstFile ?? this.fileNumber;
+    return Math.max(this.#dir.fileCount, this.fileNumber - first + 1);
   }
 
   /** The staged bytes, for the commit pipeline to flush and sync. */

@@ -4,7 +4,7 @@
  * (position, arena offset, length): no JS object per retained record.
  *
  * The queue also remembers which wal file each run of its records was
- * written in, so the log knows the oldest file it still needs.
+ * written in, which tells the oldest wal file it still needs.
  *
  * @module
  */
@@ -15,7 +15,7 @@ const INITIAL_CAPACITY = 16;
 /** Memory a retained record takes besides its payload: position, offset and length. */
 export const METADATA_BYTES_PER_RECORD = 20;
 
-/** A record as a queue hands it out: its position and a view of its payload (the log's `StoredRecord`). */
+/** A record as a queue hands it out: its position and a view of its payload. */
 export interface StoredRecord {
   /** The record's position in its queue. */
   position: number;
@@ -43,16 +43,8 @@ export class MemQueue {
   /** Arena offset just past the last committed payload; staged payloads lie beyond. */
   #committedEnd = 0;
 
-  /**
-   * The next position once every staged operation is committed. Kept by the
-   * log, which checks and assigns positions when a write is called and
-   * commits it to this queue later, in order.
-   */
-  reservedNext: number;
-
   constructor(nextPosition = 0) {
     this.#startPosition = nextPosition;
-    this.reservedNext = nextPosition;
   }
 
   /** Number of records retained. */
@@ -127,7 +119,6 @@ export class MemQueue {
   /** Forgets every staged payload not committed (after a failed write). */
   unstageAll(): void {
     this.#arena.rewind(this.#committedEnd);
-    this.reservedNext = this.nextPosition();
   }
 
   /** Makes a staged payload the record at `position`, written in wal file `file`. */

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
+import { defaultFileSystem } from "../../src/ports/runtime.ts";
 import { bytes } from "../helpers/temp.ts";
 import { recordEnd, usedLength, walBytes, withLog } from "../helpers/log.ts";
 import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";
@@ -96,6 +97,20 @@ test("persist: always/flush appends called together share one writeSync (group c
     const before = io(counts);
     await append64(log);
     assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
+    assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORDS_64_BYTES);
+  });
+});
+
+test("persist: on this runtime's own adapter, appends called together under always/flush share one writeSync (on Bun, through the file's mapping)", async () => {
+  const { fs, counts } = countingFileSystem(await defaultFileSystem());
+  await withLog({ fs, queues: ["q"] }, async (log, dir) => {
+    // Bun's adapter maps each wal file once it is created; Deno's and Node's cannot map.
+    assert.equal(counts.map, "Bun" in globalThis ? 1 : 0);
+    const before = io(counts);
+    await append64(log);
+    // Bun: one writeSync fills ahead with zeros, then the records are copied into the mapping.
+    assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
+    assert.equal(counts.map, "Bun" in globalThis ? 1 : 0);
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORDS_64_BYTES);
   });
 });

@@ -7,7 +7,6 @@
  */
 import {
   asIoError,
-  IoError,
   LogClosedError,
   LogFailedError,
   LogLockedError,
@@ -25,9 +24,9 @@ import {
   RECORD_TRUNCATE,
 } from "./format/constants.ts";
 import { type Crc32, loadCrc32 } from "./format/crc.ts";
-import { buildCompactedFile, type Candidate, planCompaction } from "./compaction.ts";
 import { RecordWriter } from "./record_writer.ts";
 import { QueueCatalog } from "./queue_catalog.ts";
+import { Maintenance } from "./maintenance.ts";
 import type { MemQueues } from "./memory/queues.ts";
 import type {
   AppendOptions,
@@ -69,12 +68,6 @@ const MAX_END = 2 ** 53;
 
 const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
-/** Automatic compaction runs when more wal files than this are kept alive before the current one. */
-const DEFAULT_MAX_PINNED_FILES = 8;
-/** ... and relocates at most this fraction of the bytes of the files it frees; compact() at most as many. */
-const AUTO_COMPACTION_RATIO = 0.25;
-const MANUAL_COMPACTION_RATIO = 1;
-
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
 
@@ -115,12 +108,8 @@ export class MultiRecordLog {
   #closed = false;
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
-  #gcRunning: Promise<void> | undefined;
   /** Automatic compaction (undefined: off). */
-  readonly #compaction:
-    | Required<Pick<CompactionOptions, "maxPinnedFiles">> & CompactionOptions
-    | undefined;
-  readonly #crc: Crc32;
+  readonly #maintenance: Maintenance;
   /** Iterators of follow() waiting for new records. */
   readonly #followers = new Set<Follower>();
   /** The directory lock (undefined when the port has none, or read-only). */
@@ -142,10 +131,6 @@ export class MultiRecordLog {
     compaction: CompactionOptions | false,
     crc: Crc32,
   ) {
-    this.#compaction = compaction === false
-      ? undefined
-      : { maxPinnedFiles: DEFAULT_MAX_PINNED_FILES, ...compaction };
-    this.#crc = crc;
     this.#path = path;
     this.#dir = dir;
     // A read-only log has no writer: every write is refused in #write before reaching one.
@@ -159,6 +144,14 @@ export class MultiRecordLog {
       onFailure: () => this.#catalog.dropStaged(),
       failedError: (cause) => new LogFailedError(this.#path, cause),
     });
+    this.#maintenance = new Maintenance(
+      dir,
+      writer as RecordWriter,
+      this.#catalog,
+      this.#pipeline,
+      compaction,
+      crc,
+    );
   }
 
   /**
@@ -220,7 +213,7 @@ export class MultiRecordLog {
       );
       if (!readOnly) {
         await directory.removeStrayTemp();
-        await log.#collectGarbage();
+        await log.#maintenance.collectGarbage();
       }
       return log;
     } catch (err) {
@@ -278,7 +271,7 @@ export class MultiRecordLog {
         this.#wake(queue);
       });
     });
-    await this.#maintain();
+    await this.#maintenance.maintain();
   }
 
   /**
@@ -558,7 +551,7 @@ export class MultiRecordLog {
         return { evictedRecords: r.queue.truncate(position), walBytesWritten };
       });
     });
-    await this.#maintain();
+    await this.#maintenance.maintain();
     return outcome;
   }
 
@@ -648,16 +641,7 @@ export class MultiRecordLog {
    * ```
    */
   async compact(): Promise<CompactionOutcome> {
-    let outcome: CompactionOutcome | undefined;
-    await this.#write(() =>
-      this.#pipeline.exclusive(async () => {
-        if (!this.#dir.canRename) {
-          throw new TypeError("compaction needs a file system port with rename()");
-        }
-        outcome = await this.#compact(MANUAL_COMPACTION_RATIO);
-      })
-    );
-    return outcome!;
+    return await this.#write(() => this.#maintenance.compact());
   }
 
   /**
@@ -804,148 +788,6 @@ export class MultiRecordLog {
       : DURABILITY_NONE;
   }
 
-  /** True when some wal file is needed by no queue and is not the one being written. */
-  #garbageDue(): boolean {
-    const first = this.#dir.firstFile;
-    return this.#dir.fileCount >= 2 && first !== undefined && first < this.#gcLimit();
-  }
-
-  /**
-   * After a truncation or deletion: deletes the files no queue needs and, if
-   * due, compacts. Concurrent callers share one run. Never rejects: the write
-   * that triggered it has committed, and a failed sync fails the log, which
-   * the next write reports.
-   */
-  #maintain(): Promise<void> {
-    if (this.#gcRunning !== undefined) return this.#gcRunning;
-    if (!this.#garbageDue() && !this.#compactionDue()) return Promise.resolve();
-    const run = this.#pipeline.exclusive(async () => {
-      await this.#collectGarbage();
-      if (this.#compactionDue()) await this.#compact(AUTO_COMPACTION_RATIO);
-    }).catch(() => {}).finally(() => {
-      this.#gcRunning = undefined;
-    });
-    this.#gcRunning = run;
-    return run;
-  }
-
-  /** True when automatic compaction's thresholds are passed (whether it would pay is decided by the plan). */
-  #compactionDue(): boolean {
-    const options = this.#compaction;
-    const first = this.#dir.firstFile;
-    if (options === undefined || first === undefined || !this.#dir.canRename) return false;
-    const pinned = this.#writer.fileNumber - first;
-    return pinned > options.maxPinnedFiles ||
-      (options.maxDiskBytes !== undefined && this.#dir.diskBytes > options.maxDiskBytes);
-  }
-
-  /**
-   * Relocates the retained records of the queues that pin the oldest wal
-   * files to a new file, then deletes the files nothing pins any more.
-   *
-   * Crash-atomic: (1) the current file is ended at a block boundary (a
-   * padding record replay ignores fills its last block; the file is cut
-   * there, fsynced, and readers go on to the next file number); (2) the
-   * rewrite is built under a temporary name, preallocated and fsynced;
-   * (3) it is renamed to the next file number and the directory fsynced;
-   * (4) writing continues after it; (5) old files are deleted. A crash
-   * before (3) leaves the old records where they were (the temporary file
-   * is ignored, and removed at the next open); after it, the complete
-   * rewrite supersedes them. No queue is ever reset without its records.
-   */
-  async #compact(maxRatio: number): Promise<CompactionOutcome> {
-    const none = { queuesRewritten: 0, recordsRelocated: 0, bytesRelocated: 0, filesDeleted: 0 };
-    const first = this.#dir.firstFile;
-    if (first === undefined || !this.#dir.canRename) return none;
-    const writer = this.#writer;
-    const current = writer.fileNumber;
-    const target = writer.offset === 0 ? current : current + 1;
-    const candidates: Candidate[] = [];
-    for (const [name, queue] of this.#catalog.committed.entries()) {
-      candidates.push({ name, nameBytes: this.#catalog.nameOf(name)!, queue });
-    }
-    const fileSize = this.#dir.fileSize;
-    const plan = planCompaction(
-      candidates,
-      first,
-      current,
-      fileSize,
-      fileSize,
-      maxRatio,
-      this.#catalog.committed.oldestPinnedFile(),
-    );
-    if (plan === undefined) return none;
-    const filesBefore = this.#dir.fileCount;
-    try {
-      if (target !== current) {
-        writer.padToBlockEnd((name) => this.#catalog.isTaken(name));
-        await writer.endFile();
-      }
-      const built = buildCompactedFile(plan, this.#crc);
-      const temp = await this.#dir.createTemp();
-      try {
-        await temp.write(built.bytes, 0);
-        await temp.truncate(fileSize);
-        await temp.datasync();
-      } finally {
-        await temp.close();
-      }
-      await this.#dir.adoptTemp(target, fileSize);
-      await writer.adopt(target, built.bytes.length);
-      for (const { queue } of plan.queues) queue.relocate(target);
-      await this.#collectGarbage();
-      return {
-        queuesRewritten: plan.queues.length,
-        recordsRelocated: built.records,
-        bytesRelocated: built.payloadBytes,
-        filesDeleted: filesBefore - this.#dir.fileCount + (target === current ? 0 : 1),
-      };
-    } catch (err) {
-      // The files are consistent at every step, but the writer may not be: take no more writes.
-      if (isIoFailure(err)) this.#pipeline.failWith(err);
-      throw err;
-    }
-  }
-
-  /**
-   * Deletes the wal files no queue needs (oldest first, never the current
-   * one). Empty queues' next positions are written and fsynced first, so
-   * they survive the loss of the files that held their history. Runs with
-   * nothing staged and uncommitted (at open, or as exclusive work).
-   */
-  async #collectGarbage(): Promise<void> {
-    if (!this.#garbageDue()) return;
-    for (const [name, queue] of this.#catalog.committed.entries()) {
-      if (queue.size === 0) {
-        this.#writer.writeControl(
-          RECORD_POSITION,
-          this.#catalog.nameOf(name)!,
-          queue.nextPosition(),
-        );
-      }
-    }
-    try {
-      await this.#writer.sync();
-    } catch (err) {
-      // What reached the disk is unknown: the log takes no more writes.
-      if (isIoFailure(err)) this.#pipeline.failWith(err);
-      throw err;
-    }
-    try {
-      await this.#dir.removeBefore(this.#gcLimit());
-    } catch {
-      // A file that could not be deleted only costs disk space: it is tried
-      // again at the next collection, and replay handles it meanwhile.
-    }
-  }
-
-  /** Files numbered below this are needed by no queue and are not being written. */
-  #gcLimit(): number {
-    const oldest = this.#catalog.committed.oldestFileInUse();
-    const current = this.#writer.fileNumber;
-    return oldest === undefined ? current : Math.min(oldest, current);
-  }
-
   #checkOpen(): void {
     if (this.#closed || this.#closing) throw new LogClosedError(this.#path);
   }
@@ -1019,8 +861,4 @@ function describe(value: unknown): string {
     return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
   }
   return String(value);
-}
-
-function isIoFailure(err: unknown): boolean {
-  return err instanceof IoError;
 }

@@ -15,10 +15,9 @@ import {
 } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
-import { checkFileSize, settleFileSize } from "./files/file_size.ts";
+import { settleFileSize } from "./files/file_size.ts";
 import {
   DEFAULT_FILE_SIZE,
-  MAX_PAYLOAD_BYTES,
   RECORD_DELETE_QUEUE,
   RECORD_POSITION,
   RECORD_TRUNCATE,
@@ -39,7 +38,6 @@ import type {
   LogSummary,
   OpenOptions,
   PersistAction,
-  PersistPolicy,
   QueueRecord,
   QueueSummary,
   RangeOptions,
@@ -47,7 +45,8 @@ import type {
   ResourceUsage,
   TruncateOutcome,
 } from "./options.ts";
-import { checkPersistPolicy, PersistSchedule } from "./persist.ts";
+import { checkOpenOptions, checkPayloads, checkPosition, payloadList } from "./options.ts";
+import { PersistSchedule } from "./persist.ts";
 import {
   CommitPipeline,
   type Durability,
@@ -65,8 +64,6 @@ import { recoverReadOnly } from "./read_only_replay.ts";
 
 /** The largest `end` of a range: one past the largest record position, Number.MAX_SAFE_INTEGER. */
 const MAX_END = 2 ** 53;
-
-const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
@@ -170,20 +167,9 @@ export class MultiRecordLog {
    * ```
    */
   static async open(dir: string, options: OpenOptions = {}): Promise<MultiRecordLog> {
-    if (typeof dir !== "string" || dir.length === 0) {
-      throw new TypeError(`dir must be a non-empty string, got ${String(dir)}`);
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`options must be an object, got ${String(options)}`);
-    }
-    const fileSize = options.fileSize; // undefined: worked out from the files (file_size.ts)
-    if (fileSize !== undefined) checkFileSize(fileSize);
-    const policy = options.persistPolicy ?? DEFAULT_POLICY;
-    checkPersistPolicy(policy);
-    const limits = checkLimits(options.limits ?? {});
-    const compaction = checkCompaction(options.compaction ?? {});
-    const fs = options.fs ?? await defaultFileSystem();
-    const readOnly = options.readOnly === true;
+    const { fileSize, persistPolicy: policy, limits, compaction, readOnly, ...checked } =
+      checkOpenOptions(dir, options);
+    const fs = checked.fs ?? await defaultFileSystem();
     const crc = await loadCrc32();
     // Read-only: no lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
     const live = readOnly ? await recoverReadOnly(fs, dir, fileSize, crc) : undefined;
@@ -367,30 +353,8 @@ export class MultiRecordLog {
   ): Promise<AppendOutcome> {
     try {
       this.#encodeName(queue);
-      if (
-        payloads === null ||
-        typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function"
-      ) {
-        throw new TypeError(
-          `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
-        );
-      }
-      let list: Uint8Array[] = Array.isArray(payloads) ? payloads : [...payloads];
-      let bytes = 0;
-      for (let i = 0; i < list.length; i++) {
-        const payload = list[i];
-        if (!(payload instanceof Uint8Array)) {
-          throw new TypeError(
-            `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${
-              describe(payload)
-            }`,
-          );
-        }
-        if (payload.length > MAX_PAYLOAD_BYTES) {
-          throw new RangeError(`payload ${i} for queue ${JSON.stringify(queue)} is over 4 GiB`);
-        }
-        bytes += payload.length;
-      }
+      let list = payloadList(queue, payloads);
+      const bytes = checkPayloads(queue, list);
       const explicit = options?.position;
       if (explicit !== undefined) checkPosition(explicit, "position", queue);
       // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
@@ -799,37 +763,6 @@ export class MultiRecordLog {
   }
 }
 
-/** Checks the limits given by a user. */
-function checkLimits(limits: Limits): Limits {
-  if (limits === null || typeof limits !== "object") {
-    throw new TypeError(`limits must be an object, got ${String(limits)}`);
-  }
-  for (const key of ["maxMemoryBytes", "maxDiskBytes"] as const) {
-    const value = limits[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
-      throw new RangeError(`limits.${key} must be a positive integer, got ${String(value)}`);
-    }
-  }
-  return { maxMemoryBytes: limits.maxMemoryBytes, maxDiskBytes: limits.maxDiskBytes };
-}
-
-/** Checks the compaction options given by a user. */
-function checkCompaction(options: CompactionOptions | false): CompactionOptions | false {
-  if (options === false) return false;
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`compaction must be an object or false, got ${String(options)}`);
-  }
-  for (const key of ["maxPinnedFiles", "maxDiskBytes"] as const) {
-    const value = options[key];
-    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
-      throw new RangeError(
-        `compaction.${key} must be a non-negative integer, got ${String(value)}`,
-      );
-    }
-  }
-  return { maxPinnedFiles: options.maxPinnedFiles, maxDiskBytes: options.maxDiskBytes };
-}
-
 /** Takes the directory's lock through the port; a held lock becomes LogLockedError. */
 async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
   try {
@@ -842,23 +775,4 @@ async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
     }
     throw asIoError("lock", dir, err);
   }
-}
-
-function checkPosition(value: unknown, what: string, queue: string): asserts value is number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
-    throw new RangeError(
-      `${what} for queue ${JSON.stringify(queue)} must be a safe non-negative integer, got ${
-        describe(value)
-      }`,
-    );
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
-  }
-  return String(value);
 }

@@ -1,8 +1,12 @@
 /**
- * Option, outcome and report types of the public API.
+ * Option, outcome and report types of the public API, and the checks of
+ * the options and arguments a user gives (they throw `TypeError` or
+ * `RangeError` before anything is touched).
  *
  * @module
  */
+import { checkFileSize } from "./files/file_size.ts";
+import { MAX_PAYLOAD_BYTES } from "./format/constants.ts";
 import type { FileSystem } from "./ports/file_system.ts";
 
 /**
@@ -463,4 +467,153 @@ export interface RecoveryReport {
 export interface FollowIterator extends AsyncIterableIterator<QueueRecord> {
   /** Ends the iteration and releases it. */
   return(): Promise<IteratorResult<QueueRecord, undefined>>;
+}
+
+const DEFAULT_POLICY: PersistPolicy = { kind: "always", action: "flush" };
+
+/** {@link OpenOptions} once checked, with their defaults. */
+export interface CheckedOpenOptions {
+  /** Undefined: worked out from the files (see `files/file_size.ts`). */
+  fileSize: number | undefined;
+  persistPolicy: PersistPolicy;
+  limits: Limits;
+  compaction: CompactionOptions | false;
+  fs: FileSystem | undefined;
+  readOnly: boolean;
+}
+
+/** Checks the arguments of `MultiRecordLog.open`. */
+export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpenOptions {
+  if (typeof dir !== "string" || dir.length === 0) {
+    throw new TypeError(`dir must be a non-empty string, got ${String(dir)}`);
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`options must be an object, got ${String(options)}`);
+  }
+  const fileSize = options.fileSize;
+  if (fileSize !== undefined) checkFileSize(fileSize);
+  const persistPolicy = options.persistPolicy ?? DEFAULT_POLICY;
+  checkPersistPolicy(persistPolicy);
+  return {
+    fileSize,
+    persistPolicy,
+    limits: checkLimits(options.limits ?? {}),
+    compaction: checkCompaction(options.compaction ?? {}),
+    fs: options.fs,
+    readOnly: options.readOnly === true,
+  };
+}
+
+/** Checks a persist policy given by a user. */
+export function checkPersistPolicy(policy: PersistPolicy): void {
+  if (policy === null || typeof policy !== "object") {
+    throw new TypeError(`persistPolicy must be an object, got ${String(policy)}`);
+  }
+  const kind = (policy as { kind?: unknown }).kind;
+  if (kind === "never") return;
+  if (kind !== "always" && kind !== "interval") {
+    throw new TypeError(
+      `persistPolicy.kind must be "always", "interval" or "never", got ${String(kind)}`,
+    );
+  }
+  const action = (policy as { action?: unknown }).action;
+  if (action !== "flush" && action !== "fsync") {
+    throw new TypeError(`persistPolicy.action must be "flush" or "fsync", got ${String(action)}`);
+  }
+  if (kind === "interval") {
+    const ms = (policy as { intervalMs?: unknown }).intervalMs;
+    if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(
+        `persistPolicy.intervalMs must be a finite number >= 0, got ${String(ms)}`,
+      );
+    }
+  }
+}
+
+/** Checks the limits given by a user. */
+function checkLimits(limits: Limits): Limits {
+  if (limits === null || typeof limits !== "object") {
+    throw new TypeError(`limits must be an object, got ${String(limits)}`);
+  }
+  for (const key of ["maxMemoryBytes", "maxDiskBytes"] as const) {
+    const value = limits[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+      throw new RangeError(`limits.${key} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  return { maxMemoryBytes: limits.maxMemoryBytes, maxDiskBytes: limits.maxDiskBytes };
+}
+
+/** Checks the compaction options given by a user. */
+function checkCompaction(options: CompactionOptions | false): CompactionOptions | false {
+  if (options === false) return false;
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`compaction must be an object or false, got ${String(options)}`);
+  }
+  for (const key of ["maxPinnedFiles", "maxDiskBytes"] as const) {
+    const value = options[key];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+      throw new RangeError(
+        `compaction.${key} must be a non-negative integer, got ${String(value)}`,
+      );
+    }
+  }
+  return { maxPinnedFiles: options.maxPinnedFiles, maxDiskBytes: options.maxDiskBytes };
+}
+
+/** Checks a position (or range bound) given for `queue`: a safe non-negative integer. */
+export function checkPosition(
+  value: unknown,
+  what: string,
+  queue: string,
+): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(
+      `${what} for queue ${JSON.stringify(queue)} must be a safe non-negative integer, got ${
+        describe(value)
+      }`,
+    );
+  }
+}
+
+/** The payloads of an append as an array (the caller's own when it is one). */
+export function payloadList(queue: string, payloads: Iterable<Uint8Array>): Uint8Array[] {
+  if (
+    payloads === null ||
+    typeof (payloads as Iterable<Uint8Array>)?.[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `payloads for queue ${JSON.stringify(queue)} must be an iterable of Uint8Array`,
+    );
+  }
+  return Array.isArray(payloads) ? payloads : [...payloads];
+}
+
+/** Checks the payloads of an append; returns their bytes in all. */
+export function checkPayloads(queue: string, list: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (let i = 0; i < list.length; i++) {
+    const payload = list[i];
+    if (!(payload instanceof Uint8Array)) {
+      throw new TypeError(
+        `payload ${i} for queue ${JSON.stringify(queue)} must be a Uint8Array, got ${
+          describe(payload)
+        }`,
+      );
+    }
+    if (payload.length > MAX_PAYLOAD_BYTES) {
+      throw new RangeError(`payload ${i} for queue ${JSON.stringify(queue)} is over 4 GiB`);
+    }
+    bytes += payload.length;
+  }
+  return bytes;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "object";
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "..." : value);
+  }
+  return String(value);
 }

@@ -6,32 +6,6 @@
  */
 import type { PersistAction, PersistPolicy } from "./options.ts";
 
-/** Validates a policy given by a user; throws TypeError/RangeError. */
-export function checkPersistPolicy(policy: PersistPolicy): void {
-  if (policy === null || typeof policy !== "object") {
-    throw new TypeError(`persistPolicy must be an object, got ${String(policy)}`);
-  }
-  const kind = (policy as { kind?: unknown }).kind;
-  if (kind === "never") return;
-  if (kind !== "always" && kind !== "interval") {
-    throw new TypeError(
-      `persistPolicy.kind must be "always", "interval" or "never", got ${String(kind)}`,
-    );
-  }
-  const action = (policy as { action?: unknown }).action;
-  if (action !== "flush" && action !== "fsync") {
-    throw new TypeError(`persistPolicy.action must be "flush" or "fsync", got ${String(action)}`);
-  }
-  if (kind === "interval") {
-    const ms = (policy as { intervalMs?: unknown }).intervalMs;
-    if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
-      throw new RangeError(
-        `persistPolicy.intervalMs must be a finite number >= 0, got ${String(ms)}`,
-      );
-    }
-  }
-}
-
 /** Decides when appends and truncations persist. */
 export class PersistSchedule {
   readonly #policy: PersistPolicy;

@@ -6,9 +6,9 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { CliIo } from "./main.ts";
-
-const BLOCK = 32768;
+import { BLOCK_SIZE } from "../format/constants.ts";
+import { parseWalFileName } from "../files/file_name.ts";
+import type { CliIo } from "./io.ts";
 
 /** One wal file as scanned. */
 export interface FileInfo {
@@ -20,9 +20,14 @@ export interface FileInfo {
 
 /** Reads every wal file of `dir`, block by block. */
 export function scanFiles(dir: string, io: CliIo): Promise<FileInfo[]> {
-  const names = readdirSync(dir).filter((n) => /^wal-\d{20}$/.test(n)).sort();
+  // The wal files the log reads (file_name.ts), in file-number order.
+  const names = readdirSync(dir)
+    .map((name) => ({ name, number: parseWalFileName(name) }))
+    .filter((f): f is { name: string; number: number } => f.number !== undefined)
+    .sort((a, b) => a.number - b.number)
+    .map((f) => f.name);
   const total = names.reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
-  const buffer = new Uint8Array(BLOCK * 32);
+  const buffer = new Uint8Array(BLOCK_SIZE * 32);
   const files: FileInfo[] = [];
   let done = 0;
   let shown = -1;
@@ -38,9 +43,9 @@ export function scanFiles(dir: string, io: CliIo): Promise<FileInfo[]> {
       for (let offset = 0;;) {
         const n = readSync(fd, buffer, 0, buffer.length, offset);
         if (n <= 0) break;
-        for (let b = 0; b < n; b += BLOCK) {
+        for (let b = 0; b < n; b += BLOCK_SIZE) {
           info.blocks++;
-          const end = Math.min(n, b + BLOCK);
+          const end = Math.min(n, b + BLOCK_SIZE);
           for (let i = b; i < end; i++) {
             if (buffer[i] !== 0) {
               info.blocksWithData++;

@@ -17,13 +17,9 @@ import { Buffer } from "node:buffer";
 import { MrlError, MultiRecordLog, type RecoveryIssue } from "../../mod.ts";
 import { integerOption, parseArgs, type Parsed, UsageError } from "./args.ts";
 import { scanFiles } from "./files.ts";
+import type { CliIo } from "./io.ts";
 
-/** Where a command writes: stdout, stderr, and whether stderr is a terminal (for progress bars). */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-  isTty: boolean;
-}
+export type { CliIo } from "./io.ts";
 
 interface Command {
   usage: string;

@@ -162,6 +162,37 @@ test("mrl summary: --file-size reads logs written with another file size", async
   assert.match(out, /^wal-00000000000000000002 +131072 +4 of 4 +r1: \d+$/m);
 });
 
+test("mrl summary: lists the wal files the log reads, in file-number order, and no other file", async () => {
+  const dir = await tempDir();
+  try {
+    await write300(dir.path);
+    for (
+      const name of [
+        "wal-00000000000000000001.tmp",
+        "wal-1",
+        "xwal-00000000000000000001",
+        "wal-compaction.tmp",
+        "salvage-wal-00000000000000000000-offset-65536",
+        // 20 digits, but a number beyond 2^53 - 1: the log does not read it as a wal file.
+        "wal-99999999999999999999",
+      ]
+    ) {
+      await writeFile(join(dir.path, name), new Uint8Array(32768).fill(1));
+    }
+    const { code, out } = await mrl(["summary", dir.path, "--file-size", "131072"]);
+    assert.equal(code, 0);
+    const files = out.split("\n\n")[1].trim().split("\n").slice(1).map((l) => l.split(" ")[0]);
+    assert.deepEqual(files, [
+      "wal-00000000000000000000",
+      "wal-00000000000000000001",
+      "wal-00000000000000000002",
+    ]);
+    assert.match(out, /^wal-00000000000000000001 +131072 +4 of 4 /m);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
 test("mrl read: text, json and base64 lines, with --start and --end", async () => {
   const text = await mrl(["read", fixture("positions"), "p", "--start", "10", "--end", "13"]);
   assert.deepEqual(text, { code: 0, out: "10 ten\n11 \n12 twelve\n", err: "" });

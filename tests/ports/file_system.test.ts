@@ -1,6 +1,7 @@
 /**
  * The FileSystem port's contract, checked on the adapter this runtime uses by
- * default and on the node:fs/promises adapter (which every runtime provides).
+ * default and on the node:fs adapter (`@mrl/core/node`, which works on every
+ * runtime).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,7 +18,7 @@ const runtime: "deno" | "bun" | "node" = "Deno" in globalThis
   ? "bun"
   : "node";
 const adapters: [string, FileSystem][] = [[`${runtime} default`, await defaultFileSystem()]];
-if (runtime !== "node") adapters.push(["node:fs/promises", nodeFileSystem]);
+if (runtime !== "node") adapters.push(["node:fs", nodeFileSystem]);
 
 test("ports: the default adapter is the one of the runtime the code runs on", async () => {
   const fromEntryPoint = {

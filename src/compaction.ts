@@ -6,7 +6,7 @@
  * RecordPosition at its first retained position, then its records with
  * their original positions (replay resets the queue on the RecordPosition,
  * so the new copy supersedes the old one) — after which the files nothing
- * pins any more can be deleted. The log (log.ts) makes it crash-atomic by
+ * pins any more can be deleted. Maintenance (maintenance.ts) makes it crash-atomic by
  * building the file under a temporary name and renaming it into place.
  *
  * @module

@@ -15,9 +15,8 @@ export interface FollowSource {
   current(): MemQueue | undefined;
   /** True once the log is closing. */
   closing(): boolean;
-  /** Registers / unregisters the iterator for wake-ups on new records. */
-  add(follower: Follower): void;
-  delete(follower: Follower): void;
+  /** Where the iterator registers for wake-ups on new records. */
+  readonly followers: Followers;
 }
 
 /** An iterator waiting for records of `queue`. */
@@ -28,6 +27,31 @@ export interface Follower {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/** The iterators waiting for new records, by the queue they follow. */
+export class Followers {
+  readonly #all = new Set<Follower>();
+
+  /** Number of iterators registered (none: commits skip waking). */
+  get size(): number {
+    return this.#all.size;
+  }
+
+  add(follower: Follower): void {
+    this.#all.add(follower);
+  }
+
+  delete(follower: Follower): void {
+    this.#all.delete(follower);
+  }
+
+  /** Wakes the followers of `queue` (of every queue when undefined). */
+  wake(queue: string | undefined): void {
+    for (const follower of this.#all) {
+      if (queue === undefined || follower.queue === queue) follower.wake();
+    }
+  }
+}
 
 /** Follows one queue. */
 export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follower {
@@ -47,7 +71,7 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
     this.#next = start;
     this.#error = error;
     this.#followed = error === undefined ? source.current() : undefined;
-    if (error === undefined) source.add(this);
+    if (error === undefined) source.followers.add(this);
   }
 
   wake(): void {
@@ -99,7 +123,7 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#source.delete(this);
+    this.#source.followers.delete(this);
     this.wake();
   }
 }

@@ -1,10 +1,16 @@
 /**
  * The persist policy as a small state machine: tells, after each append or
- * truncation, whether to persist and how.
+ * truncation, how durable it must be before it commits.
  *
  * @module
  */
 import type { PersistAction, PersistPolicy } from "./options.ts";
+import {
+  type Durability,
+  DURABILITY_FLUSH,
+  DURABILITY_FSYNC,
+  DURABILITY_NONE,
+} from "./pipeline.ts";
 
 /** Decides when appends and truncations persist. */
 export class PersistSchedule {
@@ -16,14 +22,20 @@ export class PersistSchedule {
     this.#due = policy.kind === "interval" ? Date.now() + policy.intervalMs : 0;
   }
 
-  /** The action to take now for a write, or undefined for none. */
-  afterWrite(): PersistAction | undefined {
+  /** How durable an append or truncation made now must be. */
+  afterWrite(): Durability {
     const policy = this.#policy;
-    if (policy.kind === "always") return policy.action;
-    if (policy.kind === "never") return undefined;
-    const now = Date.now();
-    if (now < this.#due) return undefined;
-    this.#due = now + policy.intervalMs;
-    return policy.action;
+    if (policy.kind === "never") return DURABILITY_NONE;
+    if (policy.kind === "interval") {
+      const now = Date.now();
+      if (now < this.#due) return DURABILITY_NONE;
+      this.#due = now + policy.intervalMs;
+    }
+    return durabilityOf(policy.action);
   }
+}
+
+/** The durability a persist action gives. */
+export function durabilityOf(action: PersistAction): Durability {
+  return action === "fsync" ? DURABILITY_FSYNC : DURABILITY_FLUSH;
 }

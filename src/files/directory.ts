@@ -82,6 +82,12 @@ export class WalDirectory {
     fileSize: number,
     readOnly = false,
   ): Promise<WalDirectory> {
+    await WalDirectory.ensure(fs, path, readOnly);
+    return await WalDirectory.list(fs, path, fileSize);
+  }
+
+  /** Checks that `path` is a directory; creates it when missing, unless `readOnly`. */
+  static async ensure(fs: FileSystem, path: string, readOnly = false): Promise<void> {
     const info = await io("stat", path, () => fs.stat(path));
     if (info === undefined) {
       if (readOnly) throw new IoError("open", path, new Error("no such directory"), "ENOENT");
@@ -89,6 +95,10 @@ export class WalDirectory {
     } else if (!info.isDirectory) {
       throw new NotADirectoryError(path);
     }
+  }
+
+  /** Lists the wal files of the existing directory `path`. */
+  static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
     for (const entry of entries) {

@@ -1,0 +1,131 @@
+/**
+ * Opening a log directory, in the order that keeps it safe: a writable open
+ * makes sure the directory exists, takes its lock, and only then lists and
+ * replays the wal files, keeps the bytes replay could not read, opens the
+ * writer where replay ended and removes a compaction's stray temporary
+ * file. A read-only open takes no lock and changes nothing (see
+ * `read_only_replay.ts`). A failure releases whatever was taken. Then the
+ * parts a log is made of are put together: the queue catalog and, unless
+ * read-only, the write path.
+ *
+ * @module
+ */
+import { asIoError, LogLockedError } from "./errors.ts";
+import { WalDirectory } from "./files/directory.ts";
+import { settleFileSize } from "./files/file_size.ts";
+import { DEFAULT_FILE_SIZE } from "./format/constants.ts";
+import { type Crc32, loadCrc32 } from "./format/crc.ts";
+import { Followers } from "./follow.ts";
+import type { MemQueues } from "./memory/queues.ts";
+import { checkOpenOptions, type OpenOptions, type RecoveryReport } from "./options.ts";
+import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
+import { defaultFileSystem } from "./ports/runtime.ts";
+import { QueueCatalog } from "./queue_catalog.ts";
+import { recoverReadOnly } from "./read_only_replay.ts";
+import { RecordWriter } from "./record_writer.ts";
+import { keepUnreadBytes, recover } from "./recovery.ts";
+import { WritePath } from "./write_path.ts";
+
+/** What an open log is made of. */
+export interface LogParts {
+  path: string;
+  directory: WalDirectory;
+  catalog: QueueCatalog;
+  followers: Followers;
+  /** Undefined when read-only. */
+  writes: WritePath | undefined;
+  report: RecoveryReport;
+}
+
+/** Checks the options, opens the directory `path` and puts the log's parts together. */
+export async function openLog(path: string, options: OpenOptions): Promise<LogParts> {
+  const checked = checkOpenOptions(path, options);
+  const fs = checked.fs ?? await defaultFileSystem();
+  const crc = await loadCrc32();
+  const { directory, queues, report, writing } = await openFiles(
+    fs,
+    path,
+    checked.fileSize,
+    checked.readOnly,
+    crc,
+  );
+  const catalog = new QueueCatalog(queues, checked.limits);
+  const followers = new Followers();
+  let writes: WritePath | undefined;
+  if (writing !== undefined) {
+    try {
+      writes = new WritePath(path, directory, writing, catalog, followers, checked, crc);
+      await writes.collectGarbage();
+    } catch (err) {
+      await releaseFiles(writing.writer, writing.lock);
+      throw err;
+    }
+  }
+  return { path, directory, catalog, followers, writes, report };
+}
+
+/** What an open found and holds. */
+export interface OpenedFiles {
+  directory: WalDirectory;
+  queues: MemQueues;
+  report: RecoveryReport;
+  /** The writer and the directory lock (undefined when the port has none); undefined when read-only. */
+  writing: { writer: RecordWriter; lock: DirLock | undefined } | undefined;
+}
+
+/**
+ * Opens the directory `path`: replays it and, unless `readOnly`, locks it
+ * and opens the writer. `fileSize` undefined: worked out from the files.
+ */
+export async function openFiles(
+  fs: FileSystem,
+  path: string,
+  fileSize: number | undefined,
+  readOnly: boolean,
+  crc: Crc32,
+): Promise<OpenedFiles> {
+  if (readOnly) {
+    // No lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
+    const { directory, recovered } = await recoverReadOnly(fs, path, fileSize, crc);
+    return { directory, queues: recovered.queues, report: recovered.report, writing: undefined };
+  }
+  await WalDirectory.ensure(fs, path);
+  const lock = fs.lock === undefined ? undefined : await lockDirectory(fs, path);
+  let writer: RecordWriter | undefined;
+  try {
+    const directory = await WalDirectory.list(fs, path, fileSize ?? DEFAULT_FILE_SIZE);
+    await settleFileSize(directory, fileSize);
+    const recovered = await recover(directory, crc);
+    await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
+    writer = await RecordWriter.open(directory, recovered.resumeAt, crc);
+    await directory.removeStrayTemp();
+    const { queues, report } = recovered;
+    return { directory, queues, report, writing: { writer, lock } };
+  } catch (err) {
+    await releaseFiles(writer, lock);
+    throw err;
+  }
+}
+
+/** After a failed open: closes the writer without writing and releases the lock, ignoring errors. */
+async function releaseFiles(
+  writer: RecordWriter | undefined,
+  lock: DirLock | undefined,
+): Promise<void> {
+  await writer?.abandon().catch(() => {});
+  await lock?.release().catch(() => {});
+}
+
+/** Takes the directory's lock through the port; a held lock becomes LogLockedError. */
+async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
+  try {
+    return await fs.lock!(dir);
+  } catch (err) {
+    const e = err as { code?: unknown; pid?: unknown; holder?: LockHolder; hint?: unknown };
+    if (e?.code === "ELOCKED") {
+      const holder = e.holder ?? (typeof e.pid === "number" ? { pid: e.pid } : undefined);
+      throw new LogLockedError(dir, holder, typeof e.hint === "string" ? e.hint : undefined, err);
+    }
+    throw asIoError("lock", dir, err);
+  }
+}

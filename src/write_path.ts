@@ -1,0 +1,234 @@
+/**
+ * The write path of a writable log: each write is checked against the
+ * queues' reservations, encoded by the record writer and submitted to the
+ * commit pipeline when it is called (in call order), and committed to the
+ * queues once durable. It owns what only a writable log has: the record
+ * writer, the pipeline, maintenance, the persist schedule and the directory
+ * lock. A read-only log has none of it.
+ *
+ * @module
+ */
+import { LogClosedError, LogFailedError, PositionInPastError } from "./errors.ts";
+import type { WalDirectory } from "./files/directory.ts";
+import { RECORD_DELETE_QUEUE, RECORD_POSITION, RECORD_TRUNCATE } from "./format/constants.ts";
+import type { Crc32 } from "./format/crc.ts";
+import type { Followers } from "./follow.ts";
+import { Maintenance } from "./maintenance.ts";
+import type {
+  AppendOutcome,
+  CompactionOptions,
+  CompactionOutcome,
+  PersistPolicy,
+  TruncateOutcome,
+} from "./options.ts";
+import { PersistSchedule } from "./persist.ts";
+import { CommitPipeline, type Durability, DURABILITY_FSYNC } from "./pipeline.ts";
+import type { DirLock } from "./ports/file_system.ts";
+import type { QueueCatalog } from "./queue_catalog.ts";
+import type { RecordWriter } from "./record_writer.ts";
+
+/** Writes of one open, writable log. */
+export class WritePath {
+  readonly #path: string;
+  readonly #writer: RecordWriter;
+  readonly #catalog: QueueCatalog;
+  readonly #followers: Followers;
+  readonly #pipeline: CommitPipeline;
+  readonly #maintenance: Maintenance;
+  readonly #schedule: PersistSchedule;
+  readonly #lock: DirLock | undefined;
+  /** True once the close has started running (after every earlier write). */
+  #closed = false;
+
+  constructor(
+    path: string,
+    dir: WalDirectory,
+    writing: { writer: RecordWriter; lock: DirLock | undefined },
+    catalog: QueueCatalog,
+    followers: Followers,
+    options: { persistPolicy: PersistPolicy; compaction: CompactionOptions | false },
+    crc: Crc32,
+  ) {
+    this.#path = path;
+    this.#writer = writing.writer;
+    this.#lock = writing.lock;
+    this.#catalog = catalog;
+    this.#followers = followers;
+    this.#schedule = new PersistSchedule(options.persistPolicy);
+    this.#pipeline = new CommitPipeline(writing.writer.durable, {
+      onFailure: () => catalog.dropStaged(),
+      failedError: (cause) => new LogFailedError(path, cause),
+    });
+    this.#maintenance = new Maintenance(
+      dir,
+      writing.writer,
+      catalog,
+      this.#pipeline,
+      options.compaction,
+      crc,
+    );
+  }
+
+  /** Deletes the wal files no queue needs (at open, before any write). */
+  collectGarbage(): Promise<void> {
+    return this.#maintenance.collectGarbage();
+  }
+
+  /** Writes a queue's creation (`name`: its UTF-8 bytes); resolves once fsynced and committed. */
+  createQueue(queue: string, name: Uint8Array): Promise<void> {
+    return this.#write(() => {
+      const created = this.#catalog.reserveCreate(queue, name);
+      this.#writer.writeControl(RECORD_POSITION, name, 0);
+      return this.#pipeline.submit(DURABILITY_FSYNC, () => {
+        this.#catalog.commitCreate(queue, created);
+      });
+    });
+  }
+
+  /** Writes a queue's deletion; resolves once fsynced and committed, and the files it frees deleted. */
+  async deleteQueue(queue: string): Promise<void> {
+    await this.#write(() => {
+      const r = this.#catalog.reserveDelete(queue);
+      this.#writer.writeControl(RECORD_DELETE_QUEUE, r.name, r.next);
+      return this.#pipeline.submit(DURABILITY_FSYNC, () => {
+        this.#catalog.committed.delete(queue);
+        this.#followers.wake(queue);
+      });
+    });
+    await this.#maintenance.maintain();
+  }
+
+  /** Appends checked payloads (`bytes` in all) at `explicit` or the queue's next position. */
+  append(
+    queue: string,
+    list: Uint8Array[],
+    bytes: number,
+    explicit: number | undefined,
+  ): Promise<AppendOutcome> {
+    // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
+    if (this.#pipeline.blocked) list = list.map((payload) => payload.slice());
+    return this.#write(() => this.#stageAppend(queue, list, bytes, explicit));
+  }
+
+  /** Checks an append against the reservation, encodes it, copies its payloads and submits it. */
+  #stageAppend(
+    queue: string,
+    list: Uint8Array[],
+    bytes: number,
+    explicit: number | undefined,
+  ): Promise<AppendOutcome> {
+    const catalog = this.#catalog;
+    const r = catalog.reserved(queue);
+    const next = r.next;
+    if (explicit !== undefined) {
+      if (explicit + 1 === next) return nothingAppended();
+      if (explicit < next) throw new PositionInPastError(queue, explicit, next);
+    }
+    const count = list.length;
+    if (count === 0) return nothingAppended();
+    const first = explicit ?? next;
+    const last = first + (count - 1);
+    if (first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(
+        `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
+      );
+    }
+    const writer = this.#writer;
+    const reserved = catalog.checkLimits(r, queue, count, bytes, writer);
+    const file = writer.fileNumber;
+    const walBytesWritten = writer.writeAppend(r.name, first, list, bytes);
+    r.next = last + 1;
+    const q = r.queue;
+    const followers = this.#followers;
+    const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
+    if (count === 1) {
+      const offset = q.stage(list[0]);
+      const size = list[0].length;
+      return this.#pipeline.submit(this.#schedule.afterWrite(), (): AppendOutcome => {
+        q.commit(first, offset, size, file);
+        catalog.release(reserved);
+        if (followers.size > 0) followers.wake(queue);
+        return outcome;
+      });
+    }
+    // Offsets and sizes of the staged copies, side by side.
+    const staged = new Float64Array(count * 2);
+    for (let i = 0; i < count; i++) {
+      staged[2 * i] = q.stage(list[i]);
+      staged[2 * i + 1] = list[i].length;
+    }
+    return this.#pipeline.submit(this.#schedule.afterWrite(), (): AppendOutcome => {
+      for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
+      catalog.release(reserved);
+      if (followers.size > 0) followers.wake(queue);
+      return outcome;
+    });
+  }
+
+  /** Writes a truncation; resolves once committed, and the files it frees deleted. */
+  async truncate(queue: string, position: number): Promise<TruncateOutcome> {
+    const outcome = await this.#write(() => {
+      const r = this.#catalog.reserved(queue);
+      const walBytesWritten = this.#writer.writeControl(RECORD_TRUNCATE, r.name, position);
+      if (position + 1 > r.next) r.next = position + 1;
+      return this.#pipeline.submit(this.#schedule.afterWrite(), (): TruncateOutcome => {
+        return { evictedRecords: r.queue.truncate(position), walBytesWritten };
+      });
+    });
+    await this.#maintenance.maintain();
+    return outcome;
+  }
+
+  /** Persists every write made so far. */
+  async persist(durability: Durability): Promise<void> {
+    await this.#write(() => this.#pipeline.submit(durability, () => {}));
+  }
+
+  /** Compacts once every earlier write has committed. */
+  compact(): Promise<CompactionOutcome> {
+    return this.#write(() => this.#maintenance.compact());
+  }
+
+  /**
+   * Once every earlier write has committed: persists everything and closes
+   * the files (only closes them after a failure), then releases the lock.
+   */
+  close(): Promise<void> {
+    return this.#pipeline.exclusive(async () => {
+      this.#closed = true;
+      try {
+        if (this.#pipeline.failure === undefined) await this.#writer.close();
+        else await this.#writer.abandon();
+      } finally {
+        await this.#lock?.release();
+      }
+    });
+  }
+
+  /**
+   * Runs `stage` (checks, encoding, reservation; ends by submitting to the
+   * pipeline) now, or once exclusive work (file deletion) is done.
+   */
+  #write<T>(stage: () => Promise<T>): Promise<T> {
+    const pipeline = this.#pipeline;
+    const failure = pipeline.failure;
+    if (failure !== undefined) return Promise.reject(new LogFailedError(this.#path, failure));
+    if (!pipeline.blocked) return stage();
+    return new Promise<T>((resolve, reject) => {
+      pipeline.defer(() => {
+        const failure = pipeline.failure;
+        if (failure !== undefined) return reject(new LogFailedError(this.#path, failure));
+        if (this.#closed) return reject(new LogClosedError(this.#path));
+        try {
+          stage().then(resolve, reject);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+}
+
+function nothingAppended(): Promise<AppendOutcome> {
+  return Promise.resolve({ lastPosition: undefined, walBytesWritten: 0 });
+}

@@ -14,6 +14,23 @@ import { MultiRecordLog } from "../../mod.ts";
 import { CRASH_QUEUES, crashPayload } from "./crash_payload.ts";
 
 const [dir, action, seedText, mode] = process.argv.slice(2);
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Prints a line synchronously. On a busy machine the parent may read its end of the pipe late;
+ * a full pipe is EAGAIN (stdout is non-blocking), so wait a millisecond and try again.
+ */
+function say(line: string): void {
+  for (;;) {
+    try {
+      writeSync(1, line);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EAGAIN") throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 let seed = Number(seedText) | 1;
 const random = () => {
   seed ^= seed << 13;
@@ -35,9 +52,9 @@ if (mode === "compaction") {
   }
   if (log.lastPosition("quiet") === undefined) {
     await log.appendRecord("quiet", crashPayload("q9", 0));
-    writeSync(1, "quiet 0 1\n");
+    say("quiet 0 1\n");
   }
-  writeSync(1, "ready\n");
+  say("ready\n");
   let next = (log.lastPosition("stream") ?? -1) + 1;
   for (let i = 0;; i++) {
     const count = 1 + Math.floor(random() * 3);
@@ -45,10 +62,10 @@ if (mode === "compaction") {
       "stream",
       Array.from({ length: count }, (_, j) => crashPayload("q8", next + j)),
     );
-    writeSync(1, `stream ${next} ${count}\n`);
+    say(`stream ${next} ${count}\n`);
     next += count;
     if (i % 4 === 3) {
-      writeSync(1, `trunc ${next - 6}\n`); // before the call: it may take effect even if killed now
+      say(`trunc ${next - 6}\n`); // before the call: it may take effect even if killed now
       await log.truncate("stream", next - 6);
     }
   }
@@ -56,7 +73,7 @@ if (mode === "compaction") {
 
 const log = await MultiRecordLog.open(dir, { persistPolicy, fileSize: 32768 * 8 });
 for (const queue of CRASH_QUEUES) if (!log.queueExists(queue)) await log.createQueue(queue);
-writeSync(1, "ready\n");
+say("ready\n");
 
 await Promise.all(CRASH_QUEUES.map(async (queue) => {
   let next = (log.lastPosition(queue) ?? -1) + 1;
@@ -64,7 +81,7 @@ await Promise.all(CRASH_QUEUES.map(async (queue) => {
     const count = 1 + Math.floor(random() * 3);
     const payloads = Array.from({ length: count }, (_, i) => crashPayload(queue, next + i));
     await log.appendRecords(queue, payloads);
-    writeSync(1, `${queue} ${next} ${count}\n`);
+    say(`${queue} ${next} ${count}\n`);
     next += count;
   }
 }));

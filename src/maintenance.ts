@@ -57,7 +57,10 @@ export class Maintenance {
     this.#crc = crc;
     this.#auto = compaction === false
       ? undefined
-      : { maxPinnedFiles: DEFAULT_MAX_PINNED_FILES, ...compaction };
+      : {
+        maxPinnedFiles: compaction.maxPinnedFiles ?? DEFAULT_MAX_PINNED_FILES,
+        maxDiskBytes: compaction.maxDiskBytes,
+      };
   }
 
   /**

@@ -13,10 +13,13 @@ const walName = (n: number) => `wal-${String(n).padStart(20, "0")}`;
 /** One quiet queue with a single record, one queue streaming and truncating through many files. */
 async function quietAndStream(
   dir: string,
-  compaction: false | { maxPinnedFiles: number },
+  compaction: false | { maxPinnedFiles: number } | undefined,
   rounds = 200,
 ): Promise<number[]> {
-  const log = await MultiRecordLog.open(dir, { fileSize: FILE_SIZE, compaction });
+  const log = await MultiRecordLog.open(
+    dir,
+    compaction === undefined ? { fileSize: FILE_SIZE } : { fileSize: FILE_SIZE, compaction },
+  );
   await log.createQueue("quiet");
   await log.createQueue("stream");
   await log.appendRecord("quiet", pseudoRandomBytes(100, 1));
@@ -79,6 +82,18 @@ test("compaction: without it, a quiet queue makes the number of wal files grow w
     assert.deepEqual(counts, streamLayout(200).fileCounts);
     assert.equal(counts.at(-1), 10);
     await checkContents(dir.path);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("compaction: it is on by default: with no option the wal files peak at 9 (maxPinnedFiles 8, plus one)", async () => {
+  const dir = await tempDir();
+  try {
+    const counts = await quietAndStream(dir.path, undefined, 400);
+    assert.equal(streamLayout(400).fileCounts.at(-1), 19); // what it would be without compaction
+    assert.equal(Math.max(...counts), 9);
+    await checkContents(dir.path, 400);
   } finally {
     await dir.cleanup();
   }

@@ -9,7 +9,6 @@
  */
 import { LogClosedError, LogReadOnlyError } from "./errors.ts";
 import type { WalDirectory } from "./files/directory.ts";
-import { walFileName } from "./files/file_name.ts";
 import { type Followers, QueueFollower } from "./follow.ts";
 import { type LogParts, openLog } from "./open_log.ts";
 import {
@@ -25,7 +24,6 @@ import {
   payloadList,
   type PersistAction,
   type QueueRecord,
-  type QueueSummary,
   type RangeOptions,
   type RecoveryReport,
   type ResourceUsage,
@@ -34,6 +32,7 @@ import {
 import { durabilityOf } from "./persist.ts";
 import type { QueueCatalog } from "./queue_catalog.ts";
 import { encodeQueueName } from "./queue_name.ts";
+import { summarize } from "./summary.ts";
 import type { WritePath } from "./write_path.ts";
 
 /** The largest `end` of a range: one past the largest record position, Number.MAX_SAFE_INTEGER. */
@@ -150,6 +149,14 @@ export class MultiRecordLog {
 
   /**
    * Whether the queue exists.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * console.log(log.queueExists("q")); // false
+   * await log.close();
+   * ```
    */
   queueExists(queue: string): boolean {
     this.#checkOpen();
@@ -162,6 +169,15 @@ export class MultiRecordLog {
   /**
    * Names of all queues, including any refused with
    * {@link PositionOutOfRangeError} (a call naming one throws it).
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("a");
+   * console.log(log.listQueues()); // ["a"]
+   * await log.close();
+   * ```
    */
   listQueues(): string[] {
     this.#checkOpen();
@@ -171,6 +187,16 @@ export class MultiRecordLog {
 
   /**
    * Appends one record; see {@link MultiRecordLog.appendRecords}.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * const { lastPosition } = await log.appendRecord("q", new Uint8Array([1, 2, 3]));
+   * console.log(lastPosition); // 0
+   * await log.close();
+   * ```
    */
   appendRecord(
     queue: string,
@@ -403,6 +429,14 @@ export class MultiRecordLog {
 
   /**
    * Memory and disk the log holds.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 4 });
+   * console.log(log.resourceUsage().diskUsedBytes); // 131072
+   * await log.close();
+   * ```
    */
   resourceUsage(): ResourceUsage {
     this.#checkOpen();
@@ -416,30 +450,34 @@ export class MultiRecordLog {
   /**
    * Each queue's first and last retained positions and the oldest wal file
    * it needs.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("q");
+   * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
+   * console.log(log.summary().queues); // { q: { start: 0, end: 1, fileNumber: 0 } }
+   * await log.close();
+   * ```
    */
   summary(): LogSummary {
     this.#checkOpen();
-    const queues: Record<string, QueueSummary> = {};
-    const files: LogSummary["files"] = {};
-    for (const n of this.#dir.fileNumbers()) {
-      files[walFileName(n)] = { size: this.#dir.sizeOf(n), queues: {} };
-    }
-    for (const [name, queue] of this.#catalog.committed.entries()) {
-      const end = queue.size > 0 ? queue.nextPosition() - 1 : undefined;
-      queues[name] = { start: queue.firstPosition(), end, fileNumber: queue.firstFile() };
-    }
-    for (const [name, queue] of this.#catalog.committed.entries()) {
-      for (const [n, bytes] of queue.bytesByFile()) {
-        (files[walFileName(n)] ??= { size: 0, queues: {} }).queues[name] = bytes;
-      }
-    }
-    return { queues, files };
+    return summarize(this.#dir, this.#catalog.committed);
   }
 
   /**
    * Waits for every write made before it, persists everything (flush and
    * fsync) and closes the files. Further calls throw {@link LogClosedError};
    * closing again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.close();
+   * await log.close(); // no-op
+   * ```
    */
   async close(): Promise<void> {
     if (this.#closing) return await this.#closingDone;
@@ -451,6 +489,15 @@ export class MultiRecordLog {
 
   /**
    * Same as {@link MultiRecordLog.close}: `await using log = await MultiRecordLog.open(dir)`.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog } from "@mrl/core";
+   * {
+   *   await using log = await MultiRecordLog.open(await Deno.makeTempDir());
+   *   await log.createQueue("q");
+   * } // closed here
+   * ```
    */
   [asyncDispose](): Promise<void> {
     return this.close();

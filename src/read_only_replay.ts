@@ -33,7 +33,12 @@ import type { FileSystem } from "./ports/file_system.ts";
 import { recover, type Recovered } from "./recovery.ts";
 
 /** Attempts before a read-only open gives up on a directory whose files keep vanishing. */
-export const READ_ONLY_REPLAY_ATTEMPTS = 10;
+export const READ_ONLY_REPLAY_ATTEMPTS = 20;
+
+/** The pause before attempt `n` (from 2): 1, 2, 4, ... ms, at most 64 (about 0.9 s over all attempts). */
+function pauseBefore(attempt: number): number {
+  return Math.min(2 ** (attempt - 2), 64);
+}
 
 /** The directory as last listed and what replaying it found. */
 export interface ReadOnlyReplay {
@@ -56,8 +61,9 @@ export async function recoverReadOnly(
 ): Promise<ReadOnlyReplay> {
   let vanished: IoError | undefined;
   for (let attempt = 1; attempt <= READ_ONLY_REPLAY_ATTEMPTS; attempt++) {
-    // A short pause, growing: a collection deletes its files one after the other.
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, attempt - 1));
+    // A pause, doubling: a collection deletes its files one after the other, and a busy
+    // machine may run the writer's collections faster than this open replays.
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, pauseBefore(attempt)));
     const earlier = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
     const directory = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
     const listed = new Set(directory.fileNumbers());

@@ -204,7 +204,7 @@ test("read-only: a listing torn by a compaction (missing the deleted files and t
   }
 });
 
-test("read-only: a listed file that is gone at every attempt ends the open after 10 attempts with IoError ENOENT", async () => {
+test("read-only: a listed file that is gone at every attempt ends the open after 20 attempts with IoError ENOENT", async () => {
   const mem = new MemoryFileSystem();
   const writer = await logWithCollectableFile(mem);
   let opensOfFile0 = 0;
@@ -223,10 +223,10 @@ test("read-only: a listed file that is gone at every attempt ends the open after
   assert.ok(err instanceof IoError, String(err));
   assert.equal(err.osCode, "ENOENT");
   assert.equal(err.path, WAL_0);
-  assert.equal(opensOfFile0, 10);
+  assert.equal(opensOfFile0, 20);
   assert.match(
     err.message,
-    /^open failed on \/wal\/wal-00000000000000000000: wal files kept vanishing between listing and opening .*10 attempts/,
+    /^open failed on \/wal\/wal-00000000000000000000: wal files kept vanishing between listing and opening .*20 attempts/,
   );
   await writer.close();
 });

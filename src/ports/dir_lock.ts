@@ -23,7 +23,7 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import type { DirLock } from "./file_system.ts";
-import { LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
+import { type KernelLock, LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
 import {
   formatHolder,
   type LockHolder,
@@ -120,13 +120,9 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
       lock.release(); // the name now means another file: lock that one instead
       continue;
     }
-    if (process.platform === "linux" && lock.kinds.length < 2) {
-      // One kind only (Node; Deno without FFI): look for a holder of the other kind.
-      const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds);
-      if (foreign !== undefined && foreign.length > 0) {
-        lock.release();
-        throw new LockedError(path, readHolder(path), KERNEL_HINT);
-      }
+    if (process.platform === "linux" && lock.kinds.length < 2 && await foreignHolder(lock)) {
+      lock.release();
+      throw new LockedError(path, readHolder(path), KERNEL_HINT);
     }
     const ownerPath = `${real}/${OWNER_FILE}`;
     const owner = readHolder(ownerPath);
@@ -151,6 +147,26 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
     };
   }
   throw new LockedError(path, undefined, "the lock file keeps being replaced; stop what does that");
+}
+
+/** Looks at /proc/locks this many times before deciding that a lock of another kind is held. */
+const FOREIGN_LOOKS = 10;
+
+/**
+ * Whether a process holds a kind of lock on the file that this one cannot
+ * take (`lock` holds one kind only: Node, or Deno without FFI). A process
+ * taking both kinds holds its first one for a moment and drops it when it
+ * meets ours, so one sighting is not enough: it must still be there after
+ * a few short pauses. Waiting is safe, since ours is held all along: an owner
+ * of both kinds could not have taken the kind we hold.
+ */
+async function foreignHolder(lock: KernelLock): Promise<boolean> {
+  for (let look = 1;; look++) {
+    const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds);
+    if (foreign === undefined || foreign.length === 0) return false;
+    if (look === FOREIGN_LOOKS) return true;
+    await new Promise((resolve) => setTimeout(resolve, look));
+  }
 }
 
 /** Fallback ownership through the owner file. */

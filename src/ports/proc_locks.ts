@@ -3,8 +3,10 @@
  * kind this process cannot take itself. A runtime that holds only one kind
  * of lock (Node: OFD; Deno without FFI: flock) takes its lock first and then
  * looks here for a lock of another kind on the same file: since both sides
- * take before they look, two such owners cannot both miss each other (both
- * may refuse, in a tie; neither wins silently). The table shows flock locks
+ * take before they look, two such owners cannot both miss each other (in a
+ * tie both may refuse; neither wins silently; dir_lock.ts looks a few times,
+ * so that a process of both kinds backing off is not taken for an owner).
+ * The table shows flock locks
  * only to readers in the holder's PID namespace, and OFD locks to all.
  *
  * Uses `node:fs`, which Deno, Bun and Node all provide.

@@ -24,14 +24,7 @@ import * as fs from "node:fs";
 import process from "node:process";
 import type { DirLock } from "./file_system.ts";
 import { type KernelLock, LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
-import {
-  formatHolder,
-  type LockHolder,
-  processAlive,
-  readHolder,
-  sameNamespace,
-  thisProcess,
-} from "./lock_holder.ts";
+import { formatHolder, type LockHolder, readHolder, thisProcess } from "./lock_holder.ts";
 import { foreignLockKinds } from "./proc_locks.ts";
 import { acquireOwnerFile, OWNER_FILE, ownerHint, ownerMayBeAlive } from "./owner_file.ts";
 
@@ -178,11 +171,7 @@ function fileOwnership(real: string): () => void {
   // A kernel owner (another runtime, or one with its addon) records itself in the lock file.
   const path = `${real}/${LOCK_FILE}`;
   const kernelOwner = readHolder(path);
-  if (
-    kernelOwner !== undefined && kernelOwner.lock === "kernel" &&
-    (!sameNamespace(kernelOwner) || kernelOwner.pid === undefined ||
-      processAlive(kernelOwner.pid))
-  ) {
+  if (kernelOwner?.lock === "kernel" && ownerMayBeAlive(kernelOwner)) {
     outcome();
     throw new LockedError(path, kernelOwner, ownerHint(path, kernelOwner));
   }

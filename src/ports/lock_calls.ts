@@ -13,19 +13,19 @@ import type { KernelLockResult } from "./kernel_lock.ts";
 // Linux constants (the same on x86_64 and aarch64).
 export const LOCK_EX = 2;
 export const LOCK_NB = 4;
-export const F_OFD_GETLK = 36;
-export const F_OFD_SETLK = 37;
-export const F_WRLCK = 1;
-export const F_UNLCK = 2;
-export const EAGAIN = 11;
-export const EACCES = 13;
-export const EWOULDBLOCK_DARWIN = 35;
+const F_OFD_GETLK = 36;
+const F_OFD_SETLK = 37;
+const F_WRLCK = 1;
+const F_UNLCK = 2;
+const EAGAIN = 11;
+const EACCES = 13;
+const EWOULDBLOCK_DARWIN = 35;
 export const O_RDWR = 2;
 export const O_CREAT_LINUX = 0o100;
 export const O_CLOEXEC_LINUX = 0o2000000;
 
 /** A `struct flock` asking for a write lock on the whole file (Linux, 64-bit: 32 bytes). */
-export function flockStruct(type: number): Uint8Array {
+function flockStruct(type: number): Uint8Array {
   const buf = new Uint8Array(32);
   new DataView(buf.buffer).setInt16(0, type, true); // l_type; whence, start, len, pid all 0
   return buf;

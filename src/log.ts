@@ -31,7 +31,6 @@ import {
 } from "./options.ts";
 import { durabilityOf } from "./persist.ts";
 import type { QueueCatalog } from "./queue_catalog.ts";
-import { encodeQueueName } from "./queue_name.ts";
 import { summarize } from "./summary.ts";
 import type { WritePath } from "./write_path.ts";
 
@@ -161,8 +160,7 @@ export class MultiRecordLog {
   queueExists(queue: string): boolean {
     this.#checkOpen();
     if (this.#catalog.committed.has(queue)) return true;
-    this.#catalog.checkInRange(queue);
-    encodeQueueName(queue); // a name no queue can have is refused, not answered with false
+    this.#catalog.checkName(queue); // a name no queue can have is refused, not answered with false
     return false;
   }
 

@@ -38,7 +38,7 @@ export class Maintenance {
   readonly #pipeline: CommitPipeline;
   readonly #crc: Crc32;
   /** Automatic compaction (undefined: off). */
-  readonly #auto: { maxPinnedFiles?: number; maxDiskBytes?: number } | undefined;
+  readonly #auto: { maxPinnedFiles: number; maxDiskBytes: number | undefined } | undefined;
   /** The run in progress, shared by concurrent callers of {@link maintain}. */
   #running: Promise<void> | undefined;
 
@@ -55,12 +55,10 @@ export class Maintenance {
     this.#catalog = catalog;
     this.#pipeline = pipeline;
     this.#crc = crc;
-    this.#auto = compaction === false
-      ? undefined
-      : {
-        maxPinnedFiles: compaction.maxPinnedFiles ?? DEFAULT_MAX_PINNED_FILES,
-        maxDiskBytes: compaction.maxDiskBytes,
-      };
+    this.#auto = compaction === false ? undefined : {
+      maxPinnedFiles: compaction.maxPinnedFiles ?? DEFAULT_MAX_PINNED_FILES,
+      maxDiskBytes: compaction.maxDiskBytes,
+    };
   }
 
   /**
@@ -84,7 +82,7 @@ export class Maintenance {
 
   /** Compacts as much as pays at all (`compact()`), once every earlier write has committed. */
   async compact(): Promise<CompactionOutcome> {
-    let outcome = NOTHING_DONE;
+    let outcome = { ...NOTHING_DONE };
     await this.#pipeline.exclusive(async () => {
       if (!this.#dir.canRename) {
         throw new TypeError("compaction needs a file system port with rename()");
@@ -140,7 +138,7 @@ export class Maintenance {
     const first = this.#dir.firstFile;
     if (auto === undefined || first === undefined || !this.#dir.canRename) return false;
     const pinned = this.#writer.fileNumber - first;
-    return pinned > auto.maxPinnedFiles! ||
+    return pinned > auto.maxPinnedFiles ||
       (auto.maxDiskBytes !== undefined && this.#dir.diskBytes > auto.maxDiskBytes);
   }
 
@@ -161,7 +159,7 @@ export class Maintenance {
   async #compact(maxRatio: number): Promise<CompactionOutcome> {
     const dir = this.#dir;
     const first = dir.firstFile;
-    if (first === undefined || !dir.canRename) return NOTHING_DONE;
+    if (first === undefined || !dir.canRename) return { ...NOTHING_DONE };
     const writer = this.#writer;
     const current = writer.fileNumber;
     const target = writer.offset === 0 ? current : current + 1;
@@ -181,7 +179,7 @@ export class Maintenance {
       maxRatio,
       pinnedFrom,
     );
-    if (plan === undefined) return NOTHING_DONE;
+    if (plan === undefined) return { ...NOTHING_DONE };
     const filesBefore = dir.fileCount;
     // The files are consistent at every step, but the writer may not be: an I/O error fails the log.
     return await this.#failOnIo((async () => {

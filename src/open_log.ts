@@ -65,7 +65,7 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
 }
 
 /** What an open found and holds. */
-export interface OpenedFiles {
+interface OpenedFiles {
   directory: WalDirectory;
   queues: MemQueues;
   report: RecoveryReport;
@@ -77,7 +77,7 @@ export interface OpenedFiles {
  * Opens the directory `path`: replays it and, unless `readOnly`, locks it
  * and opens the writer. `fileSize` undefined: worked out from the files.
  */
-export async function openFiles(
+async function openFiles(
   fs: FileSystem,
   path: string,
   fileSize: number | undefined,

@@ -505,7 +505,7 @@ export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpe
 }
 
 /** Checks a persist policy given by a user. */
-export function checkPersistPolicy(policy: PersistPolicy): void {
+function checkPersistPolicy(policy: PersistPolicy): void {
   if (policy === null || typeof policy !== "object") {
     throw new TypeError(`persistPolicy must be an object, got ${String(policy)}`);
   }

@@ -67,8 +67,10 @@ export class QueueCatalog {
    * load and a name no queue can have. Returns its UTF-8 bytes.
    */
   checkName(queue: string): Uint8Array {
+    const known = this.#reserved.get(queue); // never a queue replay could not load
+    if (known !== undefined) return known.name;
     this.checkInRange(queue);
-    return this.#reserved.get(queue)?.name ?? encodeQueueName(queue);
+    return encodeQueueName(queue);
   }
 
   /** Refuses a queue replay could not load (see `#outOfRange` in recovery.ts). */
@@ -83,8 +85,7 @@ export class QueueCatalog {
   get(queue: string): MemQueue {
     const q = this.committed.get(queue);
     if (q !== undefined) return q;
-    this.checkInRange(queue);
-    encodeQueueName(queue); // a name no queue can have is refused as such
+    this.checkName(queue); // a name no queue can have is refused as such
     throw new QueueNotFoundError(queue);
   }
 

@@ -67,9 +67,7 @@ export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered>
     };
     // Listed whatever the number of other issues: the person needs each of them (and its salvage file).
     report.issues.push(issue);
-    report.issueCount++;
-    const counts = report.byFile[file] ??= {};
-    counts[reason] = (counts[reason] ?? 0) + 1;
+    countIssue(report, file, reason);
     unread.push({ bytes, issue });
   }
   return { queues, resumeAt, report, unread };
@@ -306,9 +304,7 @@ class Replay {
     const report = this.#report;
     const reader = this.#reader;
     const file = walFileName(reader.fileNumber);
-    report.issueCount++;
-    const counts = report.byFile[file] ??= {};
-    counts[reason] = (counts[reason] ?? 0) + 1;
+    countIssue(report, file, reason);
     if (report.issues.length >= MAX_REPORTED_ISSUES) return;
     report.issues.push({
       file,
@@ -316,4 +312,15 @@ class Replay {
       reason,
     });
   }
+}
+
+/** Counts one damaged spot in the report's totals, by file and reason. */
+function countIssue(
+  report: RecoveryReport,
+  file: string,
+  reason: FrameIssue["reason"] | UnreadBytesIssue["reason"],
+): void {
+  report.issueCount++;
+  const counts = report.byFile[file] ??= {};
+  counts[reason] = (counts[reason] ?? 0) + 1;
 }

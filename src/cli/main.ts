@@ -19,8 +19,6 @@ import { integerOption, parseArgs, type Parsed, UsageError } from "./args.ts";
 import { scanFiles } from "./files.ts";
 import type { CliIo } from "./io.ts";
 
-export type { CliIo } from "./io.ts";
-
 interface Command {
   usage: string;
   help: string;

@@ -53,7 +53,7 @@ export function checkFileSize(value: unknown): asserts value is number {
 }
 
 /** What the wal files of a directory tell about their file size. */
-export interface FileSizeEvidence {
+interface FileSizeEvidence {
   /** The largest whole-block size among the files (0 when there is none). */
   largest: number;
   /** The file of that size. */
@@ -66,7 +66,7 @@ export interface FileSizeEvidence {
  * Reads the size of every wal file of `dir` (recording it in `dir`) and, for
  * the last one, whether its last block holds only zeros.
  */
-export async function readFileSizeEvidence(dir: WalDirectory): Promise<FileSizeEvidence> {
+async function readFileSizeEvidence(dir: WalDirectory): Promise<FileSizeEvidence> {
   const numbers = dir.fileNumbers();
   let largest = 0;
   let largestFile: number | undefined;

@@ -47,6 +47,14 @@ interface Ticket {
   reject: (reason: unknown) => void;
 }
 
+/** What a settled ticket's slot holds until the array is reused. */
+const SETTLED: Ticket = {
+  durability: DURABILITY_NONE,
+  commit: () => undefined,
+  resolve: () => {},
+  reject: () => {},
+};
+
 interface Exclusive {
   work: () => Promise<void>;
   resolve: () => void;
@@ -65,7 +73,11 @@ export interface PipelineHooks {
 export class CommitPipeline {
   readonly #writer: DurableSink;
   readonly #hooks: PipelineHooks;
+  /** Tickets submitted and not yet taken by the loop: `#pending[0, #pendingCount)`. */
   #pending: Ticket[] = [];
+  #pendingCount = 0;
+  /** The other ticket array: batches alternate between the two, so a batch allocates no array. */
+  #spare: Ticket[] = [];
   #exclusive: Exclusive[] = [];
   #waiting: (() => void)[] = [];
   /** A start is queued as a microtask / the loop (or its async continuation) is running. */
@@ -99,12 +111,12 @@ export class CommitPipeline {
         reject(this.#hooks.failedError(this.#failure));
         return;
       }
-      this.#pending.push({
+      this.#pending[this.#pendingCount++] = {
         durability,
         commit,
         resolve: resolve as (value: unknown) => void,
         reject,
-      });
+      };
       this.#kick();
     });
   }
@@ -144,16 +156,15 @@ export class CommitPipeline {
    */
   #loop(): void {
     for (;;) {
-      if (this.#pending.length > 0) {
-        const batch = this.#pending;
-        this.#pending = [];
+      if (this.#pendingCount > 0) {
+        const batch = this.#takePending();
         if (this.#failure !== undefined) {
           for (const ticket of batch) ticket.reject(this.#hooks.failedError(this.#failure));
           continue;
         }
         let durability: Durability = DURABILITY_NONE;
-        for (const ticket of batch) {
-          if (ticket.durability > durability) durability = ticket.durability;
+        for (let i = 0; i < batch.length; i++) {
+          if (batch[i].durability > durability) durability = batch[i].durability;
         }
         const flush = durability === DURABILITY_FLUSH ||
           this.#writer.stagedBytes > AUTO_FLUSH_BYTES;
@@ -209,14 +220,35 @@ export class CommitPipeline {
     this.#loop();
   }
 
+  /**
+   * The pending tickets as a batch (an array of exactly that length); new
+   * submissions go to the other array. The batch's array becomes the spare
+   * again once it is settled ({@link #recycle}).
+   */
+  #takePending(): Ticket[] {
+    const batch = this.#pending;
+    batch.length = this.#pendingCount;
+    this.#pending = this.#spare;
+    this.#pendingCount = 0;
+    this.#spare = batch;
+    return batch;
+  }
+
   #commit(batch: Ticket[]): void {
-    for (const ticket of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const ticket = batch[i];
       try {
         ticket.resolve(ticket.commit());
       } catch (err) {
         ticket.reject(err);
       }
     }
+    this.#recycle(batch);
+  }
+
+  /** Forgets a settled batch's tickets (their closures may hold payloads) so the array can be reused. */
+  #recycle(batch: Ticket[]): void {
+    if (batch === this.#spare) batch.fill(SETTLED);
   }
 
   /** Fails this batch with the I/O error and everything after it with the failed-log error. */
@@ -224,8 +256,7 @@ export class CommitPipeline {
     this.#failure = error;
     this.#hooks.onFailure(error);
     for (const ticket of batch) ticket.reject(error);
-    const later = this.#pending;
-    this.#pending = [];
+    const later = this.#takePending();
     for (const ticket of later) ticket.reject(this.#hooks.failedError(error));
   }
 

@@ -36,24 +36,35 @@ export interface WritePosition {
   offset: number;
 }
 
-/** Staged bytes and the files/offsets they go to: segment i is `bytes[start[i], start[i+1])`. */
+/**
+ * Staged bytes and the files/offsets they go to: segment i (of `segments`)
+ * is `bytes[start[i], start[i+1])`. The segment arrays are reused, never
+ * shrunk, so staging allocates nothing once warm.
+ */
 class Staging {
   bytes: Uint8Array = new Uint8Array(INITIAL_BUFFER);
   length = 0;
-  readonly start: number[] = [];
-  readonly file: number[] = [];
-  readonly offset: number[] = [];
+  segments = 0;
+  readonly start: number[] = [0];
+  readonly file: number[] = [0];
+  readonly offset: number[] = [0];
 
   /** End (exclusive) of segment `i` in `bytes`. */
   end(i: number): number {
-    return i + 1 < this.start.length ? this.start[i + 1] : this.length;
+    return i + 1 < this.segments ? this.start[i + 1] : this.length;
+  }
+
+  /** Starts a segment at the current length, for `file` at `offset`. */
+  open(file: number, offset: number): void {
+    const i = this.segments++;
+    this.start[i] = this.length;
+    this.file[i] = file;
+    this.offset[i] = offset;
   }
 
   clear(): void {
     this.length = 0;
-    this.start.length = 0;
-    this.file.length = 0;
-    this.offset.length = 0;
+    this.segments = 0;
     if (this.bytes.length > MAX_IDLE_BUFFER) this.bytes = new Uint8Array(INITIAL_BUFFER);
   }
 }
@@ -146,13 +157,13 @@ export class RollingWriter implements FrameSink {
 
   reserve(n: number): number {
     const staging = this.#staging;
-    if (staging.start.length === 0) this.#newSegment(this.#fileNumber, this.#offset);
+    if (staging.segments === 0) staging.open(this.#fileNumber, this.#offset);
     if (this.#offset + n > this.#capacity) {
       // The file is full (files are whole blocks and n fits the block): roll.
       this.#fileNumber++;
       this.#offset = 0;
       this.#capacity = this.#dir.fileSize;
-      this.#newSegment(this.#fileNumber, 0);
+      staging.open(this.#fileNumber, 0);
     }
     const at = staging.length;
     const need = at + n;
@@ -172,9 +183,9 @@ export class RollingWriter implements FrameSink {
    * overlap.
    */
   async flush(): Promise<void> {
-    if (this.#staging.start.length === 0) return;
+    if (this.#staging.segments === 0) return;
     const staging = this.#take();
-    for (let i = 0; i < staging.start.length; i++) {
+    for (let i = 0; i < staging.segments; i++) {
       const start = staging.start[i];
       const end = staging.end(i);
       if (staging.file[i] !== this.#file.number) await this.#rollTo(staging.file[i]);
@@ -194,7 +205,7 @@ export class RollingWriter implements FrameSink {
    */
   flushSync(): boolean {
     const staging = this.#staging;
-    const segments = staging.start.length;
+    const segments = staging.segments;
     if (segments === 0) return true;
     if (!this.#file.canWriteSync) return false;
     for (let i = 0; i < segments; i++) if (staging.file[i] !== this.#file.number) return false;
@@ -306,13 +317,6 @@ export class RollingWriter implements FrameSink {
   #wrote(end: number): void {
     this.#unsynced = true;
     if (end > this.#filled) this.#filled = end;
-  }
-
-  #newSegment(file: number, offset: number): void {
-    const staging = this.#staging;
-    staging.start.push(staging.length);
-    staging.file.push(file);
-    staging.offset.push(offset);
   }
 
   /** The full file is made durable before the next one exists (docs/FORMAT.md, "Writing and rolling"). */

@@ -1,6 +1,7 @@
 /**
  * The {@link FileSystem} port on Deno's file API (`Deno.FsFile`). Deno files
- * have no positioned read/write, so each call seeks first; the log never
+ * have no positioned read/write, so a call seeks first (unless the cursor is
+ * already there, as it is for consecutive appends); the log never
  * issues two calls on one handle at the same time, so this is safe. Reads,
  * writes and truncation are synchronous (a small write costs about a
  * microsecond that way, against tens through async ops); only `syncData`,
@@ -53,6 +54,8 @@ const SEEK_START = 0;
 
 class DenoFileHandle implements FileHandle {
   readonly #file: DenoFile;
+  /** Where the file's cursor stands after our last call, or -1 when unknown (after an error). */
+  #cursor = 0;
 
   constructor(file: DenoFile) {
     this.#file = file;
@@ -60,13 +63,15 @@ class DenoFileHandle implements FileHandle {
 
   // deno-lint-ignore require-await
   async read(buffer: Uint8Array, offset: number): Promise<number> {
-    this.#file.seekSync(offset, SEEK_START);
+    this.#seek(offset);
+    this.#cursor = -1; // unknown until the reads succeed
     let done = 0;
     while (done < buffer.length) {
       const n = this.#file.readSync(done === 0 ? buffer : buffer.subarray(done));
       if (n === null || n === 0) break;
       done += n;
     }
+    this.#cursor = offset + done;
     return done;
   }
 
@@ -76,11 +81,21 @@ class DenoFileHandle implements FileHandle {
   }
 
   writeSync(data: Uint8Array, offset: number): void {
-    this.#file.seekSync(offset, SEEK_START);
+    this.#seek(offset);
+    this.#cursor = -1; // unknown until the writes succeed
     let done = 0;
     while (done < data.length) {
       done += this.#file.writeSync(done === 0 ? data : data.subarray(done));
     }
+    this.#cursor = offset + done;
+  }
+
+  /**
+   * Moves the cursor to `offset`, skipping the system call when it is
+   * already there (appends follow one another: one call per write, not two).
+   */
+  #seek(offset: number): void {
+    if (this.#cursor !== offset) this.#file.seekSync(offset, SEEK_START);
   }
 
   // deno-lint-ignore require-await

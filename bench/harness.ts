@@ -21,8 +21,13 @@ export interface Result {
   min: number;
   max: number;
   samples: number;
-  /** Free-form extra figures (e.g. the Rust crate's figure for the same workload). */
+  /** Free-form extra figures. */
   note?: string;
+  /**
+   * For w0 (the crate's scope): the row, named as `mrl-oracle bench` names
+   * it, so that bench/run_all.mjs can set the Rust crate's figure beside it.
+   */
+  combo?: { policy: string; record_size: number; batch: number; total_bytes: number };
 }
 
 export function median(values: number[]): number {

@@ -1,13 +1,13 @@
 /**
- * The benchmark workloads (see the Performance issue and README): append
- * throughput (the Rust crate's matrix), durable appends and group commit,
+ * The benchmark workloads (see the Performance issue and README): the Rust
+ * crate's own append benchmark (w0, its scope), durable appends and group commit,
  * recovery speed, memory per retained byte, and append latency under load.
  */
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { MultiRecordLog, type PersistPolicy } from "../mod.ts";
+import { MultiRecordLog, type OpenOptions, type PersistPolicy } from "../mod.ts";
 import { collectGarbage, now, percentile, type Result, result, withScratch } from "./harness.ts";
 
 const MiB = 1024 * 1024;
@@ -25,49 +25,82 @@ function iterations(fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
+/** One row of the Rust crate's append benchmark (its `benches/bench.rs`, plus its fsync rows). */
+export interface CrateCombo {
+  /** "flush": the default persist policy (always/flush); "fsync": always/fsync. */
+  policy: "flush" | "fsync";
+  /** Bytes per record. */
+  record_size: number;
+  /** Records per append call. */
+  batch: number;
+  /** Bytes appended per iteration. */
+  total_bytes: number;
+}
+
 /**
- * The Rust crate's figures for workload 1, MiB/s: its own append benchmark
- * (commit 3b3562ef, release build, median of 10), measured on a machine of
- * this project's kind (2 cores, shared virtual disk).
+ * The crate's scope, in the order `mrl-oracle bench` prints it: 4 MiB in
+ * records of 256 B and 16 KiB, 1, 16 and 256 per append, default policy;
+ * then 1 MiB of 256 B records, 1 and 256 per append, always/fsync.
  */
-const RUST_W1: Record<string, number> = {
-  "256x1": 182,
-  "256x16": 722,
-  "256x256": 1306,
-  "16384x1": 1093,
-  "16384x16": 1595,
-  "16384x256": 630,
+export const CRATE_SCOPE: readonly CrateCombo[] = [
+  ...[256, 16384].flatMap((record_size) =>
+    [1, 16, 256].map((batch): CrateCombo => ({
+      policy: "flush",
+      record_size,
+      batch,
+      total_bytes: 4 * MiB,
+    }))
+  ),
+  { policy: "fsync", record_size: 256, batch: 1, total_bytes: MiB },
+  { policy: "fsync", record_size: 256, batch: 256, total_bytes: MiB },
+];
+
+/** "w0 flush 256 B x1", "w0 fsync 256 B x256", "w0 flush 16 KiB x16". */
+export function crateComboName(combo: CrateCombo): string {
+  const size = combo.record_size % 1024 === 0
+    ? `${combo.record_size / 1024} KiB`
+    : `${combo.record_size} B`;
+  return `w0 ${combo.policy} ${size} x${combo.batch}`;
+}
+
+/** The open options of a crate combo: "flush" is the default policy (always/flush), as in the crate. */
+const CRATE_OPTIONS: Record<CrateCombo["policy"], OpenOptions> = {
+  flush: {},
+  fsync: { persistPolicy: { kind: "always", action: "fsync" } },
 };
 
 /**
- * Workload 1: a fresh directory per iteration, one queue, 4 MiB appended in
- * records of 256 B and 16 KiB, batches of 1, 16 and 256, default policy.
- * Timed: open + create queue + appends (as the Rust crate's bench).
+ * Workload 0, the crate's scope (`mrl-oracle bench` measures the Rust crate
+ * the same way): per combo and iteration, a fresh directory, then open +
+ * create one queue + appends of `total_bytes`, timed together; the same
+ * payload (zero bytes, allocated once per combo) for every record; close
+ * and removal outside the timed part. No forced garbage collection between
+ * iterations: on Deno it made the timed part 1.5-2x slower on this
+ * project's machine (2 cores), and the crate's scope has nothing like it.
+ * No warm-up either, as in the crate's. Median of 9 (BENCH_ITER overrides),
+ * in MiB/s.
  */
-export async function appendMatrix(): Promise<Result[]> {
+export async function crateScope(): Promise<Result[]> {
   const results: Result[] = [];
-  for (const size of [256, 16384]) {
-    for (const batch of [1, 16, 256]) {
-      if (size * batch > 4 * MiB) continue;
-      const records = (4 * MiB) / size;
-      const payloads = Array.from({ length: batch }, (_, i) => payload(size, i));
-      const samples: number[] = [];
-      for (let it = 0; it < iterations(10); it++) {
-        await withScratch(async (dir) => {
-          const start = now();
-          const log = await MultiRecordLog.open(dir);
-          await log.createQueue("q");
-          for (let done = 0; done < records; done += batch) await log.appendRecords("q", payloads);
-          const ms = now() - start;
-          await log.close();
-          samples.push(4 / (ms / 1000));
-        });
-      }
-      const key = `${size}x${batch}`;
-      results.push(
-        result(`w1 flush ${size}B x${batch}`, "MiB/s", samples, `rust ${RUST_W1[key]} MiB/s`),
-      );
+  for (const combo of CRATE_SCOPE) {
+    const { record_size, batch, total_bytes } = combo;
+    const options = CRATE_OPTIONS[combo.policy];
+    const appends = total_bytes / record_size / batch;
+    const record = new Uint8Array(record_size);
+    const payloads = Array.from({ length: batch }, () => record);
+    const samples: number[] = [];
+    for (let it = 0; it < iterations(9); it++) {
+      await withScratch(async (dir) => {
+        const start = now();
+        const log = await MultiRecordLog.open(dir, options);
+        await log.createQueue("q1");
+        for (let i = 0; i < appends; i++) await log.appendRecords("q1", payloads);
+        const seconds = (now() - start) / 1000;
+        await log.close();
+        samples.push(total_bytes / MiB / seconds);
+      });
     }
+    results.push({ ...result(crateComboName(combo), "MiB/s", samples), combo });
   }
   return results;
 }

@@ -19,6 +19,7 @@ import { Followers } from "./follow.ts";
 import type { MemQueues } from "./memory/queues.ts";
 import { checkOpenOptions, type OpenOptions, type RecoveryReport } from "./options.ts";
 import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
+import { nativeCrc32Candidates } from "./ports/native_crc.ts";
 import { defaultFileSystem } from "./ports/runtime.ts";
 import { QueueCatalog } from "./queue_catalog.ts";
 import { recoverReadOnly } from "./read_only_replay.ts";
@@ -41,7 +42,7 @@ export interface LogParts {
 export async function openLog(path: string, options: OpenOptions): Promise<LogParts> {
   const checked = checkOpenOptions(path, options);
   const fs = checked.fs ?? await defaultFileSystem();
-  const crc = await loadCrc32();
+  const crc = await loadCrc32(nativeCrc32Candidates);
   const { directory, queues, report, writing } = await openFiles(
     fs,
     path,

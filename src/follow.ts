@@ -7,12 +7,12 @@
  * @module
  */
 import type { MemQueue } from "./memory/queue.ts";
-import type { QueueRecord } from "./options.ts";
+import type { FollowIterator, QueueRecord } from "./options.ts";
 
 /** What the iterator needs from the log. */
 export interface FollowSource {
-  /** The queue as committed now (undefined once deleted). */
-  current(): MemQueue | undefined;
+  /** The queue named `queue` as committed now (undefined once deleted). */
+  current(queue: string): MemQueue | undefined;
   /** True once the log is closing. */
   closing(): boolean;
   /** Where the iterator registers for wake-ups on new records. */
@@ -53,6 +53,25 @@ export class Followers {
   }
 }
 
+/**
+ * Follows `queue` from position `start` once `check` passes; when it throws,
+ * the iterator's first `next()` rejects with its error.
+ */
+export function followQueue(
+  queue: string,
+  start: number,
+  source: FollowSource,
+  check: () => void,
+): FollowIterator {
+  let error: unknown;
+  try {
+    check();
+  } catch (err) {
+    error = err;
+  }
+  return new QueueFollower(queue, start, source, error);
+}
+
 /** Follows one queue. */
 export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follower {
   readonly queue: string;
@@ -70,7 +89,7 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
     this.#source = source;
     this.#next = start;
     this.#error = error;
-    this.#followed = error === undefined ? source.current() : undefined;
+    this.#followed = error === undefined ? source.current(queue) : undefined;
     if (error === undefined) source.followers.add(this);
   }
 
@@ -106,7 +125,7 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
     for (;;) {
       if (this.#done) return DONE;
       const queue = this.#followed!;
-      if (this.#source.closing() || this.#source.current() !== queue) {
+      if (this.#source.closing() || this.#source.current(this.queue) !== queue) {
         this.#finish();
         return DONE;
       }

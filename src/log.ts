@@ -9,7 +9,7 @@
  */
 import { LogClosedError, LogReadOnlyError } from "./errors.ts";
 import type { WalDirectory } from "./files/directory.ts";
-import { type Followers, QueueFollower } from "./follow.ts";
+import { followQueue, type FollowSource } from "./follow.ts";
 import { type LogParts, openLog } from "./open_log.ts";
 import {
   type AppendOptions,
@@ -24,6 +24,7 @@ import {
   payloadList,
   type PersistAction,
   type QueueRecord,
+  rangeBounds,
   type RangeOptions,
   type RecoveryReport,
   type ResourceUsage,
@@ -31,11 +32,8 @@ import {
 } from "./options.ts";
 import { durabilityOf } from "./persist.ts";
 import type { QueueCatalog } from "./queue_catalog.ts";
-import { summarize } from "./summary.ts";
+import { summarize, usage } from "./summary.ts";
 import type { WritePath } from "./write_path.ts";
-
-/** The largest `end` of a range: one past the largest record position, Number.MAX_SAFE_INTEGER. */
-const MAX_END = 2 ** 53;
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
   (Symbol.for("Symbol.asyncDispose") as typeof Symbol.asyncDispose);
@@ -72,8 +70,8 @@ export class MultiRecordLog {
   readonly #catalog: QueueCatalog;
   /** Undefined when read-only: every write is refused. */
   readonly #writes: WritePath | undefined;
-  /** Iterators of follow() waiting for new records. */
-  readonly #followers: Followers;
+  /** What follow()'s iterators see of the log, and where they wait for new records. */
+  readonly #following: FollowSource;
   #closing = false;
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
@@ -85,7 +83,11 @@ export class MultiRecordLog {
     this.#path = parts.path;
     this.#dir = parts.directory;
     this.#catalog = parts.catalog;
-    this.#followers = parts.followers;
+    this.#following = {
+      current: (queue) => this.#catalog.committed.get(queue),
+      closing: () => this.#closing,
+      followers: parts.followers,
+    };
     this.#writes = parts.writes;
     this.recovery = parts.report;
   }
@@ -210,10 +212,9 @@ export class MultiRecordLog {
    * the records are persisted as the persist policy says; calls made
    * together share one write (and one fsync).
    *
-   * With an explicit position: equal to the queue's last position, the call
-   * is an idempotent no-op (`lastPosition` undefined); below the next
-   * position, it rejects with {@link PositionInPastError}; above it, the
-   * queue jumps forward. An empty batch writes nothing.
+   * An explicit position equal to the queue's last one makes the call an
+   * idempotent no-op (see {@link AppendOptions.position}). An empty batch
+   * writes nothing.
    *
    * Payloads are copied when the call is made: their buffers may be reused
    * as soon as it returns.
@@ -265,11 +266,7 @@ export class MultiRecordLog {
    */
   range(queue: string, options: RangeOptions = {}): IterableIterator<QueueRecord> {
     this.#checkOpen();
-    const start = options?.start ?? 0;
-    const end = options?.end ?? Infinity;
-    checkPosition(start, "start", queue);
-    // An exclusive end: 2^53 (exact as a number) reaches the record at 2^53 - 1.
-    if (end !== Infinity && end !== MAX_END) checkPosition(end, "end", queue);
+    const { start, end } = rangeBounds(queue, options);
     return this.#catalog.get(queue).range(start, end);
   }
 
@@ -297,21 +294,12 @@ export class MultiRecordLog {
    * ```
    */
   follow(queue: string, options: FollowOptions = {}): FollowIterator {
-    const source = {
-      current: () => this.#catalog.committed.get(queue),
-      closing: () => this.#closing,
-      followers: this.#followers,
-    };
     const start = options?.start ?? 0;
-    let error: unknown;
-    try {
+    return followQueue(queue, start, this.#following, () => {
       this.#checkOpen();
       checkPosition(start, "start", queue);
       this.#catalog.get(queue);
-    } catch (err) {
-      error = err;
-    }
-    return new QueueFollower(queue, start, source, error);
+    });
   }
 
   /**
@@ -394,10 +382,8 @@ export class MultiRecordLog {
    * ```
    */
   async persist(action: PersistAction = "fsync"): Promise<void> {
-    if (action !== "flush" && action !== "fsync") {
-      throw new TypeError(`persist action must be "flush" or "fsync", got ${String(action)}`);
-    }
-    await this.#writable().persist(durabilityOf(action));
+    const durability = durabilityOf(action); // a bad action is a TypeError first
+    await this.#writable().persist(durability);
   }
 
   /**
@@ -438,11 +424,7 @@ export class MultiRecordLog {
    */
   resourceUsage(): ResourceUsage {
     this.#checkOpen();
-    return {
-      memoryUsedBytes: this.#catalog.memoryUsed(),
-      memoryAllocatedBytes: this.#catalog.memoryAllocated(),
-      diskUsedBytes: this.#dir.diskBytes,
-    };
+    return usage(this.#dir, this.#catalog);
   }
 
   /**
@@ -480,7 +462,7 @@ export class MultiRecordLog {
   async close(): Promise<void> {
     if (this.#closing) return await this.#closingDone;
     this.#closing = true;
-    this.#followers.wake(undefined);
+    this.#following.followers.wake(undefined);
     this.#closingDone = this.#writes?.close() ?? Promise.resolve();
     return await this.#closingDone;
   }

@@ -561,6 +561,19 @@ function checkCompaction(options: CompactionOptions | false): CompactionOptions 
   return { maxPinnedFiles: options.maxPinnedFiles, maxDiskBytes: options.maxDiskBytes };
 }
 
+/** The largest `end` of a range: one past the largest record position, Number.MAX_SAFE_INTEGER. */
+const MAX_END = 2 ** 53;
+
+/** Checks the bounds of a range of `queue`; returns them with their defaults. */
+export function rangeBounds(queue: string, options: RangeOptions): { start: number; end: number } {
+  const start = options?.start ?? 0;
+  const end = options?.end ?? Infinity;
+  checkPosition(start, "start", queue);
+  // An exclusive end: 2^53 (exact as a number) reaches the record at 2^53 - 1.
+  if (end !== Infinity && end !== MAX_END) checkPosition(end, "end", queue);
+  return { start, end };
+}
+
 /** Checks a position (or range bound) given for `queue`: a safe non-negative integer. */
 export function checkPosition(
   value: unknown,

@@ -37,5 +37,7 @@ export class PersistSchedule {
 
 /** The durability a persist action gives. */
 export function durabilityOf(action: PersistAction): Durability {
-  return action === "fsync" ? DURABILITY_FSYNC : DURABILITY_FLUSH;
+  if (action === "fsync") return DURABILITY_FSYNC;
+  if (action === "flush") return DURABILITY_FLUSH;
+  throw new TypeError(`persist action must be "flush" or "fsync", got ${String(action)}`);
 }

@@ -1,5 +1,5 @@
 /**
- * What `MultiRecordLog.summary()` reports, put together from the directory
+ * What `MultiRecordLog.summary()` and `resourceUsage()` report, put together from the directory
  * (the wal files and their sizes) and the committed queues (their positions
  * and the bytes they keep in each file).
  *
@@ -8,7 +8,8 @@
 import type { WalDirectory } from "./files/directory.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { MemQueues } from "./memory/queues.ts";
-import type { LogSummary, QueueSummary } from "./options.ts";
+import type { LogSummary, QueueSummary, ResourceUsage } from "./options.ts";
+import type { QueueCatalog } from "./queue_catalog.ts";
 
 /** Each queue's first and last retained positions and oldest file; each file's size and users. */
 export function summarize(dir: WalDirectory, queues: MemQueues): LogSummary {
@@ -25,4 +26,13 @@ export function summarize(dir: WalDirectory, queues: MemQueues): LogSummary {
     }
   }
   return { queues: summaries, files };
+}
+
+/** Memory the queues hold and disk the wal files take. */
+export function usage(dir: WalDirectory, catalog: QueueCatalog): ResourceUsage {
+  return {
+    memoryUsedBytes: catalog.memoryUsed(),
+    memoryAllocatedBytes: catalog.memoryAllocated(),
+    diskUsedBytes: dir.diskBytes,
+  };
 }

@@ -40,12 +40,21 @@ export class WalDirectory {
   readonly #files: number[];
   /** Known file sizes (set when a file is created, read, cut or adopted); others count as `fileSize`. */
   readonly #sizes = new Map<number, number>();
+  /** True when the listing showed a temporary file a crashed compaction left behind. */
+  #strayTemp: boolean;
 
-  private constructor(fs: FileSystem, path: string, fileSize: number, files: number[]) {
+  private constructor(
+    fs: FileSystem,
+    path: string,
+    fileSize: number,
+    files: number[],
+    strayTemp: boolean,
+  ) {
     this.fs = fs;
     this.path = path;
     this.#fileSize = fileSize;
     this.#files = files;
+    this.#strayTemp = strayTemp;
   }
 
   /** Bytes per wal file: new files are created this large. */
@@ -101,13 +110,15 @@ export class WalDirectory {
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
+    let strayTemp = false;
     for (const entry of entries) {
       if (!entry.isFile) continue;
       const n = parseWalFileName(entry.name);
       if (n !== undefined) files.push(n);
+      else if (entry.name === TEMP_NAME) strayTemp = true;
     }
     files.sort((a, b) => a - b);
-    return new WalDirectory(fs, path, fileSize, files);
+    return new WalDirectory(fs, path, fileSize, files, strayTemp);
   }
 
   /** File numbers present, ascending (a copy). */
@@ -187,10 +198,15 @@ export class WalDirectory {
     this.#add(n, size);
   }
 
-  /** Removes a temporary file a crashed compaction left behind. */
+  /**
+   * Removes the temporary file a crashed compaction left behind, if the
+   * listing showed one (only this log's own compaction creates it, under
+   * the lock, so no other can appear after the listing).
+   */
   async removeStrayTemp(): Promise<void> {
-    const info = await io("stat", this.tempPath, () => this.fs.stat(this.tempPath));
-    if (info?.isFile) await io("remove", this.tempPath, () => this.fs.remove(this.tempPath));
+    if (!this.#strayTemp) return;
+    await io("remove", this.tempPath, () => this.fs.remove(this.tempPath));
+    this.#strayTemp = false;
   }
 
   /** Removes every wal file numbered below `limit`, oldest first, then syncs the directory. */

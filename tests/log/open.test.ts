@@ -178,3 +178,19 @@ test("close: `await using` closes the log at the end of the block", async () => 
     await dir.cleanup();
   }
 });
+
+test("open: a compaction's temporary file left by a crash is removed by a writable open, kept by a read-only one", async () => {
+  const dir = await tempDir();
+  try {
+    await (await MultiRecordLog.open(dir.path)).close();
+    const temp = join(dir.path, "wal-compaction.tmp");
+    await writeFile(temp, new Uint8Array(100));
+    await (await MultiRecordLog.open(dir.path, { readOnly: true })).close();
+    assert.equal((await stat(temp)).size, 100);
+    await (await MultiRecordLog.open(dir.path)).close();
+    assert.equal(await stat(temp).catch((e) => e.code), "ENOENT");
+    assert.deepEqual(await walFiles(dir.path), ["wal-00000000000000000000"]);
+  } finally {
+    await dir.cleanup();
+  }
+});

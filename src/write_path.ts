@@ -105,8 +105,13 @@ export class WritePath {
     bytes: number,
     explicit: number | undefined,
   ): Promise<AppendOutcome> {
+    const pipeline = this.#pipeline;
+    // The common case, without a closure: nothing failed, nothing exclusive is due.
+    if (pipeline.failure === undefined && !pipeline.blocked) {
+      return this.#stageAppend(queue, list, bytes, explicit);
+    }
     // Staging waits while wal files are deleted: keep the caller's bytes as they are now.
-    if (this.#pipeline.blocked) list = list.map((payload) => payload.slice());
+    if (pipeline.blocked) list = list.map((payload) => payload.slice());
     return this.#write(() => this.#stageAppend(queue, list, bytes, explicit));
   }
 

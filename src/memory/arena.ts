@@ -1,22 +1,32 @@
 /**
- * Off-heap byte storage for one queue's payloads: a list of large
- * ArrayBuffer chunks filled front to back. A payload never straddles two
- * chunks, so it can be handed out as a view without copying. Bytes are
- * addressed by a logical offset that only grows; chunks are released from
- * the front once nothing before a given offset is needed.
+ * Off-heap byte storage for one queue's payloads: a list of chunks filled
+ * front to back, cut from shared slabs ({@link SlabPool}). A payload never
+ * straddles two chunks, so it can be handed out as a view without copying.
+ * Bytes are addressed by a logical offset that only grows; chunks are given
+ * back to the pool from the front once nothing before a given offset is
+ * needed. An arena the program drops gives its chunks back when collected.
  *
  * @module
  */
+import { type Chunk, defaultSlabPool, type SlabPool } from "./slab_pool.ts";
 
 const MIN_CHUNK = 4 * 1024;
 /** Chunks grow from MIN_CHUNK to MAX_CHUNK: small queues stay small, and truncation frees memory in steps of at most MAX_CHUNK. */
 const MAX_CHUNK = 256 * 1024;
 const EMPTY = new Uint8Array(0);
 
+/** Gives the chunks of collected arenas back to their pools. */
+const dropped = new FinalizationRegistry<{ pool: SlabPool; chunks: Chunk[] }>(
+  ({ pool, chunks }) => {
+    for (const chunk of chunks) pool.give(chunk);
+  },
+);
+
 /** Chunked, append-only, front-releasable byte storage. */
 export class Arena {
-  /** Live chunks, oldest first; chunk i holds logical bytes [#bases[i], #bases[i] + length). */
-  #chunks: Uint8Array[] = [];
+  readonly #pool: SlabPool;
+  /** Live chunks, oldest first; chunk i holds logical bytes [#bases[i], #bases[i] + length). Changed in place only (the finalizer holds it). */
+  readonly #chunks: Chunk[] = [];
   #bases: number[] = [];
   /** Logical offset of the next free byte, and the end of the last chunk. */
   #tail = 0;
@@ -24,6 +34,11 @@ export class Arena {
   #allocated = 0;
   /** Size of the next chunk when the arena holds none (kept across `clear`). */
   #restartSize = MIN_CHUNK;
+
+  constructor(pool: SlabPool = defaultSlabPool) {
+    this.#pool = pool;
+    dropped.register(this, { pool, chunks: this.#chunks });
+  }
 
   /** Bytes held by live chunks. */
   get allocatedBytes(): number {
@@ -35,10 +50,11 @@ export class Arena {
     const len = src.length;
     if (len === 0) return this.#tail;
     if (this.#tail + len > this.#tailEnd) this.#grow(len);
-    const chunk = this.#chunks[this.#chunks.length - 1];
+    const chunks = this.#chunks;
+    const chunk = chunks[chunks.length - 1].bytes;
     const base = this.#bases[this.#bases.length - 1];
     const at = this.#tail;
-    if (len > 0) chunk.set(src, at - base);
+    chunk.set(src, at - base);
     this.#tail = at + len;
     return at;
   }
@@ -48,19 +64,21 @@ export class Arena {
     if (len === 0) return EMPTY;
     const i = this.#chunkIndex(offset);
     const start = offset - this.#bases[i];
-    return this.#chunks[i].subarray(start, start + len);
+    return this.#chunks[i].bytes.subarray(start, start + len);
   }
 
-  /** Releases every chunk that ends at or before logical `offset`. */
+  /** Gives back every chunk that ends at or before logical `offset`. */
   releaseBefore(offset: number): void {
     let drop = 0;
-    const last = this.#chunks.length - 1;
-    while (drop < last && this.#bases[drop] + this.#chunks[drop].length <= offset) {
-      this.#allocated -= this.#chunks[drop].length;
+    const chunks = this.#chunks;
+    const last = chunks.length - 1;
+    while (drop < last && this.#bases[drop] + chunks[drop].bytes.length <= offset) {
+      this.#allocated -= chunks[drop].bytes.length;
+      this.#pool.give(chunks[drop]);
       drop++;
     }
     if (drop > 0) {
-      this.#chunks.splice(0, drop);
+      chunks.splice(0, drop);
       this.#bases.splice(0, drop);
     }
   }
@@ -70,34 +88,38 @@ export class Arena {
     return this.#tail;
   }
 
-  /** Forgets every byte appended since the arena's tail was `tail` (chunks added since are released). */
+  /** Forgets every byte appended since the arena's tail was `tail` (chunks added since are given back). */
   rewind(tail: number): void {
+    const chunks = this.#chunks;
     while (this.#bases.length > 0 && this.#bases[this.#bases.length - 1] >= tail) {
-      this.#allocated -= this.#chunks[this.#chunks.length - 1].length;
-      this.#chunks.pop();
+      const chunk = chunks.pop()!;
+      this.#allocated -= chunk.bytes.length;
+      this.#pool.give(chunk);
       this.#bases.pop();
     }
-    const last = this.#chunks.length - 1;
-    this.#tailEnd = last >= 0 ? this.#bases[last] + this.#chunks[last].length : tail;
+    const last = chunks.length - 1;
+    this.#tailEnd = last >= 0 ? this.#bases[last] + chunks[last].bytes.length : tail;
     this.#tail = tail;
   }
 
-  /** Releases everything. */
+  /** Gives back every chunk. */
   clear(): void {
-    const last = this.#chunks[this.#chunks.length - 1];
-    if (last !== undefined) this.#restartSize = Math.max(MIN_CHUNK, last.length >>> 2);
-    this.#chunks = [];
+    const chunks = this.#chunks;
+    const last = chunks[chunks.length - 1];
+    if (last !== undefined) this.#restartSize = Math.max(MIN_CHUNK, last.bytes.length >>> 2);
+    for (const chunk of chunks) this.#pool.give(chunk);
+    chunks.length = 0;
     this.#bases = [];
     this.#allocated = 0;
     this.#tailEnd = this.#tail;
   }
 
   #grow(len: number): void {
-    const last = this.#chunks[this.#chunks.length - 1];
-    let size = last === undefined ? this.#restartSize : Math.min(MAX_CHUNK, last.length * 2);
+    const chunks = this.#chunks;
+    const last = chunks[chunks.length - 1];
+    let size = last === undefined ? this.#restartSize : Math.min(MAX_CHUNK, last.bytes.length * 2);
     if (len > size) size = len;
-    const chunk = new Uint8Array(size);
-    this.#chunks.push(chunk);
+    chunks.push(this.#pool.take(size));
     this.#bases.push(this.#tail);
     this.#tailEnd = this.#tail + size;
     this.#allocated += size;

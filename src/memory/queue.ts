@@ -167,7 +167,14 @@ export class MemQueue {
       this.#runFiles.splice(0, runs);
       this.#runLast.splice(0, runs);
     }
-    if (this.#head > this.#positions.length >>> 1) this.#makeRoom();
+    // Move the live records to the front when half the arrays lie before them; when under half
+    // of the arrays is in use, shrink them to 1.125 times the live count.
+    const capacity = this.#positions.length;
+    if (this.#count * 2 < capacity - INITIAL_CAPACITY) {
+      this.#resize(Math.ceil(this.#count * 1.125) + INITIAL_CAPACITY);
+    } else if (this.#head > capacity >>> 1) {
+      this.#makeRoom();
+    }
     return removed;
   }
 

@@ -326,10 +326,10 @@ test("queue: truncating most of 100000 small records gives memory back", () => {
   assert.equal(q.usedBytes, 800_000 + 100_000 * 20);
   assert.equal(q.allocatedBytes, 1_044_480 + 106_677 * 20);
   assert.equal(q.truncate(98_999), 99_000);
-  // Only the 256 KiB chunk holding the last records stays; the arrays shrink to 1.5 x 1000 + 16 slots.
+  // Only the 256 KiB chunk holding the last records stays; the arrays shrink to 1.125 x 1000 + 16 slots.
   assert.equal(q.payloadBytes, 8_000);
   assert.equal(q.usedBytes, 8_000 + 1_000 * 20);
-  assert.equal(q.allocatedBytes, 256 * KiB + 1516 * 20);
+  assert.equal(q.allocatedBytes, 256 * KiB + 1141 * 20);
   assert.deepEqual(
     records(q, 98_999, 99_002),
     [99_000, 99_001].map((p) => [p, [...payloadFor(p, 8)]]),
@@ -599,4 +599,23 @@ test("queue: 100000 appends then truncations keep every payload intact", () => {
   assert.equal(q.truncate(N - 1), 1);
   assert.equal(q.size, 0);
   assert.equal(q.nextPosition(), N);
+});
+
+test("queue: truncating half of the records shrinks the record arrays to 1.125 times the rest", () => {
+  const q = new MemQueue();
+  for (let p = 0; p < 1000; p++) q.append(p, b(1), 0);
+  // The arrays grew 16, 40, 76, 130, 211, 333, 516, 790, 1201 slots.
+  assert.equal(q.allocatedBytes, 4 * KiB + 1201 * 20);
+  assert.equal(q.truncate(499), 500);
+  // 500 records in 1201 slots: under half in use, so 1.125 x 500 + 16 = 579 slots.
+  assert.equal(q.allocatedBytes, 4 * KiB + 579 * 20);
+  assert.deepEqual(positions(q).slice(0, 2), [500, 501]);
+  assert.equal(q.size, 500);
+});
+
+test("queue: truncating a few records keeps the record arrays' size", () => {
+  const q = new MemQueue();
+  for (let p = 0; p < 1000; p++) q.append(p, b(1), 0);
+  assert.equal(q.truncate(9), 10);
+  assert.equal(q.allocatedBytes, 4 * KiB + 1201 * 20);
 });

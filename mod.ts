@@ -25,6 +25,7 @@
  * @module
  */
 export { MultiRecordLog } from "./src/log.ts";
+export { LogReader } from "./src/log_reader.ts";
 export type {
   AppendOptions,
   AppendOutcome,

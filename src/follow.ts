@@ -54,22 +54,43 @@ export class Followers {
 }
 
 /**
- * Follows `queue` from position `start` once `check` passes; when it throws,
- * the iterator's first `next()` rejects with its error.
+ * Follows `queue` from position `start` once `check` passes; when it throws
+ * (or `signal` is already aborted), the iterator's first `next()` rejects
+ * with its error (the signal's reason).
  */
 export function followQueue(
   queue: string,
   start: number,
+  signal: AbortSignal | undefined,
   source: FollowSource,
   check: () => void,
 ): FollowIterator {
   let error: unknown;
   try {
     check();
+    if (signal?.aborted) error = signal.reason;
   } catch (err) {
     error = err;
   }
-  return new QueueFollower(queue, start, source, error);
+  return new QueueFollower(queue, start, source, error, signal);
+}
+
+/**
+ * A follower as a Web stream, pulled one record at a time (a high-water
+ * mark of 0: nothing is read ahead); cancelling the stream returns the
+ * iterator.
+ */
+export function followStream(records: FollowIterator): ReadableStream<QueueRecord> {
+  return new ReadableStream<QueueRecord>({
+    async pull(controller) {
+      const { done, value } = await records.next();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel() {
+      await records.return();
+    },
+  }, { highWaterMark: 0 });
 }
 
 /** Follows one queue. */
@@ -79,18 +100,35 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
   /** The queue followed: if the name comes to mean another queue (deleted, recreated), it ends. */
   readonly #followed: MemQueue | undefined;
   readonly #error: unknown;
+  readonly #signal: AbortSignal | undefined;
+  /** The signal's reason once it aborted while following. */
+  #aborted: unknown = undefined;
+  readonly #onAbort = (): void => {
+    this.#aborted = this.#signal!.reason ?? new Error("aborted");
+    this.wake();
+  };
   #next: number;
   #done = false;
   #waiting: (() => void) | undefined;
   #pending: Promise<IteratorResult<QueueRecord, undefined>> | undefined;
 
-  constructor(queue: string, start: number, source: FollowSource, error?: unknown) {
+  constructor(
+    queue: string,
+    start: number,
+    source: FollowSource,
+    error?: unknown,
+    signal?: AbortSignal,
+  ) {
     this.queue = queue;
     this.#source = source;
     this.#next = start;
     this.#error = error;
+    this.#signal = signal;
     this.#followed = error === undefined ? source.current(queue) : undefined;
-    if (error === undefined) source.followers.add(this);
+    if (error === undefined) {
+      source.followers.add(this);
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
+    }
   }
 
   wake(): void {
@@ -101,9 +139,9 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
 
   next(): Promise<IteratorResult<QueueRecord, undefined>> {
     // Calls made without waiting for the previous one are served in order.
-    const result = this.#pending === undefined
-      ? this.#step()
-      : this.#pending.then(() => this.#step());
+    const step = () => this.#step();
+    // After a rejection, the next call goes on (and finds the iteration done).
+    const result = this.#pending === undefined ? step() : this.#pending.then(step, step);
     this.#pending = result;
     return result;
   }
@@ -118,11 +156,15 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
   }
 
   async #step(): Promise<IteratorResult<QueueRecord, undefined>> {
-    if (this.#error !== undefined) {
+    if (this.#error !== undefined && !this.#done) {
       this.#done = true;
       throw this.#error;
     }
     for (;;) {
+      if (this.#aborted !== undefined && !this.#done) {
+        this.#finish();
+        throw this.#aborted;
+      }
       if (this.#done) return DONE;
       const queue = this.#followed!;
       if (this.#source.closing() || this.#source.current(this.queue) !== queue) {
@@ -143,6 +185,7 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
     if (this.#done) return;
     this.#done = true;
     this.#source.followers.delete(this);
+    this.#signal?.removeEventListener("abort", this.#onAbort);
     this.wake();
   }
 }

@@ -1,15 +1,16 @@
 /**
  * MultiRecordLog, the public API: many named queues multiplexed on one
- * rolling write-ahead log, each kept in memory for reads. It checks the
- * arguments, answers reads from the queue catalog and hands writes to the
- * write path (API -> write path -> record writer -> frames -> rolling files
- * -> port); a read-only log has no write path.
+ * rolling write-ahead log, each kept in memory for reads. Reads are
+ * {@link LogReader}'s; this class opens and closes the log, checks the
+ * arguments of writes and hands them to the write path (API -> write path
+ * -> record writer -> frames -> rolling files -> port); a read-only log has
+ * no write path.
  *
  * @module
  */
 import { LogClosedError, LogReadOnlyError } from "./errors.ts";
-import type { WalDirectory } from "./files/directory.ts";
-import { followQueue, type FollowSource } from "./follow.ts";
+import type { Followers } from "./follow.ts";
+import { LogReader } from "./log_reader.ts";
 import { type LogParts, openLog } from "./open_log.ts";
 import {
   type AppendOptions,
@@ -17,22 +18,13 @@ import {
   checkPayloads,
   checkPosition,
   type CompactionOutcome,
-  type FollowIterator,
-  type FollowOptions,
-  type LogSummary,
   type OpenOptions,
   payloadList,
   type PersistAction,
-  type QueueRecord,
-  rangeBounds,
-  type RangeOptions,
-  type RecoveryReport,
-  type ResourceUsage,
   type TruncateOutcome,
 } from "./options.ts";
 import { durabilityOf } from "./persist.ts";
 import type { QueueCatalog } from "./queue_catalog.ts";
-import { summarize, usage } from "./summary.ts";
 import type { WritePath } from "./write_path.ts";
 
 const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
@@ -64,32 +56,23 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
  * await log.close();
  * ```
  */
-export class MultiRecordLog {
+export class MultiRecordLog extends LogReader {
   readonly #path: string;
-  readonly #dir: WalDirectory;
   readonly #catalog: QueueCatalog;
+  readonly #followers: Followers;
+  readonly #life: LogParts["life"];
   /** Undefined when read-only: every write is refused. */
   readonly #writes: WritePath | undefined;
-  /** What follow()'s iterators see of the log, and where they wait for new records. */
-  readonly #following: FollowSource;
-  #closing = false;
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
 
-  /** What replay found when the log was opened: damaged spots it skipped, records replayed. */
-  readonly recovery: RecoveryReport;
-
   private constructor(parts: LogParts) {
+    super(parts);
     this.#path = parts.path;
-    this.#dir = parts.directory;
     this.#catalog = parts.catalog;
-    this.#following = {
-      current: (queue) => this.#catalog.committed.get(queue),
-      closing: () => this.#closing,
-      followers: parts.followers,
-    };
+    this.#followers = parts.followers;
+    this.#life = parts.life;
     this.#writes = parts.writes;
-    this.recovery = parts.report;
   }
 
   /**
@@ -146,43 +129,6 @@ export class MultiRecordLog {
   async deleteQueue(queue: string): Promise<void> {
     this.#encodeName(queue);
     await this.#writable().deleteQueue(queue);
-  }
-
-  /**
-   * Whether the queue exists.
-   *
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * console.log(log.queueExists("q")); // false
-   * await log.close();
-   * ```
-   */
-  queueExists(queue: string): boolean {
-    this.#checkOpen();
-    if (this.#catalog.committed.has(queue)) return true;
-    this.#catalog.checkName(queue); // a name no queue can have is refused, not answered with false
-    return false;
-  }
-
-  /**
-   * Names of all queues, including any refused with
-   * {@link PositionOutOfRangeError} (a call naming one throws it).
-   *
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("a");
-   * console.log(log.listQueues()); // ["a"]
-   * await log.close();
-   * ```
-   */
-  listQueues(): string[] {
-    this.#checkOpen();
-    const queues = this.#catalog.committed;
-    return [...queues.names(), ...queues.outOfRange.keys()];
   }
 
   /**
@@ -250,59 +196,6 @@ export class MultiRecordLog {
   }
 
   /**
-   * Records with `start <= position < end`, in position order. Payloads are
-   * views of the log's memory (no copy): do not modify them.
-   *
-   * @throws {QueueNotFoundError} when the queue does not exist.
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("q");
-   * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2])]);
-   * console.log([...log.range("q", { start: 1, end: 3 })].map((r) => r.position)); // [1, 2]
-   * await log.close();
-   * ```
-   */
-  range(queue: string, options: RangeOptions = {}): IterableIterator<QueueRecord> {
-    this.#checkOpen();
-    const { start, end } = rangeBounds(queue, options);
-    return this.#catalog.get(queue).range(start, end);
-  }
-
-  /**
-   * Follows a queue: yields the records retained from `start` on, then each
-   * record as it is appended (once committed), in order. Records truncated
-   * before the iterator reached them are skipped. It ends when the queue is
-   * deleted or the log is closed; breaking out of the loop (or `return()`,
-   * even while a `next()` waits) releases it. A missing queue or a bad
-   * `start` rejects the first `next()`.
-   *
-   * @throws {QueueNotFoundError} when the queue does not exist.
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("q");
-   * await log.appendRecord("q", new Uint8Array([1]));
-   * setTimeout(() => log.appendRecord("q", new Uint8Array([2])), 10);
-   * for await (const { position, payload } of log.follow("q")) {
-   *   console.log(position, payload[0]); // 0 1, then 1 2
-   *   if (position === 1) break;
-   * }
-   * await log.close();
-   * ```
-   */
-  follow(queue: string, options: FollowOptions = {}): FollowIterator {
-    const start = options?.start ?? 0;
-    return followQueue(queue, start, this.#following, () => {
-      this.#checkOpen();
-      checkPosition(start, "start", queue);
-      this.#catalog.get(queue);
-    });
-  }
-
-  /**
    * Removes every record of the queue with position <= `position`. Truncating
    * at or past the last position empties the queue and moves its next
    * position to `position + 1`. Wal files no queue needs any more are deleted
@@ -323,48 +216,6 @@ export class MultiRecordLog {
     this.#encodeName(queue);
     checkPosition(position, "position", queue);
     return await this.#writable().truncate(queue, position);
-  }
-
-  /**
-   * The queue's last position: the position of its last record, or, for a
-   * queue emptied by truncation, the position before its next one. Undefined
-   * when nothing was ever appended.
-   *
-   * @throws {QueueNotFoundError} when the queue does not exist.
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("q");
-   * console.log(log.lastPosition("q")); // undefined
-   * await log.appendRecord("q", new Uint8Array(1));
-   * console.log(log.lastPosition("q")); // 0
-   * await log.close();
-   * ```
-   */
-  lastPosition(queue: string): number | undefined {
-    this.#checkOpen();
-    const next = this.#catalog.get(queue).nextPosition();
-    return next === 0 ? undefined : next - 1;
-  }
-
-  /**
-   * The queue's last retained record, or undefined when it is empty.
-   *
-   * @throws {QueueNotFoundError} when the queue does not exist.
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("q");
-   * await log.appendRecord("q", new Uint8Array([42]));
-   * console.log(log.lastRecord("q")); // { position: 0, payload: Uint8Array(1) [ 42 ] }
-   * await log.close();
-   * ```
-   */
-  lastRecord(queue: string): QueueRecord | undefined {
-    this.#checkOpen();
-    return this.#catalog.get(queue).lastRecord();
   }
 
   /**
@@ -412,41 +263,6 @@ export class MultiRecordLog {
   }
 
   /**
-   * Memory and disk the log holds.
-   *
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 4 });
-   * console.log(log.resourceUsage().diskUsedBytes); // 131072
-   * await log.close();
-   * ```
-   */
-  resourceUsage(): ResourceUsage {
-    this.#checkOpen();
-    return usage(this.#dir, this.#catalog);
-  }
-
-  /**
-   * Each queue's first and last retained positions and the oldest wal file
-   * it needs.
-   *
-   * @example
-   * ```ts
-   * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
-   * await log.createQueue("q");
-   * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
-   * console.log(log.summary().queues); // { q: { start: 0, end: 1, fileNumber: 0 } }
-   * await log.close();
-   * ```
-   */
-  summary(): LogSummary {
-    this.#checkOpen();
-    return summarize(this.#dir, this.#catalog.committed);
-  }
-
-  /**
    * Waits for every write made before it, persists everything (flush and
    * fsync) and closes the files. Further calls throw {@link LogClosedError};
    * closing again does nothing.
@@ -460,9 +276,9 @@ export class MultiRecordLog {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#closing) return await this.#closingDone;
-    this.#closing = true;
-    this.#following.followers.wake(undefined);
+    if (this.#life.closing) return await this.#closingDone;
+    this.#life.closing = true;
+    this.#followers.wake(undefined);
     this.#closingDone = this.#writes?.close() ?? Promise.resolve();
     return await this.#closingDone;
   }
@@ -485,18 +301,14 @@ export class MultiRecordLog {
 
   /** The write path, or a rejection: the log is closing or read-only. */
   #writable(): WritePath {
-    if (this.#closing) throw new LogClosedError(this.#path);
+    if (this.#life.closing) throw new LogClosedError(this.#path);
     if (this.#writes === undefined) throw new LogReadOnlyError(this.#path);
     return this.#writes;
   }
 
-  #checkOpen(): void {
-    if (this.#closing) throw new LogClosedError(this.#path);
-  }
-
   /** Checks a queue name given by a user; returns its UTF-8 bytes. */
   #encodeName(queue: string): Uint8Array {
-    if (this.#closing) throw new LogClosedError(this.#path);
+    if (this.#life.closing) throw new LogClosedError(this.#path);
     return this.#catalog.checkName(queue);
   }
 }

@@ -36,6 +36,8 @@ export interface LogParts {
   /** Undefined when read-only. */
   writes: WritePath | undefined;
   report: RecoveryReport;
+  /** Shared by the reads and the writes of the log: true once `close()` was called. */
+  life: { closing: boolean };
 }
 
 /** Checks the options, opens the directory `path` and puts the log's parts together. */
@@ -62,7 +64,7 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
       throw err;
     }
   }
-  return { path, directory, catalog, followers, writes, report };
+  return { path, directory, catalog, followers, writes, report, life: { closing: false } };
 }
 
 /** What an open found and holds. */

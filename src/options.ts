@@ -193,12 +193,17 @@ export interface Limits {
  * @example
  * ```ts
  * import type { FollowOptions } from "@mrl/core";
- * const fromTen: FollowOptions = { start: 10 };
+ * const fromTen: FollowOptions = { start: 10, signal: new AbortController().signal };
  * ```
  */
 export interface FollowOptions {
   /** First position to yield (default: the first retained record). */
   start?: number;
+  /**
+   * Ends the iteration when aborted: a `next()` waiting (or the next one
+   * called) rejects with the signal's reason, as `events.on` does.
+   */
+  signal?: AbortSignal;
 }
 
 /**

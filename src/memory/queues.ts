@@ -20,7 +20,7 @@ export interface OutOfRangeQueue {
 export class MemQueues {
   readonly #queues = new Map<string, MemQueue>();
   /** Queues replay found with positions above 2^53: never loaded, never written, their files kept. */
-  readonly outOfRange = new Map<string, OutOfRangeQueue>();
+  readonly outOfRange: Map<string, OutOfRangeQueue> = new Map();
 
   /** The queue named `name`, or undefined. */
   get(name: string): MemQueue | undefined {

@@ -106,3 +106,102 @@ test("follow: return() while next() waits ends the wait and releases the iterato
     await log.appendRecord("q", bytes("after"));
   });
 });
+
+test("follow: aborting the signal while next() waits rejects it with the signal's reason, then the iteration is done", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    const controller = new AbortController();
+    const iterator = log.follow("q", { signal: controller.signal });
+    const waiting = iterator.next();
+    const reason = new Error("client went away");
+    controller.abort(reason);
+    assert.equal(await waiting.catch((e) => e), reason);
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    await log.appendRecord("q", bytes("a")); // wakes nobody: the follower was released
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  });
+});
+
+test("follow: a signal aborted before the call rejects the first next() with its reason", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    await log.appendRecord("q", bytes("a"));
+    const reason = new Error("already aborted");
+    const iterator = log.follow("q", { signal: AbortSignal.abort(reason) });
+    assert.equal(await iterator.next().catch((e) => e), reason);
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  });
+});
+
+test("follow: records already retained are yielded until the signal aborts", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    await log.appendRecords("q", [bytes("a"), bytes("b")]);
+    const controller = new AbortController();
+    const iterator = log.follow("q", { signal: controller.signal });
+    assert.equal(text((await iterator.next()).value!.payload), "a");
+    controller.abort();
+    const err = await iterator.next().catch((e) => e);
+    assert.equal(err, controller.signal.reason);
+    assert.equal((err as Error).name, "AbortError");
+  });
+});
+
+test("stream: yields the retained records, then new ones as they are appended", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    await log.appendRecords("q", [bytes("a"), bytes("b")]);
+    const reader = log.stream("q", { start: 1 }).getReader();
+    const first = await reader.read();
+    assert.deepEqual([first.done, first.value?.position, text(first.value!.payload)], [
+      false,
+      1,
+      "b",
+    ]);
+    const next = reader.read();
+    await log.appendRecord("q", bytes("c"));
+    const second = await next;
+    assert.deepEqual([second.value?.position, text(second.value!.payload)], [2, "c"]);
+    await reader.cancel();
+  });
+});
+
+test("stream: cancelling it releases the follower; the log closes and appends keep working", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    const stream = log.stream("q");
+    const reader = stream.getReader();
+    const pending = reader.read();
+    await reader.cancel();
+    assert.deepEqual(await pending, { done: true, value: undefined });
+    assert.equal((await log.appendRecord("q", bytes("a"))).lastPosition, 0);
+  });
+});
+
+test("stream: ends when the log is closed", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("q");
+    const reader = log.stream("q").getReader();
+    const pending = reader.read();
+    await log.close();
+    assert.deepEqual(await pending, { done: true, value: undefined });
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("stream: a missing queue errors the stream with QueueNotFoundError", async () => {
+  await withLog({}, async (log) => {
+    const err = await log.stream("nope").getReader().read().catch((e) => e);
+    assert.ok(err instanceof QueueNotFoundError);
+    assert.equal(err.queue, "nope");
+  });
+});
+
+test("stream: aborting the signal errors the stream with the signal's reason", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    const controller = new AbortController();
+    const reader = log.stream("q", { signal: controller.signal }).getReader();
+    const pending = reader.read();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    assert.equal(await pending.catch((e) => e), reason);
+  });
+});

@@ -65,6 +65,7 @@ export {
   QueueNotFoundError,
   ResourceExhaustedError,
 } from "./src/errors.ts";
+export type { AnyMrlError, MrlErrorCode } from "./src/errors.ts";
 export type {
   DirEntry,
   DirLock,

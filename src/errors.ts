@@ -7,7 +7,57 @@
 import type { LockHolder } from "./ports/file_system.ts";
 
 /**
- * Base class of every error this library throws on purpose.
+ * The `code` of every {@link MrlError}, one per error class. A `switch` over
+ * it can be exhaustive (a new code is a compile error in such a switch);
+ * {@link AnyMrlError} narrows the error along with its code.
+ *
+ * @example
+ * ```ts
+ * import type { MrlErrorCode } from "@mrl/core";
+ * function retryable(code: MrlErrorCode): boolean {
+ *   switch (code) {
+ *     case "LOG_LOCKED":
+ *     case "RESOURCE_EXHAUSTED":
+ *       return true;
+ *     case "QUEUE_NOT_FOUND":
+ *     case "QUEUE_ALREADY_EXISTS":
+ *     case "POSITION_IN_PAST":
+ *     case "LOG_CLOSED":
+ *     case "LOG_FAILED":
+ *     case "LOG_READ_ONLY":
+ *     case "NOT_A_DIRECTORY":
+ *     case "CORRUPT_LOG":
+ *     case "IO_ERROR":
+ *     case "FILE_SIZE_MISMATCH":
+ *     case "POSITION_OUT_OF_RANGE":
+ *       return false;
+ *     default: {
+ *       const unhandled: never = code; // every code is handled above
+ *       return unhandled;
+ *     }
+ *   }
+ * }
+ * console.log(retryable("LOG_LOCKED")); // true
+ * ```
+ */
+export type MrlErrorCode =
+  | "QUEUE_NOT_FOUND"
+  | "QUEUE_ALREADY_EXISTS"
+  | "POSITION_IN_PAST"
+  | "LOG_CLOSED"
+  | "LOG_FAILED"
+  | "LOG_LOCKED"
+  | "LOG_READ_ONLY"
+  | "NOT_A_DIRECTORY"
+  | "CORRUPT_LOG"
+  | "IO_ERROR"
+  | "FILE_SIZE_MISMATCH"
+  | "POSITION_OUT_OF_RANGE"
+  | "RESOURCE_EXHAUSTED";
+
+/**
+ * Base class of every error this library throws on purpose. Its `code` is
+ * one of {@link MrlErrorCode}; each subclass has its own, as a literal type.
  *
  * @example
  * ```ts
@@ -21,11 +71,11 @@ import type { LockHolder } from "./ports/file_system.ts";
  * await log.close();
  * ```
  */
-export class MrlError extends Error {
+export class MrlError<Code extends MrlErrorCode = MrlErrorCode> extends Error {
   /** Stable, machine-readable identifier of the error kind. */
-  readonly code: string;
+  readonly code: Code;
   /** Creates an error with a stable code. */
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -47,7 +97,7 @@ export class MrlError extends Error {
  * await log.close();
  * ```
  */
-export class QueueNotFoundError extends MrlError {
+export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
   /** The queue that was asked for. */
   readonly queue: string;
   /** Creates the error for `queue`. */
@@ -69,7 +119,7 @@ export class QueueNotFoundError extends MrlError {
  * await log.close();
  * ```
  */
-export class QueueAlreadyExistsError extends MrlError {
+export class QueueAlreadyExistsError extends MrlError<"QUEUE_ALREADY_EXISTS"> {
   /** The queue that already exists. */
   readonly queue: string;
   /** Creates the error for `queue`. */
@@ -94,7 +144,7 @@ export class QueueAlreadyExistsError extends MrlError {
  * await log.close();
  * ```
  */
-export class PositionInPastError extends MrlError {
+export class PositionInPastError extends MrlError<"POSITION_IN_PAST"> {
   /** The queue appended to. */
   readonly queue: string;
   /** The position the append asked for. */
@@ -129,7 +179,7 @@ export class PositionInPastError extends MrlError {
  * }
  * ```
  */
-export class LogClosedError extends MrlError {
+export class LogClosedError extends MrlError<"LOG_CLOSED"> {
   /** The log directory. */
   readonly dir: string;
   /** Creates the error for the log at `dir`. */
@@ -149,7 +199,7 @@ export class LogClosedError extends MrlError {
  * await MultiRecordLog.open(file).catch((err) => console.log(err instanceof NotADirectoryError));
  * ```
  */
-export class NotADirectoryError extends MrlError {
+export class NotADirectoryError extends MrlError<"NOT_A_DIRECTORY"> {
   /** The path that is not a directory. */
   readonly path: string;
   /** Creates the error for `path`. */
@@ -171,7 +221,7 @@ export class NotADirectoryError extends MrlError {
  * console.log(err.code, err.file); // CORRUPT_LOG wal-00000000000000000000
  * ```
  */
-export class CorruptLogError extends MrlError {
+export class CorruptLogError extends MrlError<"CORRUPT_LOG"> {
   /** The wal file involved. */
   readonly file: string;
   /** Creates the error. */
@@ -201,7 +251,7 @@ export class CorruptLogError extends MrlError {
  * await log.close();
  * ```
  */
-export class FileSizeMismatchError extends MrlError {
+export class FileSizeMismatchError extends MrlError<"FILE_SIZE_MISMATCH"> {
   /** The log directory. */
   readonly dir: string;
   /** The `fileSize` that was asked for. */
@@ -252,7 +302,7 @@ export class FileSizeMismatchError extends MrlError {
  * console.log(err.code, err.queue, err.position); // POSITION_OUT_OF_RANGE q 1152921504606846976n
  * ```
  */
-export class PositionOutOfRangeError extends MrlError {
+export class PositionOutOfRangeError extends MrlError<"POSITION_OUT_OF_RANGE"> {
   /** The queue. */
   readonly queue: string;
   /** The position, exactly as on disk (a u64). */
@@ -285,7 +335,7 @@ export class PositionOutOfRangeError extends MrlError {
  * console.log(err.code, err.osCode); // IO_ERROR ENOSPC
  * ```
  */
-export class IoError extends MrlError {
+export class IoError extends MrlError<"IO_ERROR"> {
   /** What was being done: "open", "write", "datasync", ... */
   readonly operation: string;
   /** The path involved. */
@@ -321,7 +371,7 @@ export function asIoError(operation: string, path: string, err: unknown): IoErro
  * console.log(err.code); // LOG_FAILED
  * ```
  */
-export class LogFailedError extends MrlError {
+export class LogFailedError extends MrlError<"LOG_FAILED"> {
   /** The log directory. */
   readonly dir: string;
   /** Creates the error for the log at `dir`, failed because of `cause`. */
@@ -357,7 +407,7 @@ export class LogFailedError extends MrlError {
  * await first.close();
  * ```
  */
-export class LogLockedError extends MrlError {
+export class LogLockedError extends MrlError<"LOG_LOCKED"> {
   /** The log directory. */
   readonly dir: string;
   /** Process id of the holder (in its own PID namespace), when known. */
@@ -366,24 +416,32 @@ export class LogLockedError extends MrlError {
   readonly holder: LockHolder | undefined;
   /** What to do about it. */
   readonly hint: string;
-  /** Creates the error. */
+  /**
+   * True when the holder is this very process: another `MultiRecordLog` of
+   * this process has the directory open (use that one, or close it first).
+   */
+  readonly inThisProcess: boolean;
+  /**
+   * Creates the error. `inThisProcess` says that the holder is this process
+   * (another open log in it), which the message then says instead of naming
+   * the process as if it were elsewhere.
+   */
   constructor(
     dir: string,
     holder: LockHolder | undefined,
     hint = "close the log there first",
     cause?: unknown,
+    inThisProcess = false,
   ) {
-    super(
-      "LOG_LOCKED",
-      `the log at ${JSON.stringify(dir)} is open by ${describeHolder(holder)}: ${hint}`,
-      {
-        cause,
-      },
-    );
+    const where = inThisProcess
+      ? `already open in this process${holder?.pid === undefined ? "" : ` (pid ${holder.pid})`}`
+      : `open by ${describeHolder(holder)}`;
+    super("LOG_LOCKED", `the log at ${JSON.stringify(dir)} is ${where}: ${hint}`, { cause });
     this.dir = dir;
     this.pid = holder?.pid;
     this.holder = holder;
     this.hint = hint;
+    this.inThisProcess = inThisProcess;
   }
 }
 
@@ -414,7 +472,7 @@ function describeHolder(holder: LockHolder | undefined): string {
  * await log.close();
  * ```
  */
-export class LogReadOnlyError extends MrlError {
+export class LogReadOnlyError extends MrlError<"LOG_READ_ONLY"> {
   /** The log directory. */
   readonly dir: string;
   /** Creates the error. */
@@ -438,7 +496,7 @@ export class LogReadOnlyError extends MrlError {
  * await log.close();
  * ```
  */
-export class ResourceExhaustedError extends MrlError {
+export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
   /** Which limit: "memory" or "disk". */
   readonly resource: "memory" | "disk";
   /** Bytes in use (including writes not yet committed) when the append was refused. */
@@ -488,7 +546,7 @@ export class ResourceExhaustedError extends MrlError {
  */
 export class InvalidQueueNameError extends RangeError {
   /** Stable, machine-readable identifier of the error kind: `INVALID_QUEUE_NAME`. */
-  readonly code: string = "INVALID_QUEUE_NAME";
+  readonly code: "INVALID_QUEUE_NAME" = "INVALID_QUEUE_NAME";
   /** The name that was refused. */
   readonly queue: string;
   /** Why: a lone surrogate (`not-well-formed`) or too many UTF-8 bytes (`too-long`). */
@@ -512,3 +570,43 @@ export class InvalidQueueNameError extends RangeError {
     this.reason = reason;
   }
 }
+
+/**
+ * Every {@link MrlError} subclass, told apart by its `code`: in a `switch`
+ * on `code`, each case narrows the error to its class (with its fields), and
+ * the `default` case can check that no code is left out.
+ *
+ * @example
+ * ```ts
+ * import { type AnyMrlError, MrlError, MultiRecordLog } from "@mrl/core";
+ * function describe(err: AnyMrlError): string {
+ *   switch (err.code) {
+ *     case "QUEUE_NOT_FOUND":
+ *     case "QUEUE_ALREADY_EXISTS":
+ *       return `queue ${err.queue}`;
+ *     case "LOG_LOCKED":
+ *       return err.inThisProcess ? "open in this process" : `held by ${err.pid}`;
+ *     default:
+ *       return err.code;
+ *   }
+ * }
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const err = await log.deleteQueue("missing").catch((e) => e);
+ * if (err instanceof MrlError) console.log(describe(err as AnyMrlError)); // queue missing
+ * await log.close();
+ * ```
+ */
+export type AnyMrlError =
+  | QueueNotFoundError
+  | QueueAlreadyExistsError
+  | PositionInPastError
+  | LogClosedError
+  | LogFailedError
+  | LogLockedError
+  | LogReadOnlyError
+  | NotADirectoryError
+  | CorruptLogError
+  | IoError
+  | FileSizeMismatchError
+  | PositionOutOfRangeError
+  | ResourceExhaustedError;

@@ -124,10 +124,17 @@ async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
   try {
     return await fs.lock!(dir);
   } catch (err) {
-    const e = err as { code?: unknown; pid?: unknown; holder?: LockHolder; hint?: unknown };
+    const e = err as {
+      code?: unknown;
+      pid?: unknown;
+      holder?: LockHolder;
+      hint?: unknown;
+      inThisProcess?: unknown;
+    };
     if (e?.code === "ELOCKED") {
       const holder = e.holder ?? (typeof e.pid === "number" ? { pid: e.pid } : undefined);
-      throw new LogLockedError(dir, holder, typeof e.hint === "string" ? e.hint : undefined, err);
+      const hint = typeof e.hint === "string" ? e.hint : undefined;
+      throw new LogLockedError(dir, holder, hint, err, e.inThisProcess === true);
     }
     throw asIoError("lock", dir, err);
   }

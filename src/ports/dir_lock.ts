@@ -44,12 +44,19 @@ export class LockedError extends Error {
   readonly holder: LockHolder | undefined;
   /** What to do about it. */
   readonly hint: string;
+  /** True when the holder is this very process (another open log in it). */
+  readonly inThisProcess: boolean;
   /** Creates the error. */
-  constructor(path: string, holder: LockHolder | undefined, hint: string) {
-    super(`${path} is held by process ${holder?.pid ?? "(unknown)"}: ${hint}`);
+  constructor(path: string, holder: LockHolder | undefined, hint: string, inThisProcess = false) {
+    super(
+      inThisProcess
+        ? `${path} is already held by this process (${holder?.pid ?? "(unknown)"}): ${hint}`
+        : `${path} is held by process ${holder?.pid ?? "(unknown)"}: ${hint}`,
+    );
     this.pid = holder?.pid;
     this.holder = holder;
     this.hint = hint;
+    this.inThisProcess = inThisProcess;
   }
 }
 
@@ -72,7 +79,8 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
     throw new LockedError(
       `${real}/${LOCK_FILE}`,
       thisProcess(),
-      "this process already has the log open: use that instance, or close it first",
+      "use that instance, or close it first",
+      true,
     );
   }
   const release = options.kernel === false ? undefined : await kernelOwnership(real);

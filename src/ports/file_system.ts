@@ -173,8 +173,9 @@ export interface FileSystem {
    * Optional: takes exclusive ownership of directory `path` for one open log,
    * across processes, without leaving a stale lock behind a killed process.
    * Rejects with an error whose `code` is "ELOCKED" if another open log
-   * holds it; the error may carry `holder` (a {@link LockHolder}) and `hint`
-   * (what to do), which `LogLockedError` passes on.
+   * holds it; the error may carry `holder` (a {@link LockHolder}), `hint`
+   * (what to do) and `inThisProcess` (true when the holder is this very
+   * process), which `LogLockedError` passes on.
    */
   lock?(path: string): Promise<DirLock>;
 }

@@ -51,25 +51,30 @@ export type PersistAction = "flush" | "fsync";
  * - `always`: every append/truncate is persisted with `action` before its
  *   promise resolves. The default is `{ kind: "always", action: "flush" }`.
  * - `interval`: like the Rust crate, a write that comes at least `intervalMs`
- *   after the last persist persists everything before it resolves. No timer
- *   runs: if no write comes, bytes stay in the process until the next write,
- *   `persist()` or `close()`. Bytes are also handed to the OS whenever more
- *   than 1 MiB is buffered. Guarantee: once a write resolves that persisted,
- *   it and every write before it survive what `action` protects against.
+ *   after the last persist persists everything before it resolves. Without
+ *   `timer`, no timer runs: if no write comes, bytes stay in the process
+ *   until the next write, `persist()` or `close()`. With `timer: true`, a
+ *   write that did not persist arms a timer that persists everything once
+ *   the interval is over, so no write waits in the process longer than
+ *   about `intervalMs`; the timer never keeps the process alive (it is
+ *   unref'd), so exit only after `close()` if the last writes matter. Bytes
+ *   are also handed to the OS whenever more than 1 MiB is buffered.
+ *   Guarantee: once a write resolves that persisted, it and every write
+ *   before it survive what `action` protects against.
  * - `never`: only `persist()`, `close()`, queue creation/deletion and file
  *   rolling persist (and the 1 MiB buffer limit hands bytes to the OS).
  *
  * @example
  * ```ts
  * import { MultiRecordLog, type PersistPolicy } from "@mrl/core";
- * const persistPolicy: PersistPolicy = { kind: "interval", intervalMs: 100, action: "fsync" };
+ * const persistPolicy: PersistPolicy = { kind: "interval", intervalMs: 100, action: "fsync", timer: true };
  * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { persistPolicy });
  * await log.close();
  * ```
  */
 export type PersistPolicy =
   | { kind: "always"; action: PersistAction }
-  | { kind: "interval"; intervalMs: number; action: PersistAction }
+  | { kind: "interval"; intervalMs: number; action: PersistAction; timer?: boolean }
   | { kind: "never" };
 
 /**
@@ -531,6 +536,10 @@ function checkPersistPolicy(policy: PersistPolicy): void {
       throw new RangeError(
         `persistPolicy.intervalMs must be a finite number >= 0, got ${String(ms)}`,
       );
+    }
+    const timer = (policy as { timer?: unknown }).timer;
+    if (timer !== undefined && typeof timer !== "boolean") {
+      throw new TypeError(`persistPolicy.timer must be a boolean, got ${String(timer)}`);
     }
   }
 }

@@ -54,7 +54,10 @@ export class WritePath {
     this.#lock = writing.lock;
     this.#catalog = catalog;
     this.#followers = followers;
-    this.#schedule = new PersistSchedule(options.persistPolicy);
+    this.#schedule = new PersistSchedule(options.persistPolicy, (durability) => {
+      // A failure fails the log: later writes report it.
+      if (!this.#closed) this.persist(durability).catch(() => {});
+    });
     this.#pipeline = new CommitPipeline(writing.writer.durable, {
       onFailure: () => catalog.dropStaged(),
       failedError: (cause) => new LogFailedError(path, cause),
@@ -199,6 +202,7 @@ export class WritePath {
    * the files (only closes them after a failure), then releases the lock.
    */
   close(): Promise<void> {
+    this.#schedule.stop();
     return this.#pipeline.exclusive(async () => {
       this.#closed = true;
       try {

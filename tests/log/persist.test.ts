@@ -2,8 +2,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
+import { spawn } from "node:child_process";
+import { resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { defaultFileSystem } from "../../src/ports/runtime.ts";
-import { bytes } from "../helpers/temp.ts";
+import { bytes, tempDir } from "../helpers/temp.ts";
 import { recordEnd, usedLength, walBytes, withLog } from "../helpers/log.ts";
 import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";
 
@@ -196,6 +200,78 @@ test("persist: an interval not yet elapsed does not persist; the write after it 
   );
 });
 
+test("persist: an interval with a timer hands a lone write to the OS once the interval is over", async () => {
+  await withPolicy(
+    { kind: "interval", intervalMs: 500, action: "flush", timer: true },
+    async (log, dir, counts) => {
+      const before = io(counts);
+      await log.appendRecord("q", bytes("hello"));
+      assert.deepEqual(io(counts), before); // not yet: the interval is not over
+      for (let i = 0; i < 500 && io(counts).writeSync === before.writeSync; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.deepEqual(io(counts), plus(before, { writeSync: 1 }));
+      assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+    },
+  );
+});
+
+test("persist: an interval without a timer leaves a lone write in the process", async () => {
+  await withPolicy(
+    { kind: "interval", intervalMs: 20, action: "flush" },
+    async (log, dir, counts) => {
+      const before = io(counts);
+      await log.appendRecord("q", bytes("hello"));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(io(counts), before);
+      assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES);
+    },
+  );
+});
+
+test("persist: closing a log whose timer is armed persists once and the timer never fires after", async () => {
+  await withPolicy(
+    { kind: "interval", intervalMs: 50, action: "fsync", timer: true },
+    async (log, dir, counts) => {
+      await log.appendRecord("q", bytes("hello"));
+      const before = io(counts);
+      await log.close();
+      assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
+      assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
+    },
+  );
+});
+
+const here = fileURLToPath(import.meta.url);
+const timerChild = resolve(here, "..", here.endsWith(".js") ? "timer_child.js" : "timer_child.ts");
+const childCommand: string[] = "Deno" in globalThis
+  ? [resolve(process.cwd(), "node_modules/.bin/deno"), "run", "-A", timerChild]
+  : "Bun" in globalThis
+  ? [resolve(process.cwd(), "node_modules/.bin/bun"), timerChild]
+  : [process.execPath, timerChild];
+
+test("persist: an armed timer does not keep the process alive", { timeout: 60_000 }, async () => {
+  const dir = await tempDir();
+  try {
+    const child = spawn(childCommand[0], [...childCommand.slice(1), dir.path], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (chunk) => out += chunk);
+    child.stderr.on("data", (chunk) => out += chunk);
+    // The timer is armed for a minute: a child it kept alive would still run after 30 s.
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    clearTimeout(timer);
+    assert.equal(out.trim(), "appended");
+    assert.equal(code, 0);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
 test("persist: creating and deleting queues are fsynced whatever the policy", async () => {
   await withPolicy({ kind: "never" }, async (log, _dir, counts) => {
     const before = io(counts);
@@ -214,6 +290,14 @@ test("persist: close() flushes and fsyncs what was buffered", async () => {
     assert.deepEqual(io(counts), plus(before, { write: 1, datasync: 1 }));
     assert.equal(usedLength(await walBytes(dir)), CREATE_BYTES + RECORD_5_BYTES);
   });
+});
+
+test("persist: a policy timer that is not a boolean is a TypeError naming it", async () => {
+  const persistPolicy = { kind: "interval", intervalMs: 5, action: "flush", timer: "yes" };
+  const err = await withLog({ persistPolicy: persistPolicy as never }, () => Promise.resolve())
+    .catch((e) => e);
+  assert.ok(err instanceof TypeError);
+  assert.equal(err.message, "persistPolicy.timer must be a boolean, got yes");
 });
 
 test("persist: an unknown action is a TypeError", async () => {

@@ -141,10 +141,27 @@ async function memoryDetail(): Promise<void> {
   }
 }
 
+/** One open + read of workload 3's log, the first in this process (the log must exist: run `recovery` once). */
+async function timeFreshOpen(): Promise<void> {
+  const t0 = now();
+  const log = await MultiRecordLog.open(dir);
+  const t1 = now();
+  let bytes = 0;
+  for (const q of log.listQueues()) for (const r of log.range(q)) bytes += r.payload.length;
+  const t2 = now();
+  await log.close();
+  console.log(
+    `[${RUNTIME}] first open in the process: open ${(t1 - t0).toFixed(0)} ms, open+read ${
+      (t2 - t0).toFixed(0)
+    } ms = ${(size / MiB / ((t2 - t0) / 1000)).toFixed(0)} MiB/s (${bytes} bytes)`,
+  );
+}
+
 const args = process.argv.slice(2);
 for (const a of args.length > 0 ? args : ["recovery", "floor"]) {
   if (a === "recovery") await timeRecovery();
   else if (a === "floor") timeFloor();
+  else if (a === "fresh") await timeFreshOpen();
   else if (a === "memory") await memory();
   else if (a === "memory-detail") await memoryDetail();
 }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Chunk, defaultSlabPool, type SlabPool } from "./slab_pool.ts";
+import { type Chunk, defaultSlabPool, SlabPool } from "./slab_pool.ts";
 
 const MIN_CHUNK = 4 * 1024;
 /** Chunks grow from MIN_CHUNK to MAX_CHUNK: small queues stay small, and truncation frees memory in steps of at most MAX_CHUNK. */
@@ -18,7 +18,7 @@ const EMPTY = new Uint8Array(0);
 /** Gives the chunks of collected arenas back to their pools. */
 const dropped = new FinalizationRegistry<{ pool: SlabPool; chunks: Chunk[] }>(
   ({ pool, chunks }) => {
-    for (const chunk of chunks) pool.give(chunk);
+    for (const chunk of chunks) pool.give(chunk, false);
   },
 );
 
@@ -64,7 +64,9 @@ export class Arena {
     if (len === 0) return EMPTY;
     const i = this.#chunkIndex(offset);
     const start = offset - this.#bases[i];
-    return this.#chunks[i].bytes.subarray(start, start + len);
+    const chunk = this.#chunks[i];
+    SlabPool.viewed(chunk);
+    return chunk.bytes.subarray(start, start + len);
   }
 
   /** Gives back every chunk that ends at or before logical `offset`. */

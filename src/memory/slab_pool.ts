@@ -6,14 +6,16 @@
  * takes it from the operating system and gives it back when it is collected,
  * which small buffers freed in the middle of its heap are not.
  *
- * Space in a slab is never handed out twice: payload views given to callers
- * stay valid as long as they are held. Chunks are given back when a queue
- * no longer needs them; a slab whose chunks were all given back is left to
- * the garbage collector. When less than a quarter of an older slab is still
- * in use, its live chunks are copied into the current slab (the arenas see
- * the new bytes at the same logical offsets) so that a few long-lived chunks
- * cannot pin many mostly empty slabs. Chunks larger than
- * {@link MAX_SLAB_CHUNK} get a buffer of their own.
+ * Payload views given to callers stay valid as long as they are held, so
+ * space a view was ever taken of is never handed out again. Chunks are given
+ * back when a queue no longer needs them. A slab whose chunks were all given
+ * back is reused when no view of it was ever taken (one such slab is kept,
+ * others are released at once, `ArrayBuffer.prototype.transfer(0)`), and is
+ * otherwise left to the garbage collector. When less than a quarter of an
+ * older slab is still in use, its live chunks are copied into the current
+ * slab (the arenas see the new bytes at the same logical offsets) so that a
+ * few long-lived chunks cannot pin many mostly empty slabs. Chunks larger
+ * than {@link MAX_SLAB_CHUNK} get a buffer of their own.
  *
  * @module
  */
@@ -30,6 +32,8 @@ class Slab {
   used = 0;
   /** Bytes of the chunks in use. */
   live = 0;
+  /** Set once a view of a chunk was handed out: the slab's bytes may then be held by callers. */
+  viewed = false;
   readonly chunks = new Set<Chunk>();
 
   constructor(size: number) {
@@ -58,7 +62,10 @@ export class SlabPool {
   readonly #slabSize: number;
   readonly #maxChunk: number;
   #current: Slab | undefined;
+  /** An empty slab no view was taken of, for the next slab needed. */
+  #spare: Slab | undefined;
   #slabsCreated = 0;
+  #slabsReused = 0;
   #bytesMoved = 0;
 
   constructor(slabSize = SLAB_SIZE, maxChunk = MAX_SLAB_CHUNK) {
@@ -71,12 +78,17 @@ export class SlabPool {
     return this.#slabsCreated;
   }
 
+  /** Slabs reused (emptied with no view ever taken of them) so far. */
+  get slabsReused(): number {
+    return this.#slabsReused;
+  }
+
   /** Bytes copied out of sparse slabs so far. */
   get bytesMoved(): number {
     return this.#bytesMoved;
   }
 
-  /** A zeroed chunk of `size` bytes. */
+  /** A chunk of `size` bytes (not necessarily zeroed). */
   take(size: number): Chunk {
     if (size > this.#maxChunk) return new Chunk(new Uint8Array(size), undefined);
     const [bytes, slab] = this.#cut(size);
@@ -85,16 +97,39 @@ export class SlabPool {
     return chunk;
   }
 
-  /** Gives a chunk back (again: no effect). Its bytes stay readable through views already taken. */
-  give(chunk: Chunk): void {
+  /**
+   * Gives a chunk back (again: no effect). Its bytes stay readable through
+   * views already taken. When `compact` (the default), a slab this leaves
+   * under a quarter in use has its other chunks copied out; the chunks of a
+   * collected arena are given back without, since the chunks next to them
+   * are often as dead, only not collected yet.
+   */
+  give(chunk: Chunk, compact = true): void {
     const slab = chunk.slab;
     if (slab === undefined) return;
     chunk.slab = undefined;
     slab.chunks.delete(chunk);
     slab.live -= chunk.bytes.length;
-    if (slab !== this.#current && slab.live > 0 && slab.live * 4 < slab.buffer.byteLength) {
-      this.#evacuate(slab);
+    if (slab === this.#current) return;
+    if (compact && slab.live > 0 && slab.live * 4 < slab.buffer.byteLength) this.#evacuate(slab);
+    if (slab.live === 0) this.#retire(slab);
+  }
+
+  /** Marks `chunk`'s slab as one whose bytes callers may hold (a view of it is handed out). */
+  static viewed(chunk: Chunk): void {
+    const slab = chunk.slab;
+    if (slab !== undefined) slab.viewed = true;
+  }
+
+  /** An empty slab that is no longer current: kept for reuse, or released, when no view was taken of it. */
+  #retire(slab: Slab): void {
+    if (slab.viewed) return; // left to the garbage collector once callers drop their views
+    if (this.#spare === undefined) {
+      this.#spare = slab;
+      return;
     }
+    const buffer = slab.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+    if (typeof buffer.transfer === "function" && buffer.byteLength > 0) buffer.transfer(0);
   }
 
   /** Copies the chunks still in use in `slab` into the current slab. */
@@ -114,9 +149,18 @@ export class SlabPool {
   #cut(size: number): [Uint8Array, Slab] {
     let slab = this.#current;
     if (slab === undefined || slab.used + size > slab.buffer.byteLength) {
-      slab = new Slab(this.#slabSize);
-      this.#slabsCreated++;
+      slab = this.#spare;
+      if (slab !== undefined) {
+        this.#spare = undefined;
+        slab.used = 0;
+        this.#slabsReused++;
+      } else {
+        slab = new Slab(this.#slabSize);
+        this.#slabsCreated++;
+      }
+      const previous = this.#current;
       this.#current = slab;
+      if (previous !== undefined && previous.live === 0) this.#retire(previous);
     }
     const bytes = new Uint8Array(slab.buffer, slab.used, size);
     slab.used += size;

@@ -145,3 +145,41 @@ test("arena: chunks released by a truncation go back to the pool", () => {
   assert.equal(pool.bytesMoved, 12 * KiB);
   assert.deepEqual(arena.view(at, 5000), pattern(5000, 2));
 });
+
+test("slab pool: an emptied slab no view was taken of is reused for the next slab", () => {
+  const pool = new SlabPool(64 * KiB, 16 * KiB);
+  const first = [0, 1, 2, 3].map(() => pool.take(16 * KiB));
+  pool.take(16 * KiB); // a second slab
+  for (const chunk of first) pool.give(chunk);
+  for (let i = 0; i < 3; i++) pool.take(16 * KiB); // fills the second slab
+  const next = pool.take(16 * KiB);
+  assert.equal(next.bytes.buffer, first[0].bytes.buffer);
+  assert.equal(next.bytes.byteOffset, 0);
+  assert.deepEqual([pool.slabsCreated, pool.slabsReused], [2, 1]);
+});
+
+test("slab pool: an emptied slab a view was taken of is never reused, and the view keeps its bytes", () => {
+  const pool = new SlabPool(64 * KiB, 16 * KiB);
+  const arena = new Arena(pool);
+  const at = arena.append(pattern(4000, 1));
+  const view = arena.view(at, 4000);
+  const fillers = [16 * KiB, 16 * KiB, 16 * KiB, 12 * KiB].map((size) => pool.take(size));
+  pool.take(16 * KiB); // a second slab
+  arena.clear();
+  for (const chunk of fillers) pool.give(chunk);
+  for (let i = 0; i < 4; i++) pool.take(16 * KiB).bytes.fill(0xee); // the second slab, then a third
+  assert.deepEqual([pool.slabsCreated, pool.slabsReused], [3, 0]);
+  assert.deepEqual(view, pattern(4000, 1));
+});
+
+test("slab pool: a second emptied slab no view was taken of is released at once", () => {
+  const pool = new SlabPool(64 * KiB, 16 * KiB);
+  const first = [0, 1, 2, 3].map(() => pool.take(16 * KiB));
+  const second = [0, 1, 2, 3].map(() => pool.take(16 * KiB));
+  pool.take(16 * KiB); // a third slab
+  for (const chunk of first) pool.give(chunk); // kept for reuse
+  const buffer = second[0].bytes.buffer;
+  for (const chunk of second) pool.give(chunk); // released
+  assert.equal(buffer.byteLength, 0);
+  assert.equal(first[0].bytes.buffer.byteLength, 64 * KiB);
+});

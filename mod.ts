@@ -26,6 +26,8 @@
  */
 export { MultiRecordLog } from "./src/log.ts";
 export { LogReader } from "./src/log_reader.ts";
+export { type TypedRecord, TypedQueue } from "./src/typed_queue.ts";
+export { type Codec, jsonCodec, textCodec } from "./src/codecs.ts";
 export type {
   AppendOptions,
   AppendOutcome,
@@ -48,6 +50,17 @@ export type {
   UnreadBytesIssue,
 } from "./src/options.ts";
 export type { QueueRecord } from "./src/options.ts";
+export { scanLog } from "./src/scan/log_scan.ts";
+export type {
+  FileIssue,
+  LogScan,
+  ScanEntry,
+  ScanIssue,
+  ScanOptions,
+  ScanQueueEvent,
+  ScanRecord,
+  ScanReport,
+} from "./src/scan/types.ts";
 export {
   CorruptLogError,
   FileSizeMismatchError,
@@ -59,6 +72,7 @@ export {
   LogReadOnlyError,
   MrlError,
   NotADirectoryError,
+  PayloadDecodeError,
   PositionInPastError,
   PositionOutOfRangeError,
   QueueAlreadyExistsError,

@@ -1,0 +1,206 @@
+/**
+ * Public types of the streaming scan ({@link scanLog} in `log_scan.ts`).
+ *
+ * @module
+ */
+import type { FileSystem } from "../ports/file_system.ts";
+import type { RecoveryIssue } from "../options.ts";
+
+/**
+ * A record as the scan meets it. `payload` is a view into the scan's
+ * buffers, valid until the iteration moves on: copy it (`slice()`) to keep
+ * it.
+ *
+ * @example
+ * ```ts
+ * import type { ScanRecord } from "@mrl/core";
+ * const entry: ScanRecord = {
+ *   kind: "record",
+ *   queue: "events",
+ *   position: 0,
+ *   payload: new Uint8Array([104, 105]),
+ *   file: "wal-00000000000000000000",
+ *   offset: 24,
+ * };
+ * ```
+ */
+export interface ScanRecord {
+  /** Always "record". */
+  kind: "record";
+  /** The queue it belongs to. */
+  queue: string;
+  /** Its position in the queue. */
+  position: number;
+  /** Its bytes (a view: see above). */
+  payload: Uint8Array;
+  /** The wal file in which the record (its first frame) begins. */
+  file: string;
+  /** Offset of its first frame's header in that file. */
+  offset: number;
+}
+
+/**
+ * A change to a queue as the scan meets it:
+ * - `created`: the queue exists from here on, empty, with next position
+ *   `position` (a RecordPosition record: a creation, or a reset of a queue
+ *   that held records; or the first append to a missing queue; or an append
+ *   below the queue's next position, which resets it: see FORMAT.md);
+ * - `truncated`: its records up to and including `position` are removed;
+ * - `deleted`: the queue is removed (`position` is the record's, informational).
+ *
+ * @example
+ * ```ts
+ * import type { ScanQueueEvent } from "@mrl/core";
+ * const entry: ScanQueueEvent = {
+ *   kind: "truncated",
+ *   queue: "events",
+ *   position: 41,
+ *   file: "wal-00000000000000000003",
+ *   offset: 8192,
+ * };
+ * ```
+ */
+export interface ScanQueueEvent {
+  /** What happened to the queue. */
+  kind: "created" | "truncated" | "deleted";
+  /** The queue. */
+  queue: string;
+  /** See above. */
+  position: number;
+  /** The wal file in which the record saying so begins. */
+  file: string;
+  /** Offset of its first frame's header in that file. */
+  offset: number;
+}
+
+/**
+ * What {@link LogScan} yields: records and queue events, in log order.
+ *
+ * @example
+ * ```ts
+ * import type { ScanEntry } from "@mrl/core";
+ * function describe(entry: ScanEntry): string {
+ *   return entry.kind === "record" ? `${entry.queue}@${entry.position}` : entry.kind;
+ * }
+ * ```
+ */
+export type ScanEntry = ScanRecord | ScanQueueEvent;
+
+/**
+ * Damage the scan finds in a wal file as a whole (besides the frame and
+ * unread-bytes issues replay reports, see {@link RecoveryIssue}):
+ * - `cut-in-block`: the file's size is not a whole number of 32 KiB blocks
+ *   (`bytes` is the size of its partial last block; data there, if any, is
+ *   also reported as a `partial-block` issue);
+ * - `not-a-wal-file`: the file holds data and not one frame of it checks
+ *   out (it is named like a wal file and is something else);
+ * - `file-size-mismatch`: the file is larger than the file size given
+ *   (`bytes` is its size).
+ *
+ * @example
+ * ```ts
+ * import type { FileIssue } from "@mrl/core";
+ * const issue: FileIssue = { file: "wal-00000000000000000000", offset: 0, reason: "cut-in-block", bytes: 300 };
+ * ```
+ */
+export interface FileIssue {
+  /** Wal file name. */
+  file: string;
+  /** Offset the issue concerns: the partial block's start, or 0. */
+  offset: number;
+  /** What is wrong. */
+  reason: "cut-in-block" | "not-a-wal-file" | "file-size-mismatch";
+  /** See above. */
+  bytes: number;
+}
+
+/**
+ * Any damage the scan reports.
+ *
+ * @example
+ * ```ts
+ * import type { ScanIssue } from "@mrl/core";
+ * const issue: ScanIssue = { file: "wal-00000000000000000000", offset: 40000, reason: "bad-checksum" };
+ * ```
+ */
+export type ScanIssue = RecoveryIssue | FileIssue;
+
+/**
+ * What a scan found, complete once its iteration has ended.
+ *
+ * @example
+ * ```ts
+ * import { scanLog } from "@mrl/core";
+ * const scan = scanLog(await Deno.makeTempDir(), { emptyIsLog: true });
+ * for await (const _ of scan);
+ * console.log(scan.report.issueCount, scan.report.bytesRead); // 0 0
+ * ```
+ */
+export interface ScanReport {
+  /** Wal files in the directory. */
+  files: number;
+  /** Their bytes in all. */
+  totalBytes: number;
+  /** Bytes read so far (every byte of every wal file once the scan is complete). */
+  bytesRead: number;
+  /** Records read (the first pass's count when `live`). */
+  records: number;
+  /**
+   * Damaged spots: frame issues in log order (the first 1000), then
+   * unread bytes and file issues, in file order.
+   */
+  issues: ScanIssue[];
+  /** Total damaged spots (may exceed `issues.length`). */
+  issueCount: number;
+  /** Where the log ends: the file and offset writing would resume at. */
+  end: { file: string; offset: number };
+}
+
+/**
+ * Options of {@link scanLog}.
+ *
+ * @example
+ * ```ts
+ * import type { ScanOptions } from "@mrl/core";
+ * const options: ScanOptions = { live: true, queues: ["events"] };
+ * ```
+ */
+export interface ScanOptions {
+  /** The file-system port (default: the runtime's). */
+  fs?: FileSystem;
+  /**
+   * Yield only the records still in the log at its end (those an open
+   * would load), and no queue events. Costs a first pass that keeps
+   * positions, never payloads: per queue, where its current contents begin
+   * and its truncation point, and one small entry per wal file it has
+   * records in. The second pass starts at the first file holding such a
+   * record.
+   */
+  live?: boolean;
+  /** Only the records and events of these queues. */
+  queues?: readonly string[];
+  /** The wal file size the log was written with; a larger file is reported (`file-size-mismatch`). */
+  fileSize?: number;
+  /** An empty directory (no wal files) is an empty log rather than a {@link CorruptLogError} ("not a log"). */
+  emptyIsLog?: boolean;
+  /** Called after each read with the bytes read so far and the wal files' bytes in all. */
+  onProgress?(bytesRead: number, totalBytes: number): void;
+}
+
+/**
+ * The scan of a log directory: an async iterator of its records and queue
+ * events (see {@link scanLog}); `report` is complete once it has ended.
+ *
+ * @example
+ * ```ts
+ * import { type LogScan, scanLog } from "@mrl/core";
+ * const scan: LogScan = scanLog(await Deno.makeTempDir(), { emptyIsLog: true });
+ * console.log((await scan.next()).done); // true
+ * ```
+ */
+export interface LogScan extends AsyncIterableIterator<ScanEntry> {
+  /** What the scan found (so far; complete once the iteration has ended). */
+  readonly report: ScanReport;
+  /** Ends the scan early and closes its file. */
+  return(): Promise<IteratorResult<ScanEntry, undefined>>;
+}

@@ -21,6 +21,7 @@ import type { LockHolder } from "./ports/file_system.ts";
  *       return true;
  *     case "QUEUE_NOT_FOUND":
  *     case "QUEUE_ALREADY_EXISTS":
+ *     case "PAYLOAD_DECODE":
  *     case "POSITION_IN_PAST":
  *     case "LOG_CLOSED":
  *     case "LOG_FAILED":
@@ -43,6 +44,7 @@ import type { LockHolder } from "./ports/file_system.ts";
 export type MrlErrorCode =
   | "QUEUE_NOT_FOUND"
   | "QUEUE_ALREADY_EXISTS"
+  | "PAYLOAD_DECODE"
   | "POSITION_IN_PAST"
   | "LOG_CLOSED"
   | "LOG_FAILED"
@@ -104,6 +106,46 @@ export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
   constructor(queue: string) {
     super("QUEUE_NOT_FOUND", `queue ${JSON.stringify(queue)} does not exist`);
     this.queue = queue;
+  }
+}
+
+/**
+ * A payload a {@link TypedQueue}'s codec could not decode (not UTF-8, not
+ * JSON, ...): the bytes are in the log unchanged; read them with the binary
+ * API (`range`) to see them.
+ *
+ * @example
+ * ```ts
+ * import { jsonCodec, MultiRecordLog, PayloadDecodeError } from "@mrl/core";
+ * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * await log.createQueue("q");
+ * await log.appendRecord("q", new TextEncoder().encode("not json"));
+ * try {
+ *   [...log.queue("q", jsonCodec()).range()];
+ * } catch (err) {
+ *   console.log(err instanceof PayloadDecodeError, (err as PayloadDecodeError).position); // true 0
+ * }
+ * await log.close();
+ * ```
+ */
+export class PayloadDecodeError extends MrlError<"PAYLOAD_DECODE"> {
+  /** The queue of the record. */
+  readonly queue: string;
+  /** The record's position. */
+  readonly position: number;
+  /** Creates the error; `cause` is what the codec threw. */
+  constructor(queue: string, position: number, cause: unknown) {
+    super(
+      "PAYLOAD_DECODE",
+      `the payload at position ${position} of queue ${
+        JSON.stringify(queue)
+      } could not be decoded ` +
+        `(${(cause as Error)?.message ?? String(cause)}): read it with range() to see its bytes, ` +
+        `or use the codec it was written with`,
+      { cause },
+    );
+    this.queue = queue;
+    this.position = position;
   }
 }
 
@@ -583,6 +625,7 @@ export class InvalidQueueNameError extends RangeError {
  *   switch (err.code) {
  *     case "QUEUE_NOT_FOUND":
  *     case "QUEUE_ALREADY_EXISTS":
+ *     case "PAYLOAD_DECODE":
  *       return `queue ${err.queue}`;
  *     case "LOG_LOCKED":
  *       return err.inThisProcess ? "open in this process" : `held by ${err.pid}`;
@@ -599,6 +642,7 @@ export class InvalidQueueNameError extends RangeError {
 export type AnyMrlError =
   | QueueNotFoundError
   | QueueAlreadyExistsError
+  | PayloadDecodeError
   | PositionInPastError
   | LogClosedError
   | LogFailedError

@@ -10,7 +10,9 @@
  */
 import { LogClosedError, LogReadOnlyError } from "./errors.ts";
 import type { Followers } from "./follow.ts";
+import type { Codec } from "./codecs.ts";
 import { LogReader } from "./log_reader.ts";
+import { TypedQueue } from "./typed_queue.ts";
 import { type LogParts, openLog } from "./open_log.ts";
 import {
   type AppendOptions,
@@ -216,6 +218,26 @@ export class MultiRecordLog extends LogReader {
     this.#encodeName(queue);
     checkPosition(position, "position", queue);
     return await this.#writable().truncate(queue, position);
+  }
+
+  /**
+   * The queue `queue` seen through `codec`: values in, values out (the
+   * binary API stays the fast path). Nothing is checked or created here:
+   * calls on the view behave as the binary calls they make.
+   *
+   * @example
+   * ```ts
+   * import { MultiRecordLog, textCodec } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * await log.createQueue("greetings");
+   * const greetings = log.queue("greetings", textCodec);
+   * await greetings.append("hello");
+   * console.log(greetings.lastRecord()); // { position: 0, value: "hello" }
+   * await log.close();
+   * ```
+   */
+  queue<T>(queue: string, codec: Codec<T>): TypedQueue<T> {
+    return new TypedQueue(this, queue, codec);
   }
 
   /**

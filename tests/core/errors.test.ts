@@ -23,6 +23,7 @@ import {
   type MrlErrorCode,
   MultiRecordLog,
   NotADirectoryError,
+  PayloadDecodeError,
   PositionInPastError,
   PositionOutOfRangeError,
   QueueAlreadyExistsError,
@@ -36,6 +37,7 @@ import { tempDir } from "../helpers/temp.ts";
 const BY_CODE = {
   QUEUE_NOT_FOUND: new QueueNotFoundError("q"),
   QUEUE_ALREADY_EXISTS: new QueueAlreadyExistsError("q"),
+  PAYLOAD_DECODE: new PayloadDecodeError("q", 3, new Error("x")),
   POSITION_IN_PAST: new PositionInPastError("q", 1, 2),
   LOG_CLOSED: new LogClosedError("/d"),
   LOG_FAILED: new LogFailedError("/d", new Error("x")),
@@ -60,6 +62,7 @@ function fieldOf(err: AnyMrlError): string {
   switch (err.code) {
     case "QUEUE_NOT_FOUND":
     case "QUEUE_ALREADY_EXISTS":
+    case "PAYLOAD_DECODE":
     case "POSITION_IN_PAST":
     case "POSITION_OUT_OF_RANGE":
     case "RESOURCE_EXHAUSTED":
@@ -88,12 +91,13 @@ test("errors: each class carries its own code, and the codes are exactly MrlErro
     assert.ok(err instanceof MrlError, code);
     assert.equal(err.name, err.constructor.name);
   }
-  assert.equal(Object.keys(BY_CODE).length, 13);
+  assert.equal(Object.keys(BY_CODE).length, 14);
 });
 
 test("errors: a switch on code narrows to the class (fields of each)", () => {
   const fields = Object.values(BY_CODE).map((err) => fieldOf(err));
   assert.deepEqual(fields, [
+    "q",
     "q",
     "q",
     "q",

@@ -34,6 +34,7 @@ import type { WritePosition } from "./rolling_writer.ts";
 
 /** Blocks read per call. */
 const BLOCKS_PER_READ = 32;
+const EMPTY = new Uint8Array(0);
 
 /** Non-zero bytes in one wal file that replay does not read. */
 export interface UnreadBytes {
@@ -111,8 +112,9 @@ async function grewAfterReplay(file: WalFile, end: number, size: number): Promis
 /** Scans one range of one file; keeps its buffer from call to call. */
 class RegionScanner {
   readonly #frames: FrameReader;
-  readonly #buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
-  readonly #words = new Int32Array(this.#buffer.buffer);
+  /** Allocated by the first scan: most opens scan nothing (a new directory, a log that ends its file). */
+  #buffer = EMPTY;
+  #words = new Int32Array(0);
 
   constructor(crc: Crc32) {
     this.#frames = new FrameReader(crc);
@@ -132,6 +134,10 @@ class RegionScanner {
     search: boolean,
   ): Promise<UnreadBytes | undefined> {
     if (from >= size) return undefined;
+    if (this.#buffer.length === 0) {
+      this.#buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
+      this.#words = new Int32Array(this.#buffer.buffer);
+    }
     const buffer = this.#buffer;
     let first = -1;
     let last = -1;

@@ -1,9 +1,11 @@
 /**
- * Command-line arguments of `mrl`: positionals and `--name value` options,
+ * Command-line arguments of `mrl`, parsed with `node:util`'s `parseArgs`
+ * (the same on Deno, Bun and Node): positionals and `--name value` options,
  * checked against what each command accepts.
  *
  * @module
  */
+import { parseArgs as parse } from "node:util";
 
 /** A usage error: printed with the usage line, exit status 2. */
 export class UsageError extends Error {}
@@ -17,25 +19,31 @@ export interface Parsed {
 
 /** Splits `args`; `known` lists the options (without `--`) that take a value. */
 export function parseArgs(args: string[], known: readonly string[]): Parsed {
-  const positionals: string[] = [];
-  const options = new Map<string, string>();
-  let help = false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--help" || arg === "-h") {
-      help = true;
-    } else if (arg.startsWith("--")) {
-      const eq = arg.indexOf("=");
-      const name = arg.slice(2, eq === -1 ? undefined : eq);
-      if (!known.includes(name)) throw new UsageError(`unknown option --${name}`);
-      const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      options.set(name, value);
-    } else {
-      positionals.push(arg);
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+  };
+  for (const name of known) options[name] = { type: "string" };
+  let result;
+  try {
+    result = parse({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const message = (err as Error).message;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const name = /'(-[^']*)'/.exec(message)?.[1] ?? message;
+      throw new UsageError(`unknown option ${name.split("=")[0]}`);
     }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const name = /'(--[\w-]+)/.exec(message)?.[1] ?? "an option";
+      throw new UsageError(`${name} needs a value`);
+    }
+    throw new UsageError(message);
   }
-  return { positionals, options, help };
+  const parsed = new Map<string, string>();
+  for (const [name, value] of Object.entries(result.values)) {
+    if (typeof value === "string") parsed.set(name, value);
+  }
+  return { positionals: result.positionals, options: parsed, help: result.values.help === true };
 }
 
 /**

@@ -1,13 +1,18 @@
 /**
- * Where `mrl` writes: shared by the commands (main.ts) and the file scan
- * (files.ts), which import it from here rather than from each other.
+ * Where `mrl` writes: shared by the commands and the progress bar, which
+ * import it from here rather than from each other.
  *
  * @module
  */
 
 /** Where a command writes: stdout, stderr, and whether stderr is a terminal (for progress bars). */
 export interface CliIo {
-  out(text: string): void;
+  /** Writes to stdout; a promise when the caller should wait before writing more (backpressure). */
+  out(text: string): void | Promise<void>;
+  /** Writes to stderr. */
   err(text: string): void;
+  /** True when stderr is a terminal: progress bars are drawn there. */
   isTty: boolean;
+  /** The clock of progress bars, in milliseconds (default: `performance.now`). */
+  now?(): number;
 }

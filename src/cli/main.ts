@@ -6,6 +6,10 @@
  *   mrl read DIR QUEUE [--start N] [--end N] [--format text|json|base64]
  *   mrl dump DIR                        every queue as one JSON document
  *   mrl verify DIR                      damaged spots; exit 0 clean, 1 damaged, 2 unusable
+ *   mrl --version
+ *
+ * read, dump and verify stream the log (`src/scan/`): memory stays bounded
+ * whatever its size.
  *
  * Every command takes --file-size N (bytes per wal file; by default worked out
  * from the wal files as `MultiRecordLog.open` does without `fileSize`: needed
@@ -13,11 +17,12 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
-import { MrlError, MultiRecordLog, type RecoveryIssue } from "../../mod.ts";
+import { MrlError, MultiRecordLog } from "../../mod.ts";
 import { integerOption, parseArgs, type Parsed, UsageError } from "./args.ts";
 import { scanFiles } from "./files.ts";
 import type { CliIo } from "./io.ts";
+import { dump, read, verify } from "./scan_commands.ts";
+import { VERSION } from "./version.ts";
 
 interface Command {
   usage: string;
@@ -39,7 +44,8 @@ const COMMANDS: Record<string, Command> = {
   },
   read: {
     usage: "mrl read DIR QUEUE [--start N] [--end N] [--format text|json|base64] [--file-size N]",
-    help: "Prints the records of QUEUE with start <= position < end, one a line:\n" +
+    help: "Prints the records of QUEUE with start <= position < end, one a line, as the log\n" +
+      "reads them (memory stays bounded: a first pass keeps positions only):\n" +
       '  text    "POSITION PAYLOAD" (payload as UTF-8, newlines escaped)\n' +
       '  json    {"position":N,"payload":"<base64>"}\n' +
       '  base64  "POSITION <base64>"',
@@ -50,30 +56,45 @@ const COMMANDS: Record<string, Command> = {
   dump: {
     usage: "mrl dump DIR [--file-size N]",
     help: 'Prints one JSON document: {"queues": {NAME: {"last_position": N|null,\n' +
-      '"records": [[position, base64], ...]}}}, queue names sorted.',
+      '"records": [[position, base64], ...]}}}, queue names sorted. Streamed: memory\n' +
+      "stays bounded whatever the size of the log.",
     options: ["file-size"],
     positionals: 1,
     run: dump,
   },
   verify: {
     usage: "mrl verify DIR [--file-size N]",
-    help: "Scans every wal file and reports each damaged spot (file, offset, what is\n" +
-      "wrong, what is lost), data after the end of the log and in partial blocks\n" +
-      "included (replay does not read it). Exit status: 0 clean, 1 damaged, 2 unusable.",
+    help: "Reads every byte of every wal file once and reports each damaged spot (file,\n" +
+      "offset, what is wrong, what is lost): bad frames and checksums, records lost, data\n" +
+      "after the end of the log and in partial blocks (replay does not read it), files\n" +
+      "cut inside a block, files larger than --file-size, files named like wal files\n" +
+      "that are not. A directory with no wal file (or only such impostors) is not a log.\n" +
+      "Exit status: 0 clean, 1 damaged, 2 unusable (not a log, not a directory).",
     options: ["file-size"],
     positionals: 1,
     run: verify,
   },
 };
 
-const USAGE = "usage: mrl summary|read|dump|verify DIR [...] [--file-size N] (mrl COMMAND --help)";
+const USAGE =
+  "usage: mrl summary|read|dump|verify DIR [...] [--file-size N] (mrl COMMAND --help)\n" +
+  "       mrl --version";
 
 /** Runs `mrl` with `args`; resolves to the exit status. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.out(`${USAGE}\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join("\n")}\n`);
-    return name === undefined ? 2 : 0;
+  const usage = `${USAGE}\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join("\n")}\n`;
+  if (name === undefined) {
+    io.err(usage);
+    return 2;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
+    await io.out(usage);
+    return 0;
+  }
+  if (name === "--version" || name === "-V") {
+    await io.out(`mrl ${VERSION}\n`);
+    return 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
@@ -84,7 +105,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs(rest, command.options);
     if (parsed.help) {
-      io.out(`usage: ${command.usage}\n\n${command.help}\n`);
+      await io.out(`usage: ${command.usage}\n\n${command.help}\n`);
       return 0;
     }
     if (parsed.positionals.length !== command.positionals) {
@@ -161,105 +182,6 @@ async function summary(parsed: Parsed, io: CliIo): Promise<number> {
     }
     io.out("\n" + table(fileRows));
     return 0;
-  } finally {
-    await log.close();
-  }
-}
-
-async function read(parsed: Parsed, io: CliIo): Promise<number> {
-  const format = parsed.options.get("format") ?? "text";
-  if (!["text", "json", "base64"].includes(format)) {
-    throw new UsageError(`--format must be text, json or base64, got ${JSON.stringify(format)}`);
-  }
-  const start = integerOption(parsed, "start");
-  const end = integerOption(parsed, "end", 2 ** 53); // exclusive: 2^53 reaches the record at 2^53 - 1
-  const log = await openLog(parsed);
-  try {
-    const decoder = new TextDecoder();
-    const lines: string[] = [];
-    for (const { position, payload } of log.range(parsed.positionals[1], { start, end })) {
-      const base64 = () =>
-        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
-      if (format === "json") lines.push(JSON.stringify({ position, payload: base64() }));
-      else if (format === "base64") lines.push(`${position} ${base64()}`);
-      else {lines.push(
-          `${position} ${decoder.decode(payload).replaceAll("\\", "\\\\").replaceAll("\n", "\\n")}`,
-        );}
-      if (lines.length >= 1024) io.out(lines.splice(0).join("\n") + "\n");
-    }
-    if (lines.length > 0) io.out(lines.join("\n") + "\n");
-    return 0;
-  } finally {
-    await log.close();
-  }
-}
-
-async function dump(parsed: Parsed, io: CliIo): Promise<number> {
-  const log = await openLog(parsed);
-  try {
-    const queues: Record<string, { last_position: number | null; records: [number, string][] }> =
-      {};
-    for (const name of log.listQueues().sort()) {
-      queues[name] = {
-        last_position: log.lastPosition(name) ?? null,
-        records: [...log.range(name)].map((r) => [
-          r.position,
-          Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString(
-            "base64",
-          ),
-        ]),
-      };
-    }
-    io.out(JSON.stringify({ queues }, null, 1) + "\n");
-    return 0;
-  } finally {
-    await log.close();
-  }
-}
-
-const LOST: Record<string, string> = {
-  "bad-frame": "bad frame header: the rest of its 32 KiB block is skipped, with the records in it",
-  "bad-checksum": "checksum mismatch: one frame dropped, and the record it belongs to",
-  "unterminated-record": "record cut short: 1 record dropped",
-  "orphan-frame": "frame of a record whose start is lost: that record is dropped",
-  "malformed-record": "record does not decode: 1 record dropped",
-  "position-in-past": "append below its queue's position: the queue was reset to the newer records",
-};
-
-/** What a damaged spot means, in words. */
-function describe(issue: RecoveryIssue): string {
-  if (issue.reason !== "bytes-after-end" && issue.reason !== "partial-block") {
-    return LOST[issue.reason];
-  }
-  const what = issue.reason === "bytes-after-end"
-    ? `${issue.bytes} byte(s) of data after the end of the log`
-    : `${issue.bytes} byte(s) of data in a partial block (the file was cut inside a block)`;
-  const kept = issue.salvageFile === undefined
-    ? "a writable open keeps them in a salvage file"
-    : `kept in ${issue.salvageFile}`;
-  return `${what}, ${issue.frames} frame(s) with a good checksum: not replayed (${kept})`;
-}
-
-async function verify(parsed: Parsed, io: CliIo): Promise<number> {
-  let log: MultiRecordLog;
-  try {
-    log = await openLog(parsed);
-  } catch (err) {
-    io.out(`unusable: ${(err as Error).message}\n`);
-    return 2;
-  }
-  try {
-    await scanFiles(parsed.positionals[0], io);
-    const { issues, issueCount, filesRead, recordsReplayed } = log.recovery;
-    for (const issue of issues) {
-      io.out(`${issue.file} offset ${issue.offset}: ${describe(issue)}\n`);
-    }
-    if (issueCount > issues.length) io.out(`... and ${issueCount - issues.length} more\n`);
-    io.out(
-      `${filesRead} file(s), ${recordsReplayed} record(s) replayed, ` +
-        `${issueCount === 0 ? "no damage" : `${issueCount} damaged spot(s)`}\n`,
-    );
-    return issueCount === 0 ? 0 : 1;
   } finally {
     await log.close();
   }

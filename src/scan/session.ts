@@ -136,6 +136,15 @@ export class ScanSession {
     const pass = this.first!;
     this.report.end = { file: walFileName(pass.end.fileNumber), offset: pass.end.offset };
     if (this.files.length === 0) return;
+    // What the look past the end reads (in part again: the end's block), for the progress.
+    let tail = 0;
+    for (const n of this.files) {
+      const size = this.dir.sizeOf(n);
+      if (n < pass.end.fileNumber) tail += size % BLOCK_SIZE;
+      else if (n > pass.end.fileNumber) tail += size;
+      else tail += Math.max(0, size - (pass.end.offset - (pass.end.offset % BLOCK_SIZE)));
+    }
+    this.plannedBytes = Math.max(this.plannedBytes, this.report.bytesRead + tail);
     for (const bytes of await scanUnreadBytes(this.dir, pass.end, this.crc)) {
       this.#unread.push({
         file: walFileName(bytes.fileNumber),
@@ -171,7 +180,12 @@ export class ScanSession {
         `no frame of its wal file(s) checks out (${junk.map((j) => j.file).join(", ")})`,
       );
     }
-    const fileIssues: ScanIssue[] = [...this.#fileIssues, ...junk].sort((a, b) =>
+    // A partial block holding data is reported as such (partial-block); one of zeros as a cut.
+    const cuts = this.#fileIssues.filter((f) =>
+      f.reason !== "cut-in-block" ||
+      !this.#unread.some((u) => u.file === f.file && u.reason === "partial-block")
+    );
+    const fileIssues: ScanIssue[] = [...cuts, ...junk].sort((a, b) =>
       a.file < b.file ? -1 : a.file > b.file ? 1 : a.offset - b.offset
     );
     report.issues = [...pass.issues.listed, ...this.#unread, ...fileIssues];

@@ -90,8 +90,8 @@ export type ScanEntry = ScanRecord | ScanQueueEvent;
  * Damage the scan finds in a wal file as a whole (besides the frame and
  * unread-bytes issues replay reports, see {@link RecoveryIssue}):
  * - `cut-in-block`: the file's size is not a whole number of 32 KiB blocks
- *   (`bytes` is the size of its partial last block; data there, if any, is
- *   also reported as a `partial-block` issue);
+ *   and its partial last block holds only zeros (`bytes` is its size; one
+ *   holding data is reported as a `partial-block` issue instead);
  * - `not-a-wal-file`: the file holds data and not one frame of it checks
  *   out (it is named like a wal file and is something else);
  * - `file-size-mismatch`: the file is larger than the file size given

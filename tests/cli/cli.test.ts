@@ -15,6 +15,7 @@ import {
   FIXTURES_DIR,
   readExpected,
 } from "../helpers/fixtures.ts";
+import { repoRoot } from "../helpers/repo.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 
 async function mrl(
@@ -23,7 +24,17 @@ async function mrl(
 ): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const code = await run(args, { out: (t) => (out += t), err: (t) => (err += t), isTty });
+  let clock = 0;
+  const code = await run(args, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    isTty,
+    now: () => (clock += 50),
+  });
   return { code, out, err };
 }
 
@@ -34,9 +45,10 @@ const fileSizeArgs = (name: string) => {
 };
 
 for (const name of await fixtureNames()) {
-  test(`mrl dump: the Rust fixture ${name} dumps exactly its expected.json`, async () => {
+  test(`mrl dump: the Rust fixture ${name} dumps its expected.json byte for byte (and a newline)`, async () => {
     const { code, out } = await mrl(["dump", fixture(name), ...fileSizeArgs(name)]);
     assert.equal(code, 0);
+    assert.equal(out, await readFile(join(FIXTURES_DIR, name, "expected.json"), "utf8") + "\n");
     assert.deepEqual(JSON.parse(out), await readExpected(name));
   });
 }
@@ -244,6 +256,20 @@ test("mrl: bad arguments print a usage line and exit 2", async () => {
     assert.equal(code, 2, args.join(" "));
     assert.match(out + err, /usage: mrl|fileSize must be/, args.join(" "));
   }
+});
+
+test("mrl: no arguments print the usage to stderr, nothing to stdout, and exit 2", async () => {
+  const { code, out, err } = await mrl([]);
+  assert.equal(code, 2);
+  assert.equal(out, "");
+  assert.match(err, /^usage: mrl summary\|read\|dump\|verify DIR/);
+});
+
+test("mrl --version prints the package's version (deno.json's) and exits 0", async () => {
+  const { code, out } = await mrl(["--version"]);
+  assert.equal(code, 0);
+  const { version } = JSON.parse(await readFile(join(repoRoot(), "deno.json"), "utf8"));
+  assert.equal(out, `mrl ${version}\n`);
 });
 
 test("mrl: a missing queue is reported, exit 2", async () => {

@@ -1,0 +1,160 @@
+/**
+ * The commands of `mrl` built on the streaming scan (`src/scan/`): `read`,
+ * `dump` and `verify` read a log of any size in bounded memory, with a
+ * progress bar from the first byte read.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { PositionOutOfRangeError, QueueNotFoundError } from "../errors.ts";
+import { walFileName } from "../files/file_name.ts";
+import { checkFileSize } from "../files/file_size.ts";
+import { liveRecords } from "../scan/live.ts";
+import { ScanSession } from "../scan/session.ts";
+import type { ScanIssue } from "../scan/types.ts";
+import { BLOCK_SIZE } from "../format/constants.ts";
+import { integerOption, type Parsed, UsageError } from "./args.ts";
+import { ChunkedOut, writeDump } from "./dump.ts";
+import type { CliIo } from "./io.ts";
+import { Progress } from "./progress.ts";
+
+/** Opens the scan of the command's directory, its progress drawn on `progress`. */
+function openScan(parsed: Parsed, progress: Progress): Promise<ScanSession> {
+  const fileSize = integerOption(parsed, "file-size");
+  if (fileSize !== undefined) checkFileSize(fileSize);
+  return ScanSession.open(parsed.positionals[0], {
+    fileSize,
+    onProgress: (done, total) => progress.update(done, total),
+  });
+}
+
+/** `mrl read DIR QUEUE`: the records of one queue still in the log, streamed. */
+export async function read(parsed: Parsed, io: CliIo): Promise<number> {
+  const format = parsed.options.get("format") ?? "text";
+  if (!["text", "json", "base64"].includes(format)) {
+    throw new UsageError(`--format must be text, json or base64, got ${JSON.stringify(format)}`);
+  }
+  const start = integerOption(parsed, "start") ?? 0;
+  const end = integerOption(parsed, "end", 2 ** 53) ?? Infinity; // exclusive: 2^53 reaches 2^53 - 1
+  const queue = parsed.positionals[1];
+  const progress = new Progress(io, "read");
+  try {
+    const session = await openScan(parsed, progress);
+    await session.firstPass();
+    const out = session.states.outOfRange.get(queue);
+    if (out !== undefined) {
+      throw new PositionOutOfRangeError(queue, out.position, walFileName(out.file));
+    }
+    if (!session.states.queues.has(queue)) throw new QueueNotFoundError(queue);
+    const writer = new ChunkedOut(io);
+    const decoder = new TextDecoder();
+    for await (const { position, payload } of liveRecords(session, (q) => q === queue)) {
+      if (position < start) continue;
+      if (position >= end) break;
+      const base64 = () =>
+        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
+      let line: string;
+      if (format === "json") line = JSON.stringify({ position, payload: base64() });
+      else if (format === "base64") line = `${position} ${base64()}`;
+      else {
+        const text = decoder.decode(payload).replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
+        line = `${position} ${text}`;
+      }
+      await writer.write(line + "\n");
+    }
+    progress.end();
+    await writer.flush();
+    return 0;
+  } finally {
+    progress.end();
+  }
+}
+
+/** `mrl dump DIR`: every queue as one JSON document, streamed. */
+export async function dump(parsed: Parsed, io: CliIo): Promise<number> {
+  const progress = new Progress(io, "dump");
+  try {
+    const session = await openScan(parsed, progress);
+    await session.firstPass();
+    await writeDump(session, io);
+    return 0;
+  } finally {
+    progress.end();
+  }
+}
+
+const LOST: Record<string, string> = {
+  "bad-frame": "bad frame header: the rest of its 32 KiB block is skipped, with the records in it",
+  "bad-checksum": "checksum mismatch: one frame dropped, and the record it belongs to",
+  "unterminated-record": "record cut short: 1 record dropped",
+  "orphan-frame": "frame of a record whose start is lost: that record is dropped",
+  "malformed-record": "record does not decode: 1 record dropped",
+  "position-in-past": "append below its queue's position: the queue was reset to the newer records",
+};
+
+/** What a damaged spot means, in words. */
+export function describe(issue: ScanIssue, fileSize?: number): string {
+  switch (issue.reason) {
+    case "bytes-after-end":
+    case "partial-block": {
+      const what = issue.reason === "bytes-after-end"
+        ? `${issue.bytes} byte(s) of data after the end of the log`
+        : `${issue.bytes} byte(s) of data in a partial block (the file was cut inside a block)`;
+      const kept = issue.salvageFile === undefined
+        ? "a writable open keeps them in a salvage file"
+        : `kept in ${issue.salvageFile}`;
+      return `${what}, ${issue.frames} frame(s) with a good checksum: not replayed (${kept})`;
+    }
+    case "cut-in-block":
+      return `file cut inside a block: its last ${issue.bytes} byte(s) are not a whole ` +
+        `${BLOCK_SIZE / 1024} KiB block (readers skip them; they hold only zeros)`;
+    case "not-a-wal-file":
+      return `named like a wal file but not one: ${issue.bytes} byte(s) and not one frame ` +
+        `checks out (nothing in it is read)`;
+    case "file-size-mismatch":
+      return `${issue.bytes} bytes, larger than the file size ${fileSize} given: that log was ` +
+        `written with a larger file size (or the file grew); run without --file-size`;
+    default:
+      return LOST[issue.reason];
+  }
+}
+
+/**
+ * `mrl verify DIR`: reads every byte of every wal file once and reports
+ * each damaged spot. Exit 0 clean, 1 damaged, 2 unusable (not a directory,
+ * not a log, unreadable).
+ */
+export async function verify(parsed: Parsed, io: CliIo): Promise<number> {
+  const progress = new Progress(io, "verify");
+  let report;
+  let filesRead = 0;
+  try {
+    const session = await openScan(parsed, progress);
+    await session.firstPass();
+    report = session.finish();
+    const endFile = session.first!.end.fileNumber;
+    filesRead = session.files.filter((n) =>
+      n <= endFile && session.dir.sizeOf(n) >= BLOCK_SIZE
+    ).length;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    progress.end();
+    io.out(`unusable: ${(err as Error).message}\n`);
+    return 2;
+  } finally {
+    progress.end();
+  }
+  const fileSize = integerOption(parsed, "file-size");
+  const { issues, issueCount, records } = report;
+  const lines: string[] = [];
+  for (const issue of issues) {
+    lines.push(`${issue.file} offset ${issue.offset}: ${describe(issue, fileSize)}`);
+  }
+  if (issueCount > issues.length) lines.push(`... and ${issueCount - issues.length} more`);
+  lines.push(
+    `${filesRead} file(s), ${records} record(s) replayed, ` +
+      `${issueCount === 0 ? "no damage" : `${issueCount} damaged spot(s)`}`,
+  );
+  await io.out(lines.join("\n") + "\n");
+  return issueCount === 0 ? 0 : 1;
+}

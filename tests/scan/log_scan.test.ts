@@ -1,0 +1,103 @@
+/** scanLog: the streaming, read-only scan of a log directory. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CorruptLogError, MultiRecordLog, type ScanEntry, scanLog } from "../../mod.ts";
+import { fixtureNames, FIXTURES_DIR, readExpected } from "../helpers/fixtures.ts";
+import { bytes, tempDir, text } from "../helpers/temp.ts";
+
+const describe = (e: ScanEntry) =>
+  e.kind === "record"
+    ? `${e.queue}@${e.position}=${text(e.payload)}`
+    : `${e.kind} ${e.queue} ${e.position}`;
+
+test("scanLog: yields records and queue events in log order, with their file and offset", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("a");
+    await log.appendRecords("a", [bytes("x"), bytes("y")]);
+    await log.createQueue("b");
+    await log.truncate("a", 0);
+    await log.appendRecord("b", bytes("z"));
+    await log.deleteQueue("b");
+    await log.close();
+    const entries: ScanEntry[] = [];
+    for await (const e of scanLog(dir.path)) entries.push(e);
+    assert.deepEqual(entries.map(describe), [
+      "created a 0",
+      "a@0=x",
+      "a@1=y",
+      "created b 0",
+      "truncated a 0",
+      "b@0=z",
+      "deleted b 1", // the DeleteQueue record carries the next position
+    ]);
+    assert.deepEqual(entries.slice(0, 2).map((e) => [e.file, e.offset]), [
+      ["wal-00000000000000000000", 0],
+      ["wal-00000000000000000000", 19],
+    ]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("scanLog: live yields only the records still in the log, as an open loads them", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 65536 });
+    await log.createQueue("a");
+    await log.createQueue("b");
+    for (let i = 0; i < 200; i++) {
+      await log.appendRecord(i % 3 === 0 ? "b" : "a", new Uint8Array(900).fill(i));
+    }
+    await log.truncate("a", 100);
+    await log.deleteQueue("b");
+    await log.createQueue("b");
+    await log.appendRecord("b", bytes("again"));
+    const expected = [...log.range("a")].map((r) => [r.position, r.payload[0]]);
+    await log.close();
+    const got: [string, number, number][] = [];
+    for await (const e of scanLog(dir.path, { live: true })) {
+      if (e.kind === "record") got.push([e.queue, e.position, e.payload[0]]);
+    }
+    assert.deepEqual(got.filter((g) => g[0] === "a").map((g) => [g[1], g[2]]), expected);
+    assert.deepEqual(got.filter((g) => g[0] === "b"), [["b", 0, "a".charCodeAt(0)]]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+for (const name of await fixtureNames()) {
+  test(`scanLog: live on the Rust fixture ${name} yields exactly its expected records, damage as recovery reports it`, async () => {
+    const wal = join(FIXTURES_DIR, name, "wal");
+    const scan = scanLog(wal, { live: true });
+    const got: Record<string, number[]> = {};
+    for await (const e of scan) if (e.kind === "record") (got[e.queue] ??= []).push(e.position);
+    const expected = await readExpected(name);
+    for (const [queue, { records }] of Object.entries(expected.queues)) {
+      assert.deepEqual(got[queue] ?? [], records.map(([p]) => p), queue);
+    }
+    const log = await MultiRecordLog.open(wal, { readOnly: true });
+    try {
+      assert.deepEqual(scan.report.issues, log.recovery.issues);
+    } finally {
+      await log.close();
+    }
+  });
+}
+
+test("scanLog: a directory without wal files is not a log (CorruptLogError), unless emptyIsLog", async () => {
+  const dir = await tempDir();
+  try {
+    const empty = scanLog(dir.path, { emptyIsLog: true });
+    assert.equal((await empty.next()).done, true);
+    await writeFile(join(dir.path, "notes.txt"), "hello");
+    const err = await scanLog(dir.path).next().catch((e) => e);
+    assert.ok(err instanceof CorruptLogError, String(err));
+    assert.match(err.message, /not a log: none of its 1 entries is a wal file/);
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -3,6 +3,11 @@
  * read call. Only whole blocks count: a partial block at the end of a file is
  * ignored and reading moves on to the next file.
  *
+ * Two buffers take turns: while the blocks of one are handed out, the next
+ * read of the same file is already under way into the other. A port whose
+ * reads complete off the main thread (Bun's) then reads while replay works;
+ * with synchronous ports this changes nothing but the order of the calls.
+ *
  * @module
  */
 import { BLOCK_SIZE } from "../format/constants.ts";
@@ -10,6 +15,7 @@ import type { WalDirectory, WalFile } from "./directory.ts";
 
 /** Blocks fetched per read call. */
 const BLOCKS_PER_READ = 32;
+const BUFFER_SIZE = BLOCK_SIZE * BLOCKS_PER_READ;
 
 /** Walks the blocks of a directory's wal files. */
 export class RollingReader {
@@ -17,7 +23,11 @@ export class RollingReader {
   readonly #files: number[];
   #fileIndex = -1;
   #file: WalFile | undefined;
-  #buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
+  /** The buffer whose blocks are handed out, and the one the read ahead fills. */
+  #buffer = new Uint8Array(BUFFER_SIZE);
+  #spare = new Uint8Array(BUFFER_SIZE);
+  /** The read into `#spare` under way, if any (of the bytes right after `#buffer`'s). */
+  #ahead: Promise<number> | undefined;
   /** Whole blocks in `#buffer` and the file offset of its first byte. */
   #bufferedBlocks = 0;
   #bufferOffset = 0;
@@ -60,21 +70,46 @@ export class RollingReader {
     }
   }
 
-  /** Closes the file being read. */
+  /** Closes the file being read (after the read ahead, if any, has finished). */
   async close(): Promise<void> {
     const file = this.#file;
     this.#file = undefined;
+    await this.#settleAhead();
     if (file !== undefined) await file.close();
   }
 
   async #fill(): Promise<void> {
     const file = this.#file!;
     const offset = this.#bufferOffset + this.#bufferedBlocks * BLOCK_SIZE;
-    const n = await file.readFully(this.#buffer, offset);
+    let n: number;
+    if (this.#ahead !== undefined) {
+      const ahead = this.#ahead;
+      this.#ahead = undefined;
+      n = await ahead;
+      const filled = this.#spare;
+      this.#spare = this.#buffer;
+      this.#buffer = filled;
+    } else {
+      n = await file.readFully(this.#buffer, offset);
+    }
     this.#bufferOffset = offset;
     this.#bufferedBlocks = Math.floor(n / BLOCK_SIZE);
     this.#nextInBuffer = 0;
-    if (n < this.#buffer.length) this.#fileExhausted = true;
+    if (n < BUFFER_SIZE) {
+      this.#fileExhausted = true;
+    } else {
+      const ahead = file.readFully(this.#spare, offset + BUFFER_SIZE);
+      // Awaited later (by #fill or #settleAhead); meanwhile a failure must not count as unhandled.
+      ahead.catch(() => {});
+      this.#ahead = ahead;
+    }
+  }
+
+  /** Waits for the read ahead to finish (its outcome no longer matters). */
+  async #settleAhead(): Promise<void> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead !== undefined) await ahead.catch(() => 0);
   }
 
   async #openNextFile(): Promise<boolean> {

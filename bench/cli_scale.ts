@@ -82,7 +82,10 @@ const total = logBytes();
 const runtimes: [string, string[]][] = [
   ["deno", [join(root, "node_modules/.bin/deno"), "run", "-A", join(root, "src/cli/bin.ts")]],
   ["bun", [join(root, "node_modules/.bin/bun"), join(root, "src/cli/bin.ts")]],
-  ["node26", [join(root, "node_modules/node26/bin/node"), join(root, "npm/esm/src/cli/bin.js")]],
+  ["node26", [
+    join(root, "node_modules/node26/bin/node"),
+    process.env.MRL_NODE_BIN ?? join(root, "npm/src/cli/bin.js"),
+  ]],
 ];
 const commands: [string, string[]][] = [
   ["verify", ["verify", dir]],

@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { PositionOutOfRangeError } from "../errors.ts";
 import { walFileName } from "../files/file_name.ts";
 import { liveRecords } from "../scan/live.ts";
@@ -21,15 +20,24 @@ import { QueueStates } from "../scan/queue_states.ts";
 import type { ScanSession } from "../scan/session.ts";
 import type { CliIo } from "./io.ts";
 
-/** Payload bytes a dump keeps for the queues after the one it writes: 64 MiB. */
-export const DUMP_BUFFER_BYTES = 64 * 1024 * 1024;
+/** Payload bytes a dump keeps for the queues after the one it writes: 32 MiB. */
+export const DUMP_BUFFER_BYTES = 32 * 1024 * 1024;
 /** Text gathered before a write: 1 MiB. */
 const WRITE_CHUNK = 1 << 20;
 
-/** Writes text in chunks of about a mebibyte, waiting when stdout says so. */
+const BASE64 = new TextEncoder().encode(
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+);
+
+/**
+ * Writes output in chunks of about a mebibyte, gathered in one reused byte
+ * buffer (payloads are base64-encoded straight into it: no string per
+ * record), waiting when stdout says so.
+ */
 export class ChunkedOut {
   readonly #io: CliIo;
-  #parts: string[] = [];
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(WRITE_CHUNK + 4096);
   #length = 0;
 
   constructor(io: CliIo) {
@@ -38,30 +46,61 @@ export class ChunkedOut {
 
   /** Adds `text`; resolves once it may be followed by more. */
   async write(text: string): Promise<void> {
-    this.#parts.push(text);
-    this.#length += text.length;
+    this.#room(text.length * 3);
+    this.#length += this.#encoder.encodeInto(text, this.#buffer.subarray(this.#length)).written;
+    if (this.#length >= WRITE_CHUNK) await this.flush();
+  }
+
+  /** Adds `bytes` in base64; resolves once it may be followed by more. */
+  async writeBase64(bytes: Uint8Array): Promise<void> {
+    this.#room(Math.ceil(bytes.length / 3) * 4);
+    const out = this.#buffer;
+    let o = this.#length;
+    const n = bytes.length;
+    let i = 0;
+    for (; i + 2 < n; i += 3) {
+      const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      out[o++] = BASE64[v >> 18];
+      out[o++] = BASE64[(v >> 12) & 63];
+      out[o++] = BASE64[(v >> 6) & 63];
+      out[o++] = BASE64[v & 63];
+    }
+    if (i < n) {
+      const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+      out[o++] = BASE64[v >> 18];
+      out[o++] = BASE64[(v >> 12) & 63];
+      out[o++] = i + 1 < n ? BASE64[(v >> 6) & 63] : 61;
+      out[o++] = 61;
+    }
+    this.#length = o;
     if (this.#length >= WRITE_CHUNK) await this.flush();
   }
 
   /** Writes what is gathered. */
   async flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const text = this.#parts.join("");
-    this.#parts = [];
+    if (this.#length === 0) return;
+    const bytes = this.#buffer.subarray(0, this.#length);
     this.#length = 0;
-    await this.#io.out(text);
+    await this.#io.out(bytes);
+  }
+
+  #room(bytes: number): void {
+    if (this.#length + bytes <= this.#buffer.length) return;
+    const grown = new Uint8Array(this.#length + bytes + WRITE_CHUNK);
+    grown.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = grown;
   }
 }
 
-/** The records kept for one queue of a batch. */
+/** The records kept for one queue of a batch: payloads at `starts` in the shared arena. */
 interface Kept {
   positions: number[];
-  payloads: Uint8Array[];
+  starts: number[];
+  ends: number[];
 }
 
-function base64(payload: Uint8Array): string {
-  return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
-}
+/** The payloads kept for a batch, copied one after the other (allocated once, grown rarely). */
+let arena = new Uint8Array(0);
 
 /** Writes the dump of the scanned log (after `session.firstPass()`). */
 export async function writeDump(session: ScanSession, io: CliIo): Promise<void> {
@@ -92,19 +131,24 @@ export async function writeDump(session: ScanSession, io: CliIo): Promise<void> 
     }
     const batch = names.slice(i, batchEnd);
     const keptBy = new Map<string, Kept>(
-      batch.slice(1).map((name) => [name, { positions: [], payloads: [] }]),
+      batch.slice(1).map((name) => [name, { positions: [], starts: [], ends: [] }]),
     );
+    if (arena.length < kept) arena = new Uint8Array(kept);
+    let used = 0;
     const head = batch[0];
     let records = 0;
     await out.write(queueStart(head, states, first));
     first = false;
     for await (const r of liveRecords(session, (q) => q === head || keptBy.has(q))) {
       if (r.queue === head) {
-        await out.write(record(r.position, r.payload, records++ === 0));
+        await writeRecord(out, r.position, r.payload, records++ === 0);
       } else {
         const k = keptBy.get(r.queue)!;
         k.positions.push(r.position);
-        k.payloads.push(r.payload.slice());
+        k.starts.push(used);
+        arena.set(r.payload, used);
+        used += r.payload.length;
+        k.ends.push(used);
       }
     }
     await out.write(queueEnd(records));
@@ -112,7 +156,8 @@ export async function writeDump(session: ScanSession, io: CliIo): Promise<void> 
       const k = keptBy.get(name)!;
       await out.write(queueStart(name, states, false));
       for (let j = 0; j < k.positions.length; j++) {
-        await out.write(record(k.positions[j], k.payloads[j], j === 0));
+        const payload = arena.subarray(k.starts[j], k.ends[j]);
+        await writeRecord(out, k.positions[j], payload, j === 0);
       }
       await out.write(queueEnd(k.positions.length));
       keptBy.delete(name);
@@ -130,8 +175,15 @@ function queueStart(name: string, states: QueueStates, first: boolean): string {
     `   "records": `;
 }
 
-function record(position: number, payload: Uint8Array, first: boolean): string {
-  return `${first ? "[" : ","}\n    [\n     ${position},\n     "${base64(payload)}"\n    ]`;
+async function writeRecord(
+  out: ChunkedOut,
+  position: number,
+  payload: Uint8Array,
+  first: boolean,
+): Promise<void> {
+  await out.write(`${first ? "[" : ","}\n    [\n     ${position},\n     "`);
+  await out.writeBase64(payload);
+  await out.write(`"\n    ]`);
 }
 
 function queueEnd(records: number): string {

@@ -7,8 +7,11 @@
 
 /** Where a command writes: stdout, stderr, and whether stderr is a terminal (for progress bars). */
 export interface CliIo {
-  /** Writes to stdout; a promise when the caller should wait before writing more (backpressure). */
-  out(text: string): void | Promise<void>;
+  /**
+   * Writes to stdout (text, or UTF-8 bytes the callee may not keep); a
+   * promise when the caller should wait before writing more.
+   */
+  out(text: string | Uint8Array): void | Promise<void>;
   /** Writes to stderr. */
   err(text: string): void;
   /** True when stderr is a terminal: progress bars are drawn there. */

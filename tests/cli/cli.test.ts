@@ -27,7 +27,7 @@ async function mrl(
   let clock = 0;
   const code = await run(args, {
     out: (t) => {
-      out += t;
+      out += typeof t === "string" ? t : new TextDecoder().decode(t);
     },
     err: (t) => {
       err += t;

@@ -12,7 +12,7 @@ async function verify(...args: string[]): Promise<{ code: number; out: string }>
   let out = "";
   const code = await run(["verify", ...args], {
     out: (t) => {
-      out += t;
+      out += typeof t === "string" ? t : new TextDecoder().decode(t);
     },
     err: () => {},
     isTty: false,

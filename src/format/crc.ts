@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { createCRC32, type IHasher } from "hash-wasm";
+import { createCRC32, type IHasher } from "npm:hash-wasm@^4.13.0";
 import type { NativeCrc32, NativeCrc32Candidate } from "../ports/native_crc.ts";
 
 /**

@@ -90,14 +90,16 @@ test("entry points: mod exports no adapter; ./deno, ./bun and ./node each export
   }
 });
 
-test("entry points: deno.json exports them for jsr and publishes their files", async () => {
+test("entry points: deno.json exports them (and the CLI) for jsr and publishes their files", async () => {
   const deno = JSON.parse(await readFile(join(root, "deno.json"), "utf8"));
   assert.deepEqual(deno.exports, {
     ".": "./mod.ts",
     "./deno": "./deno.ts",
     "./bun": "./bun.ts",
     "./node": "./node.ts",
+    "./cli": "./src/cli/bin.ts",
   });
+  assert.ok(deno.publish.include.includes("src/"), "publish.include has src/ (the CLI)");
   for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts"]) {
     assert.ok(deno.publish.include.includes(file), `publish.include has ${file}`);
   }
@@ -219,11 +221,15 @@ async function tripwire(file: string, key: string, runtime: Runtime): Promise<vo
   );
 }
 
-/** Copies `from` (the entry points and src/, files ending in `.${extension}`) to `to`. */
+/**
+ * Copies `from` (the entry points and src/, files ending in `.${extension}`) to `to`, with
+ * tsconfig.json for the sources: it maps the sources' `npm:` specifiers for Bun.
+ */
 async function copyTree(from: string, to: string, extension: string): Promise<void> {
   for (const name of ["mod", ...RUNTIMES]) {
     await cp(join(from, `${name}.${extension}`), join(to, `${name}.${extension}`));
   }
+  if (extension === "ts") await cp(join(from, "tsconfig.json"), join(to, "tsconfig.json"));
   await cp(join(from, "src"), join(to, "src"), {
     recursive: true,
     filter: (source) => !source.endsWith(".map") && !source.endsWith(".d.ts"),
@@ -256,7 +262,7 @@ for (const runtime of RUNTIMES) {
       for (const key of others) {
         await tripwire(join(copy, `${key}.${extension}`), key, runtime);
       }
-      // Bare specifiers (hash-wasm, the Node lock addon) resolve from the repository's
+      // npm packages (hash-wasm, the Node lock addon) resolve from the repository's
       // node_modules; the build's .js files are ES modules.
       await symlink(join(root, "node_modules"), join(copy, "node_modules"), "dir");
       if (extension === "js") {

@@ -30,6 +30,7 @@ const SINGLE = [
   "deno.json",
   "package.json",
   "README.md",
+  "tsconfig.json",
   "tsconfig.build.json",
 ];
 /** Never walked into: generated or installed, not the project's sources. */

@@ -11,7 +11,7 @@
  * back when a queue no longer needs them. A slab whose chunks were all given
  * back is reused when no view of it was ever taken (one such slab is kept,
  * others are released at once, `ArrayBuffer.prototype.transfer(0)`), and is
- * otherwise left to the garbage collector. When less than a quarter of an
+ * otherwise left to the garbage collector. When less than half of an
  * older slab is still in use, its live chunks are copied into the current
  * slab (the arenas see the new bytes at the same logical offsets) so that a
  * few long-lived chunks cannot pin many mostly empty slabs. Chunks larger
@@ -100,7 +100,7 @@ export class SlabPool {
   /**
    * Gives a chunk back (again: no effect). Its bytes stay readable through
    * views already taken. When `compact` (the default), a slab this leaves
-   * under a quarter in use has its other chunks copied out; the chunks of a
+   * under half in use has its other chunks copied out; the chunks of a
    * collected arena are given back without, since the chunks next to them
    * are often as dead, only not collected yet.
    */
@@ -111,7 +111,7 @@ export class SlabPool {
     slab.chunks.delete(chunk);
     slab.live -= chunk.bytes.length;
     if (slab === this.#current) return;
-    if (compact && slab.live > 0 && slab.live * 4 < slab.buffer.byteLength) this.#evacuate(slab);
+    if (compact && slab.live > 0 && slab.live * 2 < slab.buffer.byteLength) this.#evacuate(slab);
     if (slab.live === 0) this.#retire(slab);
   }
 

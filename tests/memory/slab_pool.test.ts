@@ -53,7 +53,7 @@ test("slab pool: space given back is never cut again", () => {
   assert.equal(b.bytes.byteOffset, 16 * KiB);
 });
 
-test("slab pool: when under a quarter of an older slab is in use, its chunks are copied into the current slab", () => {
+test("slab pool: when under half of an older slab is in use, its chunks are copied into the current slab", () => {
   const pool = new SlabPool(64 * KiB, 16 * KiB);
   const a = pool.take(8 * KiB);
   a.bytes.set(pattern(8 * KiB, 1));
@@ -65,14 +65,17 @@ test("slab pool: when under a quarter of an older slab is in use, its chunks are
     pool.take(8 * KiB),
   ];
   const current = pool.take(4 * KiB); // a second slab: the first one is no longer current
-  for (const chunk of others.slice(0, 3)) pool.give(chunk);
-  // 16 KiB of 64 KiB in use is a quarter, not under it: nothing moves.
+  pool.give(others[0]);
+  pool.give(others[1]);
+  // 32 KiB of 64 KiB in use is half, not under it: nothing moves.
   assert.equal(pool.bytesMoved, 0);
   assert.equal(a.bytes, oldBytes);
-  pool.give(others[3]);
-  assert.equal(pool.bytesMoved, 8 * KiB);
+  pool.give(others[2]);
+  // 16 KiB in use: a and others[3] move, in the order they were cut.
+  assert.equal(pool.bytesMoved, 16 * KiB);
   assert.equal(a.bytes.buffer, current.bytes.buffer);
   assert.equal(a.bytes.byteOffset, 4 * KiB);
+  assert.equal(others[3].bytes.byteOffset, 12 * KiB);
   assert.deepEqual(a.bytes, pattern(8 * KiB, 1));
   // The old bytes are left as they were, for views already taken.
   assert.deepEqual(oldBytes, pattern(8 * KiB, 1));
@@ -118,7 +121,8 @@ test("arena: after its chunk moves to another slab, old views keep their bytes a
   ];
   const current = pool.take(4 * KiB);
   for (const chunk of fillers) pool.give(chunk);
-  assert.equal(pool.bytesMoved, 4 * KiB);
+  // Moved when 16 KiB were left in use: the arena's chunk, then the 12 KiB filler.
+  assert.equal(pool.bytesMoved, 4 * KiB + 12 * KiB);
   const after = arena.view(at, 100);
   assert.equal(after.buffer, current.bytes.buffer);
   assert.equal(after.byteOffset, 4 * KiB);
@@ -140,20 +144,22 @@ test("arena: chunks released by a truncation go back to the pool", () => {
   pool.take(4 * KiB); // a second slab
   arena.releaseBefore(4 * KiB); // the first chunk covers logical bytes [0, 4 KiB): it goes back
   assert.equal(arena.allocatedBytes, 8 * KiB);
-  for (const chunk of fillers.slice(0, 3)) pool.give(chunk);
-  // In use in the first slab: the arena's 8 KiB chunk and the 4 KiB filler, under a quarter: both move.
-  assert.equal(pool.bytesMoved, 12 * KiB);
+  pool.give(fillers[0]);
+  pool.give(fillers[1]);
+  // In use in the first slab: the arena's 8 KiB chunk and two fillers (16 + 4 KiB), 28 KiB, under
+  // half: all move. Without the 4 KiB chunk given back, 32 KiB would be in use and none would move.
+  assert.equal(pool.bytesMoved, 28 * KiB);
   assert.deepEqual(arena.view(at, 5000), pattern(5000, 2));
 });
 
 test("slab pool: an emptied slab no view was taken of is reused for the next slab", () => {
-  const pool = new SlabPool(64 * KiB, 16 * KiB);
-  const first = [0, 1, 2, 3].map(() => pool.take(16 * KiB));
+  const pool = new SlabPool(64 * KiB, 64 * KiB);
+  const first = pool.take(64 * KiB); // the whole first slab
   pool.take(16 * KiB); // a second slab
-  for (const chunk of first) pool.give(chunk);
+  pool.give(first);
   for (let i = 0; i < 3; i++) pool.take(16 * KiB); // fills the second slab
   const next = pool.take(16 * KiB);
-  assert.equal(next.bytes.buffer, first[0].bytes.buffer);
+  assert.equal(next.bytes.buffer, first.bytes.buffer);
   assert.equal(next.bytes.byteOffset, 0);
   assert.deepEqual([pool.slabsCreated, pool.slabsReused], [2, 1]);
 });

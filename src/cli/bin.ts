@@ -2,8 +2,9 @@
 /**
  * The `mrl` executable: `npx mrl ...`, `bunx mrl ...`, from JSR (this is the
  * package's `./cli` entry) `deno run --allow-read jsr:@mrl/core/cli ...`,
- * and in the repository `deno task mrl ...`. See main.ts for the commands. Behaves like a Unix tool: output is written
- * to descriptor 1 directly, each write complete before the next (a full pipe
+ * and in the repository `deno task mrl ...`. See main.ts for the commands.
+ * Behaves like a Unix tool: output is written to descriptor 1 directly, each
+ * write complete before the next (a full pipe
  * is waited out, so no runtime queues output in memory), and a reader that
  * goes away (EPIPE, e.g. `mrl read | head`) ends it quietly with status 0.
  *

@@ -44,7 +44,8 @@ export interface ScanRecord {
  * - `created`: the queue exists from here on, empty, with next position
  *   `position` (a RecordPosition record: a creation, or a reset of a queue
  *   that held records; or the first append to a missing queue; or an append
- *   below the queue's next position, which resets it: see FORMAT.md);
+ *   below the queue's next position, which resets it: see docs/FORMAT.md,
+ *   "Replay semantics");
  * - `truncated`: its records up to and including `position` are removed;
  * - `deleted`: the queue is removed (`position` is the record's, informational).
  *

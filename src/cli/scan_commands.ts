@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { PositionOutOfRangeError, QueueNotFoundError } from "../errors.ts";
 import { walFileName } from "../files/file_name.ts";
 import { checkFileSize } from "../files/file_size.ts";
@@ -51,16 +50,19 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
     for await (const { position, payload } of liveRecords(session, (q) => q === queue)) {
       if (position < start) continue;
       if (position >= end) break;
-      const base64 = () =>
-        Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64");
-      let line: string;
-      if (format === "json") line = JSON.stringify({ position, payload: base64() });
-      else if (format === "base64") line = `${position} ${base64()}`;
-      else {
+      // Base64 goes straight into the output buffer: no string per record.
+      if (format === "json") {
+        await writer.write(`{"position":${position},"payload":"`);
+        await writer.writeBase64(payload);
+        await writer.write('"}\n');
+      } else if (format === "base64") {
+        await writer.write(`${position} `);
+        await writer.writeBase64(payload);
+        await writer.write("\n");
+      } else {
         const text = decoder.decode(payload).replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
-        line = `${position} ${text}`;
+        await writer.write(`${position} ${text}\n`);
       }
-      await writer.write(line + "\n");
     }
     progress.end();
     await writer.flush();

@@ -102,8 +102,16 @@ interface Kept {
 /** The payloads kept for a batch, copied one after the other (allocated once, grown rarely). */
 let arena = new Uint8Array(0);
 
-/** Writes the dump of the scanned log (after `session.firstPass()`). */
-export async function writeDump(session: ScanSession, io: CliIo): Promise<void> {
+/**
+ * Writes the dump of the scanned log (after `session.firstPass()`), keeping
+ * at most about `bufferBytes` of payload for the queues of a batch after
+ * the first.
+ */
+export async function writeDump(
+  session: ScanSession,
+  io: CliIo,
+  bufferBytes = DUMP_BUFFER_BYTES,
+): Promise<void> {
   const states = session.states;
   const names = [...states.queues.keys(), ...states.outOfRange.keys()].sort();
   for (const name of names) {
@@ -125,7 +133,7 @@ export async function writeDump(session: ScanSession, io: CliIo): Promise<void> 
     let kept = 0;
     while (batchEnd < names.length) {
       const bytes = QueueStates.bytesAtMost(states.queues.get(names[batchEnd])!);
-      if (kept + bytes > DUMP_BUFFER_BYTES) break;
+      if (kept + bytes > bufferBytes) break;
       kept += bytes;
       batchEnd++;
     }

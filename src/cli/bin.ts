@@ -49,6 +49,7 @@ try {
     out: writeOut,
     err: (text) => process.stderr.write(text),
     isTty: process.stderr.isTTY === true,
+    outIsTty: process.stdout.isTTY === true,
   });
 } catch (err) {
   if (isBrokenPipe(err)) brokenPipe();

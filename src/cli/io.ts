@@ -16,6 +16,8 @@ export interface CliIo {
   err(text: string): void;
   /** True when stderr is a terminal: progress bars are drawn there. */
   isTty: boolean;
+  /** True when stdout is a terminal too: a bar stops once output starts, not to break its lines. */
+  outIsTty?: boolean;
   /** The clock of progress bars, in milliseconds (default: `performance.now`). */
   now?(): number;
 }

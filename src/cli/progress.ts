@@ -35,6 +35,7 @@ export class Progress {
   #start = -1;
   #drawn = -Infinity;
   #width = 0;
+  #stopped = false;
 
   constructor(io: CliIo, label: string) {
     this.#io = io;
@@ -44,7 +45,7 @@ export class Progress {
 
   /** Bytes `done` of `total` so far. */
   update(done: number, total: number): void {
-    if (!this.#io.isTty) return;
+    if (!this.#io.isTty || this.#stopped) return;
     const now = this.#now();
     if (this.#start < 0) this.#start = now;
     if (now - this.#drawn < 100 && done < total) return;
@@ -58,6 +59,13 @@ export class Progress {
       `${formatBytes(rate)}/s  ${left} left`;
     this.#io.err(`\r${line.padEnd(this.#width)}`);
     this.#width = line.length;
+  }
+
+  /** Clears the bar and draws no more when stdout is the terminal too (output is starting). */
+  yieldToOutput(): void {
+    if (this.#io.outIsTty !== true) return;
+    this.end();
+    this.#stopped = true;
   }
 
   /** Clears the bar. */

@@ -47,6 +47,7 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
     if (!session.states.queues.has(queue)) throw new QueueNotFoundError(queue);
     const writer = new ChunkedOut(io);
     const decoder = new TextDecoder();
+    progress.yieldToOutput();
     for await (const { position, payload } of liveRecords(session, (q) => q === queue)) {
       if (position < start) continue;
       if (position >= end) break;
@@ -78,6 +79,7 @@ export async function dump(parsed: Parsed, io: CliIo): Promise<number> {
   try {
     const session = await openScan(parsed, progress);
     await session.firstPass();
+    progress.yieldToOutput();
     await writeDump(session, io);
     return 0;
   } finally {

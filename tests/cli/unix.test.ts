@@ -112,3 +112,30 @@ test("mrl read | head: the reader going away (EPIPE) ends mrl quietly with statu
     await dir.cleanup();
   }
 });
+
+test("mrl read: with stdout the terminal too, the bar is cleared for good before the first line", async () => {
+  const dir = await tempDir();
+  try {
+    await writeLog(dir.path, 300);
+    const screen: string[] = [];
+    let clock = 0;
+    const code = await run(["read", dir.path, "q", "--format", "base64"], {
+      out: (t) => {
+        screen.push(typeof t === "string" ? t : new TextDecoder().decode(t));
+      },
+      err: (t) => {
+        screen.push(`<err>${t}`);
+      },
+      isTty: true,
+      outIsTty: true,
+      now: () => (clock += 1000),
+    });
+    assert.equal(code, 0);
+    const firstOut = screen.findIndex((s) => !s.startsWith("<err>"));
+    assert.ok(firstOut > 0, "a bar during the first pass");
+    assert.match(screen[firstOut - 1], /^<err>\r +\r$/);
+    assert.equal(screen.slice(firstOut).filter((s) => s.startsWith("<err>")).length, 0);
+  } finally {
+    await dir.cleanup();
+  }
+});

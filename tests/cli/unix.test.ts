@@ -139,3 +139,38 @@ test("mrl read: with stdout the terminal too, the bar is cleared for good before
     await dir.cleanup();
   }
 });
+
+test("mrl verify under a pseudo-terminal (util-linux script): the bar is drawn on it, then cleared before the report", async (t) => {
+  const { existsSync } = await import("node:fs");
+  if (!existsSync("/usr/bin/script")) {
+    t.skip("needs /usr/bin/script (util-linux) for a pseudo-terminal");
+    return;
+  }
+  const here = fileURLToPath(import.meta.url);
+  const bin = resolve(
+    here,
+    "..",
+    "..",
+    "..",
+    "src",
+    "cli",
+    here.endsWith(".js") ? "bin.js" : "bin.ts",
+  );
+  const root = process.cwd();
+  const command: string[] = "Deno" in globalThis
+    ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", bin]
+    : "Bun" in globalThis
+    ? [resolve(root, "node_modules/.bin/bun"), bin]
+    : [process.execPath, bin];
+  const fixture = resolve(root, "tests", "fixtures", "rust-mrecordlog", "torn-tail", "wal");
+  const line = [...command, "verify", fixture].map((a) => `'${a}'`).join(" ");
+  const child = spawn("/usr/bin/script", ["-qfec", line, "/dev/null"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let screen = "";
+  child.stdout.on("data", (d) => (screen += d));
+  const code = await new Promise<number | null>((done) => child.on("close", (c) => done(c)));
+  assert.equal(code, 1);
+  assert.match(screen, /^\rverify \[[#.]{24}\] [\d.]+ KiB \/ [\d.]+ KiB {2}/);
+  assert.match(screen, /\r +\rwal-0+ offset 180075: checksum mismatch/);
+});

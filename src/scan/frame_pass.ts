@@ -19,7 +19,7 @@
 import { walFileName } from "../files/file_name.ts";
 import type { WalDirectory, WalFile } from "../files/directory.ts";
 import type { WritePosition } from "../files/rolling_writer.ts";
-import { BLOCK_SIZE, FRAME_FIRST, FRAME_FULL } from "../format/constants.ts";
+import { BLOCK_SIZE, FRAME_FIRST, FRAME_FULL, FRAME_HEADER_SIZE } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
 import {
   FRAME_BAD_BLOCK,
@@ -133,7 +133,7 @@ export class FramePass {
     const frames = this.#frames;
     const assembler = this.#assembler;
     for (;;) {
-      if (!this.#haveBlock || this.#badBlock || frames.cursor > BLOCK_SIZE - 7) {
+      if (!this.#haveBlock || this.#badBlock || frames.cursor > BLOCK_SIZE - FRAME_HEADER_SIZE) {
         if (this.#blockInChunk + 1 >= this.#chunkBlocks) return NEED_INPUT;
         this.#blockInChunk++;
         const start = this.#blockInChunk * BLOCK_SIZE;
@@ -286,6 +286,6 @@ export class FramePass {
 
   /** Offset in the block of the frame that completed the current record. */
   get #lastFrameAt(): number {
-    return this.#frames.payloadStart - 7;
+    return this.#frames.payloadStart - FRAME_HEADER_SIZE;
   }
 }

@@ -15,7 +15,7 @@
  */
 import { PositionOutOfRangeError } from "../errors.ts";
 import { walFileName } from "../files/file_name.ts";
-import { liveRecords } from "../scan/live.ts";
+import { liveBytes, liveRecords } from "../scan/live.ts";
 import { QueueStates } from "../scan/queue_states.ts";
 import type { ScanSession } from "../scan/session.ts";
 import type { CliIo } from "./io.ts";
@@ -126,18 +126,26 @@ export async function writeDump(
     return await out.flush();
   }
   await out.write('{\n "queues": {');
-  let first = true;
+  // Batches: a queue written as read, then the next ones that fit in the buffer.
+  const batches: { names: string[]; kept: number }[] = [];
   for (let i = 0; i < names.length;) {
-    // A batch: names[i], written as read, then the next ones that fit in the buffer.
-    let batchEnd = i + 1;
+    let end = i + 1;
     let kept = 0;
-    while (batchEnd < names.length) {
-      const bytes = QueueStates.bytesAtMost(states.queues.get(names[batchEnd])!);
+    while (end < names.length) {
+      const bytes = QueueStates.bytesAtMost(states.queues.get(names[end])!);
       if (kept + bytes > bufferBytes) break;
       kept += bytes;
-      batchEnd++;
+      end++;
     }
-    const batch = names.slice(i, batchEnd);
+    batches.push({ names: names.slice(i, end), kept });
+    i = end;
+  }
+  for (const { names } of batches) {
+    const members = new Set(names);
+    session.plannedBytes += liveBytes(session, (q) => members.has(q));
+  }
+  let first = true;
+  for (const { names: batch, kept } of batches) {
     const keptBy = new Map<string, Kept>(
       batch.slice(1).map((name) => [name, { positions: [], starts: [], ends: [] }]),
     );
@@ -147,7 +155,7 @@ export async function writeDump(
     let records = 0;
     await out.write(queueStart(head, states, first));
     first = false;
-    for await (const r of liveRecords(session, (q) => q === head || keptBy.has(q))) {
+    for await (const r of liveRecords(session, (q) => q === head || keptBy.has(q), true)) {
       if (r.queue === head) {
         await writeRecord(out, r.position, r.payload, records++ === 0);
       } else {
@@ -170,7 +178,6 @@ export async function writeDump(
       await out.write(queueEnd(k.positions.length));
       keptBy.delete(name);
     }
-    i = batchEnd;
   }
   await out.write("\n }\n}\n");
   await out.flush();

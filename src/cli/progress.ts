@@ -30,12 +30,15 @@ function formatTime(seconds: number): string {
 /** One progress bar; draws nothing unless stderr is a terminal. */
 export class Progress {
   readonly #io: CliIo;
-  readonly #label: string;
+  #label: string;
   readonly #now: () => number;
   #start = -1;
   #drawn = -Infinity;
   #width = 0;
   #stopped = false;
+  /** Bytes done when the current phase began, and the last count seen. */
+  #base = 0;
+  #last = 0;
 
   constructor(io: CliIo, label: string) {
     this.#io = io;
@@ -43,9 +46,12 @@ export class Progress {
     this.#now = io.now ?? (() => performance.now());
   }
 
-  /** Bytes `done` of `total` so far. */
-  update(done: number, total: number): void {
+  /** Bytes `done` of `total` so far (counted from the start, phases included). */
+  update(doneInAll: number, totalInAll: number): void {
+    this.#last = doneInAll;
     if (!this.#io.isTty || this.#stopped) return;
+    const done = doneInAll - this.#base;
+    const total = totalInAll - this.#base;
     const now = this.#now();
     if (this.#start < 0) this.#start = now;
     if (now - this.#drawn < 100 && done < total) return;
@@ -59,6 +65,17 @@ export class Progress {
       `${formatBytes(rate)}/s  ${left} left`;
     this.#io.err(`\r${line.padEnd(this.#width)}`);
     this.#width = line.length;
+  }
+
+  /**
+   * Starts a new phase (a second pass) under `label`: bytes, rate and time
+   * left count from here, against what is left of the total.
+   */
+  phase(label: string): void {
+    this.#label = label;
+    this.#base = this.#last;
+    this.#start = -1;
+    this.#drawn = -Infinity;
   }
 
   /** Clears the bar and draws no more when stdout is the terminal too (output is starting). */

@@ -36,7 +36,7 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
   const start = integerOption(parsed, "start") ?? 0;
   const end = integerOption(parsed, "end", 2 ** 53) ?? Infinity; // exclusive: 2^53 reaches 2^53 - 1
   const queue = parsed.positionals[1];
-  const progress = new Progress(io, "read");
+  const progress = new Progress(io, "read 1/2");
   try {
     const session = await openScan(parsed, progress);
     await session.firstPass();
@@ -47,6 +47,7 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
     if (!session.states.queues.has(queue)) throw new QueueNotFoundError(queue);
     const writer = new ChunkedOut(io);
     const decoder = new TextDecoder();
+    progress.phase("read 2/2");
     progress.yieldToOutput();
     for await (const { position, payload } of liveRecords(session, (q) => q === queue)) {
       if (position < start) continue;
@@ -75,10 +76,11 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
 
 /** `mrl dump DIR`: every queue as one JSON document, streamed. */
 export async function dump(parsed: Parsed, io: CliIo): Promise<number> {
-  const progress = new Progress(io, "dump");
+  const progress = new Progress(io, "dump 1/2");
   try {
     const session = await openScan(parsed, progress);
     await session.firstPass();
+    progress.phase("dump 2/2");
     progress.yieldToOutput();
     await writeDump(session, io);
     return 0;

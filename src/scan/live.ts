@@ -28,20 +28,34 @@ export function firstLiveFile(
   return first;
 }
 
+/** The wal files a second pass for the queues `select` accepts reads (none when they hold no record). */
+function liveFiles(session: ScanSession, select: (queue: string) => boolean): number[] {
+  const start = firstLiveFile(session, select);
+  if (start === undefined) return [];
+  return session.files.filter((n) => n >= start && n <= session.first!.end.fileNumber);
+}
+
+/** The bytes {@link liveRecords} reads for the queues `select` accepts. */
+export function liveBytes(session: ScanSession, select: (queue: string) => boolean): number {
+  return liveFiles(session, select).reduce((sum, n) => sum + session.dir.sizeOf(n), 0);
+}
+
 /**
  * Yields, in log order, the surviving records of the queues `select`
  * accepts (after `session.firstPass()`). The payload of each is a view
- * valid until the next one is asked for.
+ * valid until the next one is asked for. The bytes it reads are added to
+ * the session's planned bytes, unless `planned` says the caller did.
  */
 export async function* liveRecords(
   session: ScanSession,
   select: (queue: string) => boolean,
+  planned = false,
 ): AsyncGenerator<ScanRecord, void, undefined> {
   const first = session.first!;
-  const start = firstLiveFile(session, select);
-  if (start === undefined) return;
-  const files = session.files.filter((n) => n >= start && n <= first.end.fileNumber);
-  for (const n of files) session.plannedBytes += session.dir.sizeOf(n);
+  const files = liveFiles(session, select);
+  if (files.length === 0) return;
+  const start = files[0];
+  if (!planned) session.plannedBytes += liveBytes(session, select);
   const pass = new FramePass(session.dir, session.crc, files, {
     stopAt: first.end,
     firstSeq: first.fileStartSeq.get(start) ?? 0,

@@ -447,8 +447,18 @@ export interface UnreadBytesIssue {
 export interface RecoveryReport {
   /** Wal files read. */
   filesRead: number;
-  /** Records replayed. */
-  recordsReplayed: number;
+  /**
+   * Wal records replayed: one per append call, truncation, queue creation or
+   * deletion (and position record) that reached the disk, whatever it held.
+   */
+  walRecordsReplayed: number;
+  /**
+   * Payload records loaded from those wal records (an append call of 100
+   * records counts 100), including records a later truncation or deletion
+   * in the log dropped again. Records in queues refused with
+   * `PositionOutOfRangeError` are not loaded and not counted.
+   */
+  payloadRecordsReplayed: number;
   /**
    * Damaged spots: those replay met, in log order (at most the first 1000),
    * then every {@link UnreadBytesIssue}, in file order.

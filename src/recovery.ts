@@ -101,7 +101,8 @@ class Replay {
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
   readonly #report: RecoveryReport = {
     filesRead: 0,
-    recordsReplayed: 0,
+    walRecordsReplayed: 0,
+    payloadRecordsReplayed: 0,
     issues: [],
     issueCount: 0,
     byFile: {},
@@ -202,7 +203,7 @@ class Replay {
       this.#issue("malformed-record", frameAt);
       return;
     }
-    this.#report.recordsReplayed++;
+    this.#report.walRecordsReplayed++;
     const queues = this.#queues;
     const outOfRange = queues.outOfRange.has(name);
     switch (r.kind) {
@@ -241,6 +242,7 @@ class Replay {
       at += ITEM_HEADER_SIZE + readU32(record, at + 8);
     }
     let queue = queues.get(name) ?? queues.create(name, r.position);
+    this.#report.payloadRecordsReplayed += r.itemCount;
     at = r.bodyStart;
     for (let i = 0; i < r.itemCount; i++) {
       const itemPosition = readU64(record, at);

@@ -93,7 +93,8 @@ test("replay: an empty directory has no queues and resumes at offset 0 of file 0
   assert.deepEqual(resumeAt, { fileNumber: 0, offset: 0 });
   assert.deepEqual(report, {
     filesRead: 0,
-    recordsReplayed: 0,
+    walRecordsReplayed: 0,
+    payloadRecordsReplayed: 0,
     issues: [],
     issueCount: 0,
     byFile: {},
@@ -115,7 +116,8 @@ test("replay: creations, appends, truncations and deletions rebuild the queues; 
     b: { next: 11, records: [[10, "b10"]] },
   });
   assert.deepEqual(resumeAt, { fileNumber: 0, offset: wal.sink.length });
-  assert.equal(report.recordsReplayed, 8);
+  assert.equal(report.walRecordsReplayed, 8);
+  assert.equal(report.payloadRecordsReplayed, 4);
   assert.equal(report.filesRead, 1);
   assert.deepEqual(report.issues, []);
 });

@@ -175,7 +175,8 @@ test("recovery: a clean log reports no issues and counts what it replayed", asyn
     const log = await MultiRecordLog.open(dir.path);
     assert.deepEqual(log.recovery, {
       filesRead: 1,
-      recordsReplayed: 11,
+      walRecordsReplayed: 11,
+      payloadRecordsReplayed: 10,
       issues: [],
       issueCount: 0,
       byFile: {},
@@ -250,6 +251,26 @@ const ZEROED_BLOCK_ISSUES = [
   { file: WAL2, offset: 0, reason: "bytes-after-end", bytes: 47238, frames: 47 },
 ] as const;
 
+test("recovery: wal records and payload records are counted apart (a batch of 40 is one wal record)", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("q");
+    for (let batch = 0; batch < 3; batch++) {
+      await log.appendRecords("q", Array.from({ length: 40 }, (_, i) => positionPayload(i)));
+    }
+    await log.truncate("q", 99);
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.equal(reopened.recovery.walRecordsReplayed, 5);
+    assert.equal(reopened.recovery.payloadRecordsReplayed, 120);
+    assert.equal([...reopened.range("q")].length, 20);
+    await reopened.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
 test("recovery: a zeroed block in the middle of a file reports the bytes after the end: file, offset, byte count, frames that check out", async () => {
   const dir = await tempDir();
   try {
@@ -259,7 +280,8 @@ test("recovery: a zeroed block in the middle of a file reports the bytes after t
     assert.deepEqual(records(log).map(([p]) => p), [...Array(31).keys()]);
     assert.deepEqual(log.recovery, {
       filesRead: 1,
-      recordsReplayed: 32,
+      walRecordsReplayed: 32,
+      payloadRecordsReplayed: 31,
       issues: ZEROED_BLOCK_ISSUES,
       issueCount: 3,
       byFile: {
@@ -468,7 +490,8 @@ test("recovery: wal files shorter than the file size that end at a block boundar
     const reopened = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS, readOnly: true });
     assert.deepEqual(reopened.recovery, {
       filesRead: 5,
-      recordsReplayed: 301,
+      walRecordsReplayed: 301,
+      payloadRecordsReplayed: 300,
       issues: [],
       issueCount: 0,
       byFile: {},

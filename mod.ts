@@ -50,6 +50,7 @@ export type {
   UnreadBytesIssue,
 } from "./src/options.ts";
 export type { QueueRecord } from "./src/options.ts";
+export { ship, type ShipOptions, type ShipOutcome, type ShipSink } from "./src/ship.ts";
 export { scanLog } from "./src/scan/log_scan.ts";
 export type {
   FileIssue,

@@ -3,7 +3,9 @@
 // supported line and the newest LTS line, against the build), Deno and Bun,
 // then the npm consumer test, and prints one line per block naming the
 // runtime and its version, then one total line that CI reads:
-// "N passed, N failed". Exits non-zero if any block fails or runs no test.
+// "N passed, N failed, N skipped" (skipped: tests that need something this
+// machine lacks, e.g. nats-server for the JetStream tests; never counted as
+// passed). Exits non-zero if any block fails or runs no test.
 // `npm test -- deno bun` runs only the named blocks ("node" names both Node
 // blocks; the build always runs first).
 //
@@ -26,11 +28,13 @@ const nodes = [
 ];
 const newestNode = nodes[nodes.length - 1].binary;
 
-/** "# pass 12" / "# fail 0" (node --test, TAP reporter). */
+/** "# pass 12" / "# fail 0" / "# skipped 4" (node --test, TAP reporter). */
 const tapCounts = (out) => {
   const pass = [...out.matchAll(/^# pass (\d+)$/gm)].pop();
   const fail = [...out.matchAll(/^# fail (\d+)$/gm)].pop();
-  return pass && fail && { passed: Number(pass[1]), failed: Number(fail[1]) };
+  const skip = [...out.matchAll(/^# skipped (\d+)$/gm)].pop();
+  return pass && fail &&
+    { passed: Number(pass[1]), failed: Number(fail[1]), skipped: Number(skip?.[1] ?? 0) };
 };
 
 /** What a binary says its version is ("v22.23.3", "deno 2.9.6 (...)", "1.4.5"), as "22.23.3". */
@@ -79,23 +83,30 @@ const blocks = [
       "deno.ts",
       "bun.ts",
       "node.ts",
+      "jetstream.ts",
       "src/",
     ],
-    // "ok | 17 passed | 0 failed (6s)" or "FAILED | 16 passed | 1 failed (6s)"
+    // "ok | 17 passed | 0 failed (6s)" or "FAILED | 16 passed | 1 failed | 4 ignored (6s)"
     parse: (out) => {
-      const m = [...out.matchAll(/\|\s*(\d+) passed(?: \([^)]*\))?\s*\|\s*(\d+) failed/g)].pop();
-      return m && { passed: Number(m[1]), failed: Number(m[2]) };
+      const m = [
+        ...out.matchAll(
+          /\|\s*(\d+) passed(?: \([^)]*\))?\s*\|\s*(\d+) failed(?:\s*\|\s*(\d+) ignored)?/g,
+        ),
+      ].pop();
+      return m && { passed: Number(m[1]), failed: Number(m[2]), skipped: Number(m[3] ?? 0) };
     },
   },
   {
     name: "bun",
     runtime: `bun ${versionOf(bin("bun"))}`,
     cmd: () => [bin("bun"), "test", "./tests/"],
-    // " 266 pass" / " 0 fail"
+    // " 266 pass" / " 4 skip" / " 0 fail"
     parse: (out) => {
       const pass = [...out.matchAll(/^\s*(\d+) pass$/gm)].pop();
       const fail = [...out.matchAll(/^\s*(\d+) fail$/gm)].pop();
-      return pass && fail && { passed: Number(pass[1]), failed: Number(fail[1]) };
+      const skip = [...out.matchAll(/^\s*(\d+) skip$/gm)].pop();
+      return pass && fail &&
+        { passed: Number(pass[1]), failed: Number(fail[1]), skipped: Number(skip?.[1] ?? 0) };
     },
   },
   {
@@ -117,6 +128,7 @@ const scratch = mkdtempSync(join(tmpdir(), "mrl-npm-test-"));
 const baseEnv = { ...process.env, NO_COLOR: "1", TMPDIR: scratch, TMP: scratch, TEMP: scratch };
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 let broken = false;
 const lines = [];
 
@@ -151,9 +163,11 @@ for (const block of broken ? [] : selected) {
   } else {
     passed += counts.passed;
     failed += counts.failed;
+    skipped += counts.skipped;
     if (code !== 0 || counts.failed > 0 || counts.passed === 0) broken = true;
+    const skips = counts.skipped > 0 ? `, ${counts.skipped} skipped` : "";
     line =
-      `${block.name} (${block.runtime}): ${counts.passed} passed, ${counts.failed} failed (exit ${code})`;
+      `${block.name} (${block.runtime}): ${counts.passed} passed, ${counts.failed} failed${skips} (exit ${code})`;
   }
   lines.push(line);
   console.log(`===== ${line} =====`);
@@ -161,8 +175,23 @@ for (const block of broken ? [] : selected) {
 
 rmSync(scratch, { recursive: true, force: true });
 console.log("\n" + lines.join("\n"));
-console.log(`${passed} passed, ${failed} failed`);
+// The JetStream tests (tests/ship/jetstream*) need a real nats-server: without one they are skipped.
+if (!onPath("nats-server")) {
+  console.log("nats-server not on PATH: the JetStream tests were skipped (counted as skipped)");
+}
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(broken || failed > 0 ? 1 : 0);
+
+/** Whether an executable named `name` is in a directory of the PATH. */
+function onPath(name) {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      return dir !== "" && statSync(join(dir, name)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
 
 function run([command, ...args], env) {
   return new Promise((resolvePromise) => {

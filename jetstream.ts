@@ -6,11 +6,13 @@
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { type JetStreamPublisher, shipToJetStream } from "@mrl/core/jetstream";
  * // In real use: `const js = jetstream(await connect({ servers: "localhost:4222" }));`
  * const js: JetStreamPublisher = { publish: () => Promise.resolve({ duplicate: false }) };
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("orders");
  * await log.appendRecord("orders", new TextEncoder().encode("{}"));
  * const stop = new AbortController();

@@ -110,8 +110,10 @@ const DEFAULT_MAX_MS = 5_000;
  * @throws {RangeError} for a `maxBatch` or `backoff` that is not a positive integer.
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, ship } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("events");
  * await log.appendRecords("events", [new Uint8Array([1]), new Uint8Array([2])]);
  * const stop = new AbortController();

@@ -78,6 +78,8 @@ export interface ShipToJetStreamOutcome extends ShipOutcome {
  * @throws {QueueNotFoundError} when the queue does not exist when called.
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { type JetStreamPublisher, shipToJetStream } from "@mrl/core/jetstream";
  * // In real use: `const js = jetstream(await connect({ servers: "localhost:4222" }));`
@@ -88,7 +90,7 @@ export interface ShipToJetStreamOutcome extends ShipOutcome {
  *     return Promise.resolve({ duplicate: false });
  *   },
  * };
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("orders");
  * await log.appendRecords("orders", [new Uint8Array([1]), new Uint8Array([2])]);
  * const shipping = shipToJetStream(log, "orders", js, { subject: "orders.created" });

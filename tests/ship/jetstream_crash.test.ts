@@ -41,9 +41,9 @@ const PREFILLED = 3_000;
 const ROUNDS = 5;
 
 /**
- * Runs the child; with `killAfterMs`, SIGKILLs it that long after it said
- * "ready" and resolves with the last position it acked, else resolves with its
- * "done" line.
+ * Runs the child; with `killAfterMs`, SIGKILLs it that long after it acked
+ * its first append and resolves with the last position it acked, else
+ * resolves with its "done" line.
  */
 function runChild(dir: string, port: number, killAfterMs?: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
@@ -54,10 +54,11 @@ function runChild(dir: string, port: number, killAfterMs?: number): Promise<stri
     let out = "";
     let err = "";
     const guard = setTimeout(() => proc.kill("SIGKILL"), 90_000);
+    let armed = false;
     proc.stdout.on("data", (chunk) => {
-      const before = out;
       out += chunk;
-      if (killAfterMs !== undefined && !before.includes("ready\n") && out.includes("ready\n")) {
+      if (killAfterMs !== undefined && !armed && /^acked \d+\n/m.test(out)) {
+        armed = true;
         setTimeout(() => proc.kill("SIGKILL"), killAfterMs);
       }
     });

@@ -7,10 +7,14 @@
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { denoFileSystem } from "@mrl/core/deno";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fs: denoFileSystem });
- * await log.close();
+ * if ("Deno" in globalThis) {
+ *   const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fs: denoFileSystem });
+ *   await log.close();
+ * }
  * ```
  *
  * @module

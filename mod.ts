@@ -12,8 +12,10 @@
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("events");
  * await log.appendRecord("events", new TextEncoder().encode("hello"));
  * for (const { position, payload } of log.range("events")) {

@@ -63,8 +63,10 @@ export type MrlErrorCode =
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MrlError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * try {
  *   await log.deleteQueue("missing");
  * } catch (err) {
@@ -89,8 +91,10 @@ export class MrlError<Code extends MrlErrorCode = MrlErrorCode> extends Error {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, QueueNotFoundError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * try {
  *   log.range("nope");
  * } catch (err) {
@@ -116,8 +120,10 @@ export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { jsonCodec, MultiRecordLog, PayloadDecodeError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * await log.appendRecord("q", new TextEncoder().encode("not json"));
  * try {
@@ -154,8 +160,10 @@ export class PayloadDecodeError extends MrlError<"PAYLOAD_DECODE"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, QueueAlreadyExistsError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * await log.createQueue("q").catch((err) => console.log(err instanceof QueueAlreadyExistsError));
  * await log.close();
@@ -177,8 +185,10 @@ export class QueueAlreadyExistsError extends MrlError<"QUEUE_ALREADY_EXISTS"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, PositionInPastError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]); // positions 0, 1
  * const err = await log.appendRecord("q", new Uint8Array(1), { position: 0 }).catch((e) => e);
@@ -211,8 +221,10 @@ export class PositionInPastError extends MrlError<"POSITION_IN_PAST"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { LogClosedError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.close();
  * try {
  *   log.listQueues();
@@ -236,8 +248,10 @@ export class LogClosedError extends MrlError<"LOG_CLOSED"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, NotADirectoryError } from "@mrl/core";
- * const file = await Deno.makeTempFile();
+ * const file = await mkdtemp(`${tmpdir()}/mrl-`) + "/file";
  * await MultiRecordLog.open(file).catch((err) => console.log(err instanceof NotADirectoryError));
  * ```
  */
@@ -282,8 +296,10 @@ export class CorruptLogError extends MrlError<"CORRUPT_LOG"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { FileSizeMismatchError, MultiRecordLog } from "@mrl/core";
- * const dir = await Deno.makeTempDir();
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
  * await (await MultiRecordLog.open(dir, { fileSize: 262144 })).close();
  * const err = await MultiRecordLog.open(dir, { fileSize: 131072 }).catch((e) => e);
  * console.log(err instanceof FileSizeMismatchError, err.code); // true FILE_SIZE_MISMATCH
@@ -440,12 +456,15 @@ export class LogFailedError extends MrlError<"LOG_FAILED"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import process from "node:process";
  * import { LogLockedError, MultiRecordLog } from "@mrl/core";
- * const dir = await Deno.makeTempDir();
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
  * const first = await MultiRecordLog.open(dir);
  * const err = await MultiRecordLog.open(dir).catch((e) => e);
  * console.log(err instanceof LogLockedError, err.code); // true LOG_LOCKED
- * console.log(err.holder?.pid === Deno.pid); // true
+ * console.log(err.holder?.pid === process.pid); // true
  * await first.close();
  * ```
  */
@@ -505,8 +524,10 @@ function describeHolder(holder: LockHolder | undefined): string {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { LogReadOnlyError, MultiRecordLog } from "@mrl/core";
- * const dir = await Deno.makeTempDir();
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
  * await (await MultiRecordLog.open(dir)).close();
  * const log = await MultiRecordLog.open(dir, { readOnly: true });
  * const err = await log.createQueue("q").catch((e) => e);
@@ -530,8 +551,10 @@ export class LogReadOnlyError extends MrlError<"LOG_READ_ONLY"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, ResourceExhaustedError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { limits: { maxMemoryBytes: 1000 } });
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { limits: { maxMemoryBytes: 1000 } });
  * await log.createQueue("q");
  * const err = await log.appendRecord("q", new Uint8Array(2000)).catch((e) => e);
  * console.log(err instanceof ResourceExhaustedError, err.resource, err.limit); // true memory 1000
@@ -578,8 +601,10 @@ export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { InvalidQueueNameError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * const err = await log.createQueue("\uD800").catch((e) => e);
  * console.log(err instanceof RangeError, err instanceof InvalidQueueNameError); // true true
  * console.log(err.code, err.reason); // INVALID_QUEUE_NAME not-well-formed
@@ -620,6 +645,8 @@ export class InvalidQueueNameError extends RangeError {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { type AnyMrlError, MrlError, MultiRecordLog } from "@mrl/core";
  * function describe(err: AnyMrlError): string {
  *   switch (err.code) {
@@ -633,7 +660,7 @@ export class InvalidQueueNameError extends RangeError {
  *       return err.code;
  *   }
  * }
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * const err = await log.deleteQueue("missing").catch((e) => e);
  * if (err instanceof MrlError) console.log(describe(err as AnyMrlError)); // queue missing
  * await log.close();

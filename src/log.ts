@@ -43,15 +43,16 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const dir = await Deno.makeTempDir();
- * {
- *   await using log = await MultiRecordLog.open(dir);
- *   await log.createQueue("events");
- *   await log.appendRecords("events", [new TextEncoder().encode("a"), new TextEncoder().encode("b")]);
- *   await log.truncate("events", 0); // drops position 0
- * }
- * const log = await MultiRecordLog.open(dir);
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const writer = await MultiRecordLog.open(dir);
+ * await writer.createQueue("events");
+ * await writer.appendRecords("events", [new TextEncoder().encode("a"), new TextEncoder().encode("b")]);
+ * await writer.truncate("events", 0); // drops position 0
+ * await writer.close();
+ * const log = await MultiRecordLog.open(dir); // reopened: replayed from disk
  * for (const { position, payload } of log.range("events")) {
  *   console.log(position, new TextDecoder().decode(payload)); // 1 b
  * }
@@ -84,8 +85,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), {
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), {
    *   persistPolicy: { kind: "always", action: "fsync" },
    * });
    * console.log(log.listQueues()); // []
@@ -102,8 +105,10 @@ export class MultiRecordLog extends LogReader {
    * @throws {QueueAlreadyExistsError} when the queue exists.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("orders");
    * console.log(log.queueExists("orders")); // true
    * await log.close();
@@ -120,8 +125,10 @@ export class MultiRecordLog extends LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("tmp");
    * await log.deleteQueue("tmp");
    * console.log(log.queueExists("tmp")); // false
@@ -138,8 +145,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * const { lastPosition } = await log.appendRecord("q", new Uint8Array([1, 2, 3]));
    * console.log(lastPosition); // 0
@@ -170,8 +179,10 @@ export class MultiRecordLog extends LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * const bytes = (s: string) => new TextEncoder().encode(s);
    * console.log((await log.appendRecords("q", [bytes("a"), bytes("b")])).lastPosition); // 1
@@ -206,8 +217,10 @@ export class MultiRecordLog extends LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1])]);
    * console.log((await log.truncate("q", 0)).evictedRecords); // 1
@@ -227,8 +240,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("greetings");
    * const greetings = log.queue("greetings", textCodec);
    * await greetings.append("hello");
@@ -246,8 +261,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { persistPolicy: { kind: "never" } });
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { persistPolicy: { kind: "never" } });
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array(8));
    * await log.persist("fsync");
@@ -269,8 +286,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 2, compaction: false });
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fileSize: 32768 * 2, compaction: false });
    * await log.createQueue("quiet");
    * await log.createQueue("busy");
    * await log.appendRecord("quiet", new Uint8Array([1]));
@@ -291,8 +310,10 @@ export class MultiRecordLog extends LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.close();
    * await log.close(); // no-op
    * ```
@@ -306,15 +327,19 @@ export class MultiRecordLog extends LogReader {
   }
 
   /**
-   * Same as {@link MultiRecordLog.close}: `await using log = await MultiRecordLog.open(dir)`.
+   * Same as {@link MultiRecordLog.close}, for `await using`: with
+   * `await using log = await MultiRecordLog.open(dir)` (Deno, Bun, Node 24
+   * and later) the log is closed when the block ends.
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * {
-   *   await using log = await MultiRecordLog.open(await Deno.makeTempDir());
-   *   await log.createQueue("q");
-   * } // closed here
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * await log.createQueue("q");
+   * await log[Symbol.asyncDispose](); // what the end of an `await using` block calls
+   * await log.close(); // closed already: does nothing
    * ```
    */
   [asyncDispose](): Promise<void> {

@@ -30,11 +30,13 @@ import { summarize, usage } from "./summary.ts";
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { type LogReader, MultiRecordLog } from "@mrl/core";
  * function sizes(log: LogReader): Record<string, number> {
  *   return Object.fromEntries(log.listQueues().map((q) => [q, [...log.range(q)].length]));
  * }
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * await log.appendRecord("q", new Uint8Array(4));
  * console.log(sizes(log)); // { q: 1 }
@@ -71,8 +73,10 @@ export class LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * console.log(log.queueExists("q")); // false
    * await log.close();
    * ```
@@ -90,8 +94,10 @@ export class LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("a");
    * console.log(log.listQueues()); // ["a"]
    * await log.close();
@@ -110,8 +116,10 @@ export class LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2])]);
    * console.log([...log.range("q", { start: 1, end: 3 })].map((r) => r.position)); // [1, 2]
@@ -136,8 +144,10 @@ export class LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array([1]));
    * setTimeout(() => log.appendRecord("q", new Uint8Array([2])), 10);
@@ -166,8 +176,10 @@ export class LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist (through the stream).
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([7]), new Uint8Array([8])]);
    * const reader = log.stream("q").getReader();
@@ -188,8 +200,10 @@ export class LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * console.log(log.lastPosition("q")); // undefined
    * await log.appendRecord("q", new Uint8Array(1));
@@ -209,8 +223,10 @@ export class LogReader {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array([42]));
    * console.log(log.lastRecord("q")); // { position: 0, payload: Uint8Array(1) [ 42 ] }
@@ -227,8 +243,10 @@ export class LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fileSize: 32768 * 4 });
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fileSize: 32768 * 4 });
    * console.log(log.resourceUsage().diskUsedBytes); // 131072
    * await log.close();
    * ```
@@ -244,8 +262,10 @@ export class LogReader {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
    * console.log(log.summary().queues); // { q: { start: 0, end: 1, fileNumber: 0 } }

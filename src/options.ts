@@ -15,8 +15,10 @@ import type { FileSystem } from "./ports/file_system.ts";
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type QueueRecord } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * await log.appendRecord("q", new Uint8Array([7]));
  * const records: QueueRecord[] = [...log.range("q")];
@@ -66,9 +68,11 @@ export type PersistAction = "flush" | "fsync";
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type PersistPolicy } from "@mrl/core";
  * const persistPolicy: PersistPolicy = { kind: "interval", intervalMs: 100, action: "fsync", timer: true };
- * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { persistPolicy });
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { persistPolicy });
  * await log.close();
  * ```
  */
@@ -82,9 +86,11 @@ export type PersistPolicy =
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type OpenOptions } from "@mrl/core";
  * const options: OpenOptions = { persistPolicy: { kind: "always", action: "fsync" }, fileSize: 32768 * 64 };
- * const log = await MultiRecordLog.open(await Deno.makeTempDir(), options);
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), options);
  * await log.close();
  * ```
  */
@@ -285,8 +291,10 @@ export interface RangeOptions {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * const usage = log.resourceUsage();
  * console.log(usage.memoryUsedBytes, usage.memoryAllocatedBytes, usage.diskUsedBytes);
  * await log.close();
@@ -324,8 +332,10 @@ export interface QueueSummary {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * console.log(log.summary().queues.q); // { start: 0, end: undefined, fileNumber: undefined }
  * console.log(Object.keys(log.summary().files)); // ["wal-00000000000000000000"]
@@ -438,8 +448,10 @@ export interface UnreadBytesIssue {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * console.log(log.recovery.issues.length, log.recovery.byFile); // 0 {} for a clean log
  * await log.close();
  * ```
@@ -476,8 +488,10 @@ export interface RecoveryReport {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { type FollowIterator, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("q");
  * const it: FollowIterator = log.follow("q");
  * await it.return();

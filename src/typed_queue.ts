@@ -39,8 +39,10 @@ export interface TypedRecord<T> {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { jsonCodec, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * await log.createQueue("orders");
  * const orders = log.queue("orders", jsonCodec<{ id: number; total: number }>());
  * await orders.appendAll([{ id: 1, total: 20 }, { id: 2, total: 5 }]);
@@ -67,8 +69,10 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("lines");
    * console.log((await log.queue("lines", textCodec).append("first")).lastPosition); // 0
    * await log.close();
@@ -85,8 +89,10 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("lines");
    * console.log((await log.queue("lines", textCodec).appendAll(["a", "b"])).lastPosition); // 1
    * await log.close();
@@ -108,8 +114,10 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("lines");
    * const lines = log.queue("lines", textCodec);
    * await lines.appendAll(["a", "b", "c"]);
@@ -128,8 +136,10 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("lines");
    * const lines = log.queue("lines", textCodec);
    * await lines.append("hello");
@@ -154,8 +164,10 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
    * import { jsonCodec, MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await Deno.makeTempDir());
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * const q = log.queue("q", jsonCodec<number[]>());
    * await q.append([1, 2]);

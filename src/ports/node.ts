@@ -14,9 +14,11 @@ import { FdFileHandle, nodeFsDirectoryCalls, openFd } from "./node_fs.ts";
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { nodeFileSystem } from "@mrl/core/node";
- * const log = await MultiRecordLog.open(await Deno.makeTempDir(), { fs: nodeFileSystem });
+ * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fs: nodeFileSystem });
  * await log.close();
  * ```
  */

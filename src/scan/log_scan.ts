@@ -34,8 +34,10 @@ import type { LogScan, ScanEntry, ScanOptions, ScanReport } from "./types.ts";
  * @throws {NotADirectoryError} when `dir` is not a directory.
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog, scanLog } from "@mrl/core";
- * const dir = await Deno.makeTempDir();
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
  * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("events");
  * await log.appendRecords("events", [new Uint8Array([1]), new Uint8Array([2])]);

@@ -131,8 +131,10 @@ export type ScanIssue = RecoveryIssue | FileIssue;
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { scanLog } from "@mrl/core";
- * const scan = scanLog(await Deno.makeTempDir(), { emptyIsLog: true });
+ * const scan = scanLog(await mkdtemp(`${tmpdir()}/mrl-`), { emptyIsLog: true });
  * for await (const _ of scan);
  * console.log(scan.report.issueCount, scan.report.bytesRead); // 0 0
  * ```
@@ -194,8 +196,10 @@ export interface ScanOptions {
  *
  * @example
  * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { type LogScan, scanLog } from "@mrl/core";
- * const scan: LogScan = scanLog(await Deno.makeTempDir(), { emptyIsLog: true });
+ * const scan: LogScan = scanLog(await mkdtemp(`${tmpdir()}/mrl-`), { emptyIsLog: true });
  * console.log((await scan.next()).done); // true
  * ```
  */

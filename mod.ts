@@ -28,7 +28,7 @@
  */
 export { MultiRecordLog } from "./src/log.ts";
 export { LogReader } from "./src/log_reader.ts";
-export { type TypedRecord, TypedQueue } from "./src/typed_queue.ts";
+export { TypedQueue, type TypedRecord } from "./src/typed_queue.ts";
 export { type Codec, jsonCodec, textCodec } from "./src/codecs.ts";
 export type {
   AppendOptions,

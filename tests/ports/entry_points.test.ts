@@ -97,14 +97,15 @@ test("entry points: deno.json exports them (and the CLI) for jsr and publishes t
     "./deno": "./deno.ts",
     "./bun": "./bun.ts",
     "./node": "./node.ts",
+    "./jetstream": "./jetstream.ts",
     "./cli": "./src/cli/bin.ts",
   });
   assert.ok(deno.publish.include.includes("src/"), "publish.include has src/ (the CLI)");
-  for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts"]) {
+  for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts", "jetstream.ts"]) {
     assert.ok(deno.publish.include.includes(file), `publish.include has ${file}`);
   }
   const tsconfig = JSON.parse(await readFile(join(root, "tsconfig.build.json"), "utf8"));
-  for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts"]) {
+  for (const file of ["mod.ts", "deno.ts", "bun.ts", "node.ts", "jetstream.ts"]) {
     assert.ok(tsconfig.include.includes(file), `tsconfig.build.json compiles ${file}`);
   }
 });

@@ -1,8 +1,9 @@
 /**
  * shipToJetStream against a real `nats-server -js` (started here on a free
  * port, with its own store; skipped when nats-server is not on the PATH):
- * everything shipped once and in order, through a server restart, and the
- * log's limits holding appends back while the server is down.
+ * everything shipped once and in order, through a server restart, the
+ * log's limits holding appends back while the server is down, and what a
+ * queue created again under the same name needs (a new message id prefix).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -155,5 +156,55 @@ test(
     stop.abort();
     assert.equal((await shipping).records, next);
     assertEachOnceInOrder(await readStream(t.nc, "RECORDS"), next, "q");
+  },
+);
+
+test(
+  "jetstream (e): a queue created again restarts at 0: under its old prefix the stream drops its records, under a new one it keeps them",
+  {
+    skip: skipWithoutNats,
+    timeout: 120_000,
+  },
+  async () => {
+    await using t = await setup(30_000);
+    /** Ships "q" until it is empty; the outcome. */
+    const drain = async (msgIdPrefix?: string) => {
+      const stop = new AbortController();
+      const shipping = shipToJetStream(t.log, "q", t.js, {
+        subject: "records",
+        signal: stop.signal,
+        msgIdPrefix,
+      });
+      await until(t.empty, "the queue to be shipped");
+      stop.abort();
+      return await shipping;
+    };
+    await t.log.appendRecords("q", payloads(0, 3));
+    assert.equal((await drain()).duplicates, 0);
+
+    await t.log.deleteQueue("q");
+    await t.log.createQueue("q");
+    await t.log.appendRecords("q", payloads(0, 3));
+    assert.deepEqual(await drain(), {
+      reason: "aborted",
+      records: 3,
+      batches: 1,
+      retries: 0,
+      duplicates: 3,
+    });
+    assert.equal(await streamMessages(t.nc, "RECORDS"), 3);
+
+    await t.log.deleteQueue("q");
+    await t.log.createQueue("q");
+    await t.log.appendRecords("q", payloads(0, 3));
+    assert.equal((await drain("q-2")).duplicates, 0);
+    assert.deepEqual((await readStream(t.nc, "RECORDS")).map((m) => m.id), [
+      "q:0",
+      "q:1",
+      "q:2",
+      "q-2:0",
+      "q-2:1",
+      "q-2:2",
+    ]);
   },
 );

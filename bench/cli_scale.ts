@@ -1,14 +1,17 @@
 /**
  * `mrl` at scale: builds a log of 2 GiB (8 queues, payloads of 100 B to
  * 16 KiB, batches of 32 records; queues 1 to 7 are truncated to keep about
- * their newest 100 MiB, queue 0 never is, so every wal file stays) and runs `mrl dump > /dev/null`, `mrl verify` and
- * `mrl read` on it on Deno, Bun and Node, printing for each the median wall
- * time of 3 runs, the throughput (log bytes / time) and the maximum
- * resident memory (from /usr/bin/time). Figures only; nothing is asserted.
+ * their newest 100 MiB, queue 0 never is, so every wal file stays) and runs
+ * `mrl verify`, `mrl dump > /dev/null` and `mrl read` (one queue) on it on
+ * Deno, Bun and Node, printing for each the median wall time of the runs
+ * (3 by default), the throughput (log bytes / time) and the maximum
+ * resident memory over the runs (from /usr/bin/time). Figures only;
+ * nothing is asserted.
  *
  * Run: deno run -A bench/cli_scale.ts [DIR] [--gib N] [--runs N]
- * (builds DIR, default /tmp/mrl-scale, unless it already holds the log;
- * Node runs the build in npm/: run scripts/build_npm.ts --no-test first.)
+ * (builds DIR, default /tmp/mrl-scale, unless it already holds the log.
+ * Node runs npm/src/cli/bin.js, or $MRL_NODE_BIN: build it first with
+ * scripts/build_npm.ts --no-test.)
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";

@@ -85,6 +85,7 @@ const blocks = [
       "node.ts",
       "jetstream.ts",
       "src/",
+      "README.md",
     ],
     // "ok | 17 passed | 0 failed (6s)" or "FAILED | 16 passed | 1 failed | 4 ignored (6s)"
     parse: (out) => {

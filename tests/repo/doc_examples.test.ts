@@ -1,8 +1,9 @@
 /**
- * Every example in the doc comments runs on this runtime as written (Deno
- * runs them with `deno test --doc`; this file runs them on Bun, and on Node
- * against the npm build): each one is written to a file of its own, with
- * `@mrl/core` pointing at this checkout, and must exit with status 0.
+ * Every example in the doc comments and the README runs on this runtime as
+ * written (Deno runs them with `deno test --doc`; this file runs them on
+ * Bun, and on Node against the npm build): each one is written to a file of
+ * its own, with `@mrl/core` pointing at this checkout, and must exit with
+ * status 0.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -36,19 +37,26 @@ function sourceFiles(): string[] {
     }
   };
   walk(join(root, "src"));
+  files.push(join(root, "README.md"));
   return files;
 }
 
-/** The ```ts blocks of the doc comments of `path`, without their ` * ` margins. */
+/**
+ * The ```ts blocks of the doc comments of `path` (without their ` * `
+ * margins), or of a Markdown file (but ```ts ignore blocks).
+ */
 function examplesOf(path: string): Example[] {
+  const markdown = path.endsWith(".md");
+  const open = markdown ? /^```ts\s*$/ : /^\s*\* ```ts\s*$/;
+  const close = markdown ? /^```\s*$/ : /^\s*\* ```\s*$/;
   const found: Example[] = [];
   const lines = readFileSync(path, "utf8").split("\n");
   for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*\* ```ts\s*$/.test(lines[i])) continue;
+    if (!open.test(lines[i])) continue;
     const start = i + 1;
     const code: string[] = [];
-    for (i++; i < lines.length && !/^\s*\* ```\s*$/.test(lines[i]); i++) {
-      code.push(lines[i].replace(/^\s*\* ?/, ""));
+    for (i++; i < lines.length && !close.test(lines[i]); i++) {
+      code.push(markdown ? lines[i] : lines[i].replace(/^\s*\* ?/, ""));
     }
     found.push({ where: `${relative(root, path)}:${start}`, code: code.join("\n") });
   }
@@ -85,7 +93,7 @@ function run(file: string): Promise<{ code: number | null; output: string }> {
   });
 }
 
-test("doc examples: every example in the doc comments runs on this runtime", {
+test("doc examples: every example in the doc comments and the README runs on this runtime", {
   timeout: 300_000,
 }, async (t) => {
   if ("Deno" in globalThis) {

@@ -322,7 +322,11 @@ export class MultiRecordLog extends LogReader {
     if (this.#life.closing) return await this.#closingDone;
     this.#life.closing = true;
     this.#followers.wake(undefined);
-    this.#closingDone = this.#writes?.close() ?? Promise.resolve();
+    const queues = this.#catalog.committed;
+    // Once the writes are done, nothing reads the queues again: their memory goes back to the pool.
+    this.#closingDone = (this.#writes?.close() ?? Promise.resolve()).finally(() =>
+      queues.releaseAll()
+    );
     return await this.#closingDone;
   }
 

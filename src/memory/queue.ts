@@ -259,6 +259,15 @@ export class MemQueue {
     }
   }
 
+  /**
+   * Gives the queue's payload memory back to the pool, for good: the log is
+   * closed and the queue is never read again. Views already handed out keep
+   * their bytes (their slabs are never reused).
+   */
+  release(): void {
+    this.#arena.clear();
+  }
+
   #clear(): void {
     // Payloads staged for later commits live past the committed end: keep them.
     if (this.#arena.tail === this.#committedEnd) this.#arena.clear();

@@ -60,6 +60,11 @@ export class MemQueues {
   }
 
   /** Deletes a queue; returns whether it existed. */
+  /** Gives every queue's payload memory back (the log is closed: nothing reads them again). */
+  releaseAll(): void {
+    for (const queue of this.#queues.values()) queue.release();
+  }
+
   delete(name: string): boolean {
     return this.#queues.delete(name);
   }

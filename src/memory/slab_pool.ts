@@ -110,7 +110,12 @@ export class SlabPool {
     chunk.slab = undefined;
     slab.chunks.delete(chunk);
     slab.live -= chunk.bytes.length;
-    if (slab === this.#current) return;
+    if (slab === this.#current) {
+      // Emptied and never viewed: cut it again from the start, where its pages are already
+      // mapped (fresh pages cost a fault each, as much as the copy into them).
+      if (slab.live === 0 && !slab.viewed) slab.used = 0;
+      return;
+    }
     if (compact && slab.live > 0 && slab.live * 2 < slab.buffer.byteLength) this.#evacuate(slab);
     if (slab.live === 0) this.#retire(slab);
   }

@@ -194,3 +194,23 @@ test("open: a compaction's temporary file left by a crash is removed by a writab
     await dir.cleanup();
   }
 });
+
+test("close: payload views taken before close keep their bytes while later logs fill memory", async () => {
+  const first = await tempDir();
+  const second = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(first.path);
+    await log.createQueue("q");
+    await log.appendRecords("q", [new Uint8Array(3000).fill(7), new Uint8Array(70_000).fill(8)]);
+    const views = [...log.range("q")].map((r) => r.payload);
+    await log.close(); // gives the queue's memory back
+    const other = await MultiRecordLog.open(second.path);
+    await other.createQueue("q");
+    for (let i = 0; i < 64; i++) await other.appendRecord("q", new Uint8Array(32_768).fill(1));
+    await other.close();
+    assert.deepEqual(views.map((v) => [v.length, [...new Set(v)]]), [[3000, [7]], [70_000, [8]]]);
+  } finally {
+    await first.cleanup();
+    await second.cleanup();
+  }
+});

@@ -219,3 +219,19 @@ test("queues: oldestFileInUse forgets the files of a queue reset by ackPosition"
   queues.ackPosition("a", 1);
   assert.equal(queues.oldestFileInUse(), 6);
 });
+
+test("queues: releaseAll gives every queue's payload memory back; views taken before keep their bytes", () => {
+  const queues = new MemQueues();
+  const a = queues.create("a");
+  const c = queues.create("c");
+  a.append(0, new Uint8Array(1000).fill(7), 0);
+  c.append(0, new Uint8Array(5000).fill(9), 0);
+  const view = [...a.range(0, Infinity)][0].payload;
+  assert.notEqual(a.allocatedBytes, c.allocatedBytes); // payload chunks of different sizes
+  queues.releaseAll();
+  // What is left is the record metadata alone, the same for both (one record each).
+  assert.equal(a.allocatedBytes, c.allocatedBytes);
+  assert.ok(a.allocatedBytes < 1000, `${a.allocatedBytes} bytes left`);
+  queues.create("later").append(0, new Uint8Array(1000).fill(1), 0); // may reuse given-back space
+  assert.deepEqual([...new Set(view)], [7]);
+});

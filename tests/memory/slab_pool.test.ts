@@ -45,12 +45,34 @@ test("slab pool: a chunk larger than the largest slab chunk gets a buffer of its
   assert.equal(pool.slabsCreated, 0);
 });
 
-test("slab pool: space given back is never cut again", () => {
+test("slab pool: space given back while other chunks of the slab are in use is not cut again", () => {
   const pool = new SlabPool(64 * KiB, 16 * KiB);
   const a = pool.take(16 * KiB);
+  pool.take(16 * KiB);
+  pool.give(a);
+  const b = pool.take(16 * KiB);
+  assert.equal(b.bytes.byteOffset, 32 * KiB);
+});
+
+test("slab pool: space of a slab a view was taken of is never cut again, even once it is empty", () => {
+  const pool = new SlabPool(64 * KiB, 16 * KiB);
+  const a = pool.take(16 * KiB);
+  SlabPool.viewed(a);
   pool.give(a);
   const b = pool.take(16 * KiB);
   assert.equal(b.bytes.byteOffset, 16 * KiB);
+});
+
+test("slab pool: the current slab, emptied with no view ever taken, is cut again from its start", () => {
+  const pool = new SlabPool(64 * KiB, 16 * KiB);
+  const a = pool.take(16 * KiB);
+  const c = pool.take(8 * KiB);
+  pool.give(a);
+  pool.give(c);
+  const b = pool.take(16 * KiB);
+  assert.equal(b.bytes.buffer, a.bytes.buffer);
+  assert.equal(b.bytes.byteOffset, 0);
+  assert.equal(pool.slabsCreated, 1);
 });
 
 test("slab pool: when under half of an older slab is in use, its chunks are copied into the current slab", () => {

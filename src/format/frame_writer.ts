@@ -125,8 +125,9 @@ export class FrameWriter {
 
   /** Appends a little-endian u64 given as a safe non-negative integer. */
   putU64(value: number): void {
-    const low = value % 0x1_0000_0000;
-    const high = (value - low) / 0x1_0000_0000;
+    // Positions mostly fit 32 bits: skip the floating-point division then.
+    const low = value <= 0xffff_ffff ? value : value % 0x1_0000_0000;
+    const high = value <= 0xffff_ffff ? 0 : (value - low) / 0x1_0000_0000;
     if (this.#frameCap - this.#frameFill >= 8) {
       const buf = this.#sink.buffer;
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;

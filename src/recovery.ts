@@ -37,6 +37,7 @@ import {
 import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "./format/record.ts";
 import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
+import { QueueNameDecoder } from "./format/queue_name_decoder.ts";
 import type { FrameIssue, RecoveryReport, UnreadBytesIssue } from "./options.ts";
 
 const MAX_REPORTED_ISSUES = 1000;
@@ -98,7 +99,7 @@ class Replay {
   readonly #assembler = new RecordAssembler();
   readonly #record = new DecodedRecord();
   readonly #queues = new MemQueues();
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #names = new QueueNameDecoder();
   readonly #report: RecoveryReport = {
     filesRead: 0,
     walRecordsReplayed: 0,
@@ -112,8 +113,6 @@ class Replay {
   #sawRecordStart = false;
   /** The first wal file replayed. */
   readonly #firstFile: number;
-  #lastQueueBytes = new Uint8Array(0);
-  #lastQueueName = "";
 
   constructor(dir: WalDirectory, crc: Crc32) {
     this.#reader = new RollingReader(dir);
@@ -198,7 +197,7 @@ class Replay {
 
   #apply(record: Uint8Array, frameAt: number): void {
     const r = this.#record;
-    const name = this.#queueName(record, r.queueStart, r.queueEnd);
+    const name = this.#names.decode(record, r.queueStart, r.queueEnd);
     if (name === undefined) {
       this.#issue("malformed-record", frameAt);
       return;
@@ -276,30 +275,6 @@ class Replay {
       file: this.#recordFile,
       pinnedFrom: this.#firstFile,
     });
-  }
-
-  #queueName(record: Uint8Array, start: number, end: number): string | undefined {
-    const last = this.#lastQueueBytes;
-    const len = end - start;
-    if (len === last.length) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (record[start + i] !== last[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.#lastQueueName;
-    }
-    let name: string;
-    try {
-      name = this.#decoder.decode(record.subarray(start, end));
-    } catch {
-      return undefined;
-    }
-    this.#lastQueueBytes = record.slice(start, end);
-    this.#lastQueueName = name;
-    return name;
   }
 
   #issue(reason: FrameIssue["reason"], blockOffset: number): void {

@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { QueueNameDecoder } from "../format/queue_name_decoder.ts";
 import { walFileName } from "../files/file_name.ts";
 import type { WalDirectory, WalFile } from "../files/directory.ts";
 import type { WritePosition } from "../files/rolling_writer.ts";
@@ -57,7 +58,7 @@ export class FramePass {
   readonly #stop: WritePosition | undefined;
   readonly #frames: FrameReader;
   readonly #assembler = new RecordAssembler();
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #names = new QueueNameDecoder();
   readonly #buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
   #fileIndex = -1;
   #file: WalFile | undefined;
@@ -71,8 +72,6 @@ export class FramePass {
   #badBlock = false;
   #finished = false;
   #sawRecordStart = false;
-  #lastQueueBytes = new Uint8Array(0);
-  #lastQueueName = "";
   #pendingItems = 0;
   #beginFile = 0;
   #beginOffset = 0;
@@ -181,7 +180,7 @@ export class FramePass {
         this.#issue("malformed-record", here);
         continue;
       }
-      const name = this.#queueName(record, decoded.queueStart, decoded.queueEnd);
+      const name = this.#names.decode(record, decoded.queueStart, decoded.queueEnd);
       if (name === undefined) {
         this.#issue("malformed-record", here);
         continue;
@@ -244,30 +243,6 @@ export class FramePass {
     this.end = end;
     this.#finished = true;
     return DONE;
-  }
-
-  #queueName(record: Uint8Array, start: number, end: number): string | undefined {
-    const last = this.#lastQueueBytes;
-    const len = end - start;
-    if (len === last.length) {
-      let same = true;
-      for (let i = 0; i < len; i++) {
-        if (record[start + i] !== last[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return this.#lastQueueName;
-    }
-    let name: string;
-    try {
-      name = this.#decoder.decode(record.subarray(start, end));
-    } catch {
-      return undefined;
-    }
-    this.#lastQueueBytes = record.slice(start, end);
-    this.#lastQueueName = name;
-    return name;
   }
 
   /** Reports damage at `offset` of the current file (replay's reasons and offsets). */

@@ -3,9 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
+import { join } from "node:path";
 import { MultiRecordLog } from "../../mod.ts";
 import { run } from "../../src/cli/main.ts";
 import {
@@ -17,6 +15,7 @@ import {
 } from "../helpers/fixtures.ts";
 import { repoRoot } from "../helpers/repo.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
 async function mrl(
   args: string[],
@@ -313,22 +312,7 @@ test("mrl: a progress bar goes to stderr only when it is a terminal", async () =
 });
 
 test("mrl: the executable runs on this runtime and sets the exit status", async () => {
-  const here = fileURLToPath(import.meta.url);
-  const bin = resolve(
-    here,
-    "..",
-    "..",
-    "..",
-    "src",
-    "cli",
-    here.endsWith(".js") ? "bin.js" : "bin.ts",
-  );
-  const root = process.cwd();
-  const command: string[] = "Deno" in globalThis
-    ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", bin]
-    : "Bun" in globalThis
-    ? [resolve(root, "node_modules/.bin/bun"), bin]
-    : [process.execPath, bin];
+  const command = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
   const result = await new Promise<{ code: number; out: string }>((done) => {
     execFile(command[0], [...command.slice(1), "verify", fixture("torn-tail")], (err, stdout) => {
       done({ code: err ? Number((err as { code?: number }).code) : 0, out: stdout });

@@ -7,12 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { MultiRecordLog } from "../../mod.ts";
 import { run } from "../../src/cli/main.ts";
 import { formatBytes } from "../../src/cli/progress.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
 async function writeLog(dir: string, records: number): Promise<void> {
   const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
@@ -81,22 +81,7 @@ test("mrl read | head: the reader going away (EPIPE) ends mrl quietly with statu
   const dir = await tempDir();
   try {
     await writeLog(dir.path, 2000);
-    const here = fileURLToPath(import.meta.url);
-    const bin = resolve(
-      here,
-      "..",
-      "..",
-      "..",
-      "src",
-      "cli",
-      here.endsWith(".js") ? "bin.js" : "bin.ts",
-    );
-    const root = process.cwd();
-    const command: string[] = "Deno" in globalThis
-      ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", bin]
-      : "Bun" in globalThis
-      ? [resolve(root, "node_modules/.bin/bun"), bin]
-      : [process.execPath, bin];
+    const command = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
     const child = spawn(command[0], [...command.slice(1), "read", dir.path, "q"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -146,22 +131,8 @@ test("mrl verify under a pseudo-terminal (util-linux script): the bar is drawn o
     t.skip("needs /usr/bin/script (util-linux) for a pseudo-terminal");
     return;
   }
-  const here = fileURLToPath(import.meta.url);
-  const bin = resolve(
-    here,
-    "..",
-    "..",
-    "..",
-    "src",
-    "cli",
-    here.endsWith(".js") ? "bin.js" : "bin.ts",
-  );
   const root = process.cwd();
-  const command: string[] = "Deno" in globalThis
-    ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", bin]
-    : "Bun" in globalThis
-    ? [resolve(root, "node_modules/.bin/bun"), bin]
-    : [process.execPath, bin];
+  const command = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
   const fixture = resolve(root, "tests", "fixtures", "rust-mrecordlog", "torn-tail", "wal");
   const line = [...command, "verify", fixture].map((a) => `'${a}'`).join(" ");
   const child = spawn("/usr/bin/script", ["-qfec", line, "/dev/null"], {

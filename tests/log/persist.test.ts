@@ -3,13 +3,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { defaultFileSystem } from "../../src/ports/runtime.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { recordEnd, usedLength, walBytes, withLog } from "../helpers/log.ts";
 import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
 /**
  * A log with queue "q" under `persistPolicy`, on the `node:fs` adapter (which
@@ -252,13 +250,8 @@ test("persist: closing a log whose timer is armed persists once and the timer ne
   );
 });
 
-const here = fileURLToPath(import.meta.url);
-const timerChild = resolve(here, "..", here.endsWith(".js") ? "timer_child.js" : "timer_child.ts");
-const childCommand: string[] = "Deno" in globalThis
-  ? [resolve(process.cwd(), "node_modules/.bin/deno"), "run", "-A", timerChild]
-  : "Bun" in globalThis
-  ? [resolve(process.cwd(), "node_modules/.bin/bun"), timerChild]
-  : [process.execPath, timerChild];
+const timerChild = sibling(import.meta.url, "timer_child.ts");
+const childCommand = scriptCommand(timerChild);
 
 test("persist: an armed timer does not keep the process alive", { timeout: 60_000 }, async () => {
   const dir = await tempDir();

@@ -7,15 +7,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
+import { join } from "node:path";
 import { IoError, MultiRecordLog } from "../../mod.ts";
 import type { FileSystem } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
 import { checkLiveLog, LIVE_FILE_SIZE, livePayload } from "../helpers/live_log.ts";
 import { contents } from "../helpers/log.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
 const DIR = "/wal";
 const FILE_SIZE = 32768 * 2;
@@ -298,17 +297,8 @@ test("read-only: opens repeated while a writer in this process appends, truncate
   }
 });
 
-const here = fileURLToPath(import.meta.url);
-const child = resolve(
-  here,
-  "..",
-  here.endsWith(".js") ? "live_writer_child.js" : "live_writer_child.ts",
-);
-const command: string[] = "Deno" in globalThis
-  ? [resolve(process.cwd(), "node_modules/.bin/deno"), "run", "-A", child]
-  : "Bun" in globalThis
-  ? [resolve(process.cwd(), "node_modules/.bin/bun"), child]
-  : [process.execPath, child];
+const child = sibling(import.meta.url, "live_writer_child.ts");
+const command = scriptCommand(child);
 
 /** What the writer child last wrote to its progress file (undefined before its first write). */
 async function progressOf(path: string): Promise<

@@ -8,23 +8,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
 import { MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { prng } from "../helpers/model.ts";
 import { CRASH_QUEUES, crashPayload } from "./crash_payload.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
-const here = fileURLToPath(import.meta.url);
-const compiled = here.endsWith(".js");
-const child = resolve(here, "..", compiled ? "crash_child.js" : "crash_child.ts");
-const root = process.cwd();
-const command: string[] = "Deno" in globalThis
-  ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", child]
-  : "Bun" in globalThis
-  ? [resolve(root, "node_modules/.bin/bun"), child]
-  : [process.execPath, child];
+const child = sibling(import.meta.url, "crash_child.ts");
+const command = scriptCommand(child);
 
 /** Runs the child until it has acknowledged something and `ms` more have passed, then SIGKILLs it. */
 function runAndKill(

@@ -3,22 +3,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import process from "node:process";
 import { Buffer } from "node:buffer";
 import { IoError, LogLockedError, LogReadOnlyError, MultiRecordLog } from "../../mod.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { contents } from "../helpers/log.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
-const here = fileURLToPath(import.meta.url);
-const holder = resolve(here, "..", here.endsWith(".js") ? "hold_child.js" : "hold_child.ts");
-const root = process.cwd();
-const command: string[] = "Deno" in globalThis
-  ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", holder]
-  : "Bun" in globalThis
-  ? [resolve(root, "node_modules/.bin/bun"), holder]
-  : [process.execPath, holder];
+const holder = sibling(import.meta.url, "hold_child.ts");
+const command = scriptCommand(holder);
 
 /** Every file of a directory with its bytes. */
 async function files(dir: string): Promise<Record<string, string>> {

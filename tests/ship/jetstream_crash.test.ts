@@ -8,9 +8,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import process from "node:process";
 import { MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { prng } from "../helpers/model.ts";
@@ -23,19 +20,10 @@ import {
   streamMessages,
 } from "./nats_server.ts";
 import { assertEachOnceInOrder, payloads } from "./records.ts";
+import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
-const here = fileURLToPath(import.meta.url);
-const child = resolve(
-  here,
-  "..",
-  here.endsWith(".js") ? "jetstream_ship_child.js" : "jetstream_ship_child.ts",
-);
-const root = process.cwd();
-const command: string[] = "Deno" in globalThis
-  ? [resolve(root, "node_modules/.bin/deno"), "run", "-A", child]
-  : "Bun" in globalThis
-  ? [resolve(root, "node_modules/.bin/bun"), child]
-  : [process.execPath, child];
+const child = sibling(import.meta.url, "jetstream_ship_child.ts");
+const command = scriptCommand(child);
 
 const PREFILLED = 3_000;
 const ROUNDS = 5;

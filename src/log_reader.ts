@@ -111,7 +111,8 @@ export class LogReader {
 
   /**
    * Records with `start <= position < end`, in position order. Payloads are
-   * views of the log's memory (no copy): do not modify them.
+   * views of the log's memory (no copy): do not modify them. An iteration
+   * still going when the log closes ends there.
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example

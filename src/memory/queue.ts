@@ -260,11 +260,16 @@ export class MemQueue {
   }
 
   /**
-   * Gives the queue's payload memory back to the pool, for good: the log is
-   * closed and the queue is never read again. Views already handed out keep
-   * their bytes (their slabs are never reused).
+   * Empties the queue for good and gives its payload memory back to the
+   * pool: the log is closed. Iterators still open end (they never read the
+   * given-back memory); views already handed out keep their bytes (slabs a
+   * view was taken of are never reused).
    */
   release(): void {
+    this.#generation++;
+    this.#head = 0;
+    this.#count = 0;
+    this.#payloadBytes = 0;
     this.#arena.clear();
   }
 

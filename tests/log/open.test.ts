@@ -214,3 +214,18 @@ test("close: payload views taken before close keep their bytes while later logs 
     await second.cleanup();
   }
 });
+
+test("close: a range iterator still going when the log closes ends there", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    await log.createQueue("q");
+    await log.appendRecords("q", [new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3])]);
+    const records = log.range("q");
+    assert.deepEqual([...records.next().value!.payload], [1]);
+    await log.close();
+    assert.deepEqual(records.next(), { done: true, value: undefined });
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -619,3 +619,16 @@ test("queue: truncating a few records keeps the record arrays' size", () => {
   assert.equal(q.truncate(9), 10);
   assert.equal(q.allocatedBytes, 4 * KiB + 1201 * 20);
 });
+
+test("queue: release empties it for good; an iterator opened before ends instead of reading given-back memory", () => {
+  const q = new MemQueue();
+  q.append(0, new Uint8Array([1]), 0);
+  q.append(1, new Uint8Array([2]), 0);
+  const it = q.range(0, Infinity);
+  assert.deepEqual([...it.next().value!.payload], [1]);
+  q.release();
+  assert.equal(q.size, 0);
+  assert.equal(q.payloadBytes, 0);
+  assert.deepEqual(it.next(), { done: true, value: undefined });
+  assert.deepEqual([...q.range(0, Infinity)], []);
+});

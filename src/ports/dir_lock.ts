@@ -9,7 +9,7 @@
  * exits, so there is no stale lock to take over and no race in taking it.
  * After locking, the owner checks that the path still names the file it
  * locked, then writes who it is into the file (for error messages only;
- * nothing decides on that text) and empties it again on release.
+ * nothing decides on that text) and blanks it again on release (one newline).
  *
  * Where this runtime can take no kernel lock, ownership falls back to the
  * owner file of owner_file.ts. Each side also honours the other: a kernel
@@ -132,7 +132,7 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
       throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
     }
     try {
-      fs.writeFileSync(
+      replaceText(
         path,
         formatHolder({ ...thisProcess(), lock: "kernel", since: new Date().toISOString() }),
       );
@@ -142,12 +142,30 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
     }
     return () => {
       try {
-        fs.truncateSync(path, 0);
+        replaceText(path, "\n"); // nobody
       } catch { /* informational only */ }
       lock.release();
     };
   }
   throw new LockedError(path, undefined, "the lock file keeps being replaced; stop what does that");
+}
+
+/**
+ * Replaces the text of the (existing) file at `path` in place: written at
+ * offset 0, then cut to its length. Never cut to zero: ext4 writes back a
+ * file cut to zero when it is closed (its replace-by-truncate heuristic),
+ * which made taking and releasing a lock cost 0.2 ms against 8 µs this way.
+ */
+function replaceText(path: string, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  const fd = fs.openSync(path, "r+");
+  try {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
+    fs.ftruncateSync(fd, bytes.length);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Looks at /proc/locks this many times before deciding that a lock of another kind is held. */

@@ -58,7 +58,7 @@ test("kernel lock: each runtime takes the kinds of lock the others check (flock 
   }
 });
 
-test("dir lock: the lock file records this process while held, is emptied on release and never deleted", async () => {
+test("dir lock: the lock file records this process while held, is blanked (one newline) on release and never deleted", async () => {
   const dir = await tempDir();
   try {
     const lock = await acquireDirLock(dir.path);
@@ -70,7 +70,7 @@ test("dir lock: the lock file records this process while held, is emptied on rel
     assert.equal(holder?.pidNamespace, me.pidNamespace);
     assert.equal(holder?.bootId, me.bootId);
     await lock.release();
-    assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), "");
+    assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), "\n"); // holds nobody
   } finally {
     await dir.cleanup();
   }

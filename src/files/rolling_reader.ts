@@ -23,9 +23,12 @@ export class RollingReader {
   readonly #files: number[];
   #fileIndex = -1;
   #file: WalFile | undefined;
-  /** The buffer whose blocks are handed out, and the one the read ahead fills. */
-  #buffer = new Uint8Array(BUFFER_SIZE);
-  #spare = new Uint8Array(BUFFER_SIZE);
+  /**
+   * The buffer whose blocks are handed out, and the one the read ahead
+   * fills; allocated when the first file is opened (a new directory has none).
+   */
+  #buffer = new Uint8Array(0);
+  #spare = new Uint8Array(0);
   /** The read into `#spare` under way, if any (of the bytes right after `#buffer`'s). */
   #ahead: Promise<number> | undefined;
   /** Whole blocks in `#buffer` and the file offset of its first byte. */
@@ -119,6 +122,10 @@ export class RollingReader {
     const n = this.#files[this.#fileIndex];
     this.#file = await this.#dir.openFile(n, "read");
     this.#dir.setSize(n, await this.#file.size());
+    if (this.#buffer.length === 0) {
+      this.#buffer = new Uint8Array(BUFFER_SIZE);
+      this.#spare = new Uint8Array(BUFFER_SIZE);
+    }
     this.#openNumber = n;
     this.#bufferOffset = 0;
     this.#bufferedBlocks = 0;

@@ -72,7 +72,7 @@ export function followQueue(
   } catch (err) {
     error = err;
   }
-  return new QueueFollower(queue, start, source, error, signal);
+  return new QueueFollower(queue, start, source, error, error === undefined ? signal : undefined);
 }
 
 /**

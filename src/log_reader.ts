@@ -11,6 +11,7 @@ import { followQueue, type FollowSource, followStream } from "./follow.ts";
 import type { LogParts } from "./open_log.ts";
 import {
   checkPosition,
+  checkSignal,
   type FollowIterator,
   type FollowOptions,
   type LogSummary,
@@ -161,9 +162,11 @@ export class LogReader {
    */
   follow(queue: string, options: FollowOptions = {}): FollowIterator {
     const start = options?.start ?? 0;
-    return followQueue(queue, start, options?.signal, this.#following, () => {
+    const signal = options?.signal;
+    return followQueue(queue, start, signal, this.#following, () => {
       this.#checkOpen();
       checkPosition(start, "start", queue);
+      checkSignal(signal, queue);
       this.#catalog.get(queue);
     });
   }

@@ -612,6 +612,22 @@ export function rangeBounds(queue: string, options: RangeOptions): { start: numb
   return { start, end };
 }
 
+/** Checks the `signal` option given to follow `queue`: an AbortSignal, or undefined. */
+export function checkSignal(signal: unknown, queue: string): void {
+  if (signal === undefined) return;
+  const s = signal as { aborted?: unknown; addEventListener?: unknown };
+  if (
+    signal === null || typeof signal !== "object" || typeof s.aborted !== "boolean" ||
+    typeof s.addEventListener !== "function"
+  ) {
+    throw new TypeError(
+      `signal for following queue ${JSON.stringify(queue)} must be an AbortSignal, got ${
+        describe(signal)
+      }`,
+    );
+  }
+}
+
 /** Checks a position (or range bound) given for `queue`: a safe non-negative integer. */
 export function checkPosition(
   value: unknown,

@@ -205,3 +205,12 @@ test("stream: aborting the signal errors the stream with the signal's reason", a
     assert.equal(await pending.catch((e) => e), reason);
   });
 });
+
+test("follow: a signal that is not an AbortSignal rejects the first next() with a TypeError naming the queue", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    const err = await log.follow("q", { signal: 5 as never }).next().catch((e) => e);
+    assert.ok(err instanceof TypeError);
+    assert.equal(err.message, 'signal for following queue "q" must be an AbortSignal, got 5');
+    await assert.rejects(log.stream("q", { signal: {} as never }).getReader().read(), TypeError);
+  });
+});

@@ -59,6 +59,12 @@ export class TypedQueue<T> {
 
   /** Use {@link MultiRecordLog.queue}. */
   constructor(log: MultiRecordLog, name: string, codec: Codec<T>) {
+    const c = codec as Partial<Codec<T>> | null | undefined;
+    if (typeof c?.encode !== "function" || typeof c?.decode !== "function") {
+      throw new TypeError(
+        `codec for queue ${JSON.stringify(name)} must have encode and decode functions`,
+      );
+    }
     this.#log = log;
     this.name = name;
     this.codec = codec;
@@ -101,6 +107,11 @@ export class TypedQueue<T> {
   appendAll(values: Iterable<T>, options?: AppendOptions): Promise<AppendOutcome> {
     let payloads: Uint8Array[];
     try {
+      if (typeof (values as Partial<Iterable<T>> | null)?.[Symbol.iterator] !== "function") {
+        throw new TypeError(
+          `values for queue ${JSON.stringify(this.name)} must be an iterable, got ${typeof values}`,
+        );
+      }
       payloads = Array.from(values, (value) => this.codec.encode(value));
     } catch (err) {
       return Promise.reject(err);

@@ -111,3 +111,23 @@ test("typed queue: a missing queue fails as the binary calls do", async () => {
     await assert.rejects(q.follow().next(), QueueNotFoundError);
   });
 });
+
+test("typed queue: a codec without encode and decode is a TypeError naming the queue", async () => {
+  await withLog({ queues: ["q"] }, (log) => {
+    assert.throws(() => log.queue("q", {} as never), {
+      name: "TypeError",
+      message: 'codec for queue "q" must have encode and decode functions',
+    });
+    return Promise.resolve();
+  });
+});
+
+test("typed queue: appendAll of something that is not iterable is a TypeError, and nothing is written", async () => {
+  await withLog({ queues: ["q"] }, async (log) => {
+    await assert.rejects(log.queue("q", textCodec).appendAll(5 as never), {
+      name: "TypeError",
+      message: 'values for queue "q" must be an iterable, got number',
+    });
+    assert.equal(log.lastPosition("q"), undefined);
+  });
+});

@@ -9,7 +9,7 @@
  */
 import { LogClosedError, QueueNotFoundError } from "./errors.ts";
 import type { MultiRecordLog } from "./log.ts";
-import type { QueueRecord } from "./options.ts";
+import { checkSignal, type QueueRecord } from "./options.ts";
 
 /**
  * Where {@link ship} sends records: called with one batch at a time (never
@@ -142,6 +142,15 @@ export async function ship(
     positiveInteger(options.backoff?.maxMs ?? DEFAULT_MAX_MS, "backoff.maxMs"),
   );
   const { signal, onError } = options;
+  if (typeof sink !== "function") {
+    throw new TypeError(
+      `sink for queue ${JSON.stringify(queue)} must be a function returning a promise`,
+    );
+  }
+  checkSignal(signal, queue);
+  if (onError !== undefined && typeof onError !== "function") {
+    throw new TypeError(`onError for queue ${JSON.stringify(queue)} must be a function`);
+  }
   if (!log.queueExists(queue)) throw new QueueNotFoundError(queue);
 
   const outcome: ShipOutcome = { reason: "aborted", records: 0, batches: 0, retries: 0 };

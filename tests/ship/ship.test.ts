@@ -199,3 +199,20 @@ test("ship: a missing queue throws QueueNotFoundError, a bad maxBatch RangeError
     RangeError,
   );
 });
+
+test("ship: a sink that is not a function, a signal that is not an AbortSignal or an onError that is not a function is a TypeError naming the queue, before anything is sent", async () => {
+  await using t = await logWith(3);
+  await assert.rejects(ship(t.log, "q", "sink" as never), {
+    name: "TypeError",
+    message: 'sink for queue "q" must be a function returning a promise',
+  });
+  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { signal: 1 as never }), {
+    name: "TypeError",
+    message: 'signal for following queue "q" must be an AbortSignal, got 1',
+  });
+  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { onError: "x" as never }), {
+    name: "TypeError",
+    message: 'onError for queue "q" must be a function',
+  });
+  assert.equal([...t.log.range("q")].length, 3);
+});

@@ -6,55 +6,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WalDirectory } from "../../src/files/directory.ts";
-import { BufferSink } from "../../src/format/buffer_sink.ts";
-import {
-  BLOCK_SIZE,
-  RECORD_DELETE_QUEUE,
-  RECORD_POSITION,
-  RECORD_TRUNCATE,
-} from "../../src/format/constants.ts";
-import { type Crc32, loadCrc32 } from "../../src/format/crc.ts";
-import { FrameWriter } from "../../src/format/frame_writer.ts";
-import { writeAppendRecord, writeControlRecord } from "../../src/format/record.ts";
+import { BLOCK_SIZE } from "../../src/format/constants.ts";
+import { loadCrc32 } from "../../src/format/crc.ts";
 import type { MemQueues } from "../../src/memory/queues.ts";
 import { recover } from "../../src/recovery.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
+import { WalBuilder } from "../helpers/wal_builder.ts";
 
 const DIR = "/wal";
 const FILE_SIZE = 4 * BLOCK_SIZE;
-const encoder = new TextEncoder();
-
-/** Builds the records of one wal file. */
-class WalBuilder {
-  readonly sink = new BufferSink();
-  readonly #out: FrameWriter;
-
-  constructor(crc: Crc32) {
-    this.#out = new FrameWriter(this.sink, crc);
-  }
-
-  create(queue: string, next = 0): this {
-    writeControlRecord(this.#out, RECORD_POSITION, encoder.encode(queue), next);
-    return this;
-  }
-
-  append(queue: string, first: number, ...texts: string[]): this {
-    const payloads = texts.map((t) => encoder.encode(t));
-    const bytes = payloads.reduce((n, p) => n + p.length, 0);
-    writeAppendRecord(this.#out, encoder.encode(queue), first, payloads, bytes);
-    return this;
-  }
-
-  truncate(queue: string, position: number): this {
-    writeControlRecord(this.#out, RECORD_TRUNCATE, encoder.encode(queue), position);
-    return this;
-  }
-
-  delete(queue: string): this {
-    writeControlRecord(this.#out, RECORD_DELETE_QUEUE, encoder.encode(queue), 0);
-    return this;
-  }
-}
 
 /** Writes wal files (their bytes, preallocated to `sizes[n]` or the file size) and lists the directory. */
 async function directory(

@@ -10,52 +10,17 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MultiRecordLog, scanLog } from "../../mod.ts";
-import { BufferSink } from "../../src/format/buffer_sink.ts";
 import {
-  BLOCK_SIZE,
   RECORD_DELETE_QUEUE,
   RECORD_POSITION,
   RECORD_TRUNCATE,
 } from "../../src/format/constants.ts";
-import { type Crc32, loadCrc32 } from "../../src/format/crc.ts";
-import { FrameWriter } from "../../src/format/frame_writer.ts";
-import { writeAppendRecord, writeControlRecord } from "../../src/format/record.ts";
+import { loadCrc32 } from "../../src/format/crc.ts";
 import { tempDir, text } from "../helpers/temp.ts";
-
-const encoder = new TextEncoder();
-
-/** Records written one after the other into one wal file. */
-class Wal {
-  readonly sink = new BufferSink();
-  readonly #out: FrameWriter;
-
-  constructor(crc: Crc32) {
-    this.#out = new FrameWriter(this.sink, crc);
-  }
-
-  control(kind: number, queue: string, position: number): this {
-    writeControlRecord(this.#out, kind as 1 | 2 | 3, encoder.encode(queue), position);
-    return this;
-  }
-
-  append(queue: string, first: number, ...texts: string[]): this {
-    const payloads = texts.map((t) => encoder.encode(t));
-    const bytes = payloads.reduce((n, p) => n + p.length, 0);
-    writeAppendRecord(this.#out, encoder.encode(queue), first, payloads, bytes);
-    return this;
-  }
-
-  /** The file: the records, then zeros up to whole blocks (at least two). */
-  bytes(): Uint8Array {
-    const used = this.sink.bytes();
-    const out = new Uint8Array(Math.max(2, Math.ceil(used.length / BLOCK_SIZE) + 1) * BLOCK_SIZE);
-    out.set(used);
-    return out;
-  }
-}
+import { WalBuilder } from "../helpers/wal_builder.ts";
 
 /** The live scan and an open of the same file: queue -> [position, text][] each, and their issues. */
-async function both(wal: Wal) {
+async function both(wal: WalBuilder) {
   const dir = await tempDir();
   try {
     await writeFile(join(dir.path, "wal-00000000000000000000"), wal.bytes());
@@ -86,7 +51,7 @@ async function both(wal: Wal) {
 
 test("scanLog live: an append below the next position resets the queue there (position-in-past), as an open does", async () => {
   const crc = await loadCrc32();
-  const wal = new Wal(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b")
+  const wal = new WalBuilder(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b")
     .append("q", 1, "newer", "newest");
   const { scanned, loaded, scanIssues, openIssues } = await both(wal);
   assert.deepEqual(scanned, { q: [[1, "newer"], [2, "newest"]] });
@@ -97,7 +62,7 @@ test("scanLog live: an append below the next position resets the queue there (po
 
 test("scanLog live: a RecordPosition empties a queue that held records; later truncations count from there", async () => {
   const crc = await loadCrc32();
-  const wal = new Wal(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b", "c")
+  const wal = new WalBuilder(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b", "c")
     .control(RECORD_POSITION, "q", 10).append("q", 10, "ten", "eleven", "twelve")
     .control(RECORD_TRUNCATE, "q", 10);
   const { scanned, loaded } = await both(wal);
@@ -107,7 +72,7 @@ test("scanLog live: a RecordPosition empties a queue that held records; later tr
 
 test("scanLog live: a truncation past the end moves the queue on; later appends survive", async () => {
   const crc = await loadCrc32();
-  const wal = new Wal(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b")
+  const wal = new WalBuilder(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "a", "b")
     .control(RECORD_TRUNCATE, "q", 5).append("q", 6, "six").control(RECORD_TRUNCATE, "q", 2);
   const { scanned, loaded } = await both(wal);
   assert.deepEqual(scanned, { q: [[6, "six"]] });
@@ -116,7 +81,7 @@ test("scanLog live: a truncation past the end moves the queue on; later appends 
 
 test("scanLog live: a deleted queue loses its records; an append re-creates it at its position", async () => {
   const crc = await loadCrc32();
-  const wal = new Wal(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "old")
+  const wal = new WalBuilder(crc).control(RECORD_POSITION, "q", 0).append("q", 0, "old")
     .control(RECORD_POSITION, "gone", 0).append("gone", 0, "x")
     .control(RECORD_DELETE_QUEUE, "q", 1).control(RECORD_DELETE_QUEUE, "gone", 1)
     .append("q", 3, "three");
@@ -127,7 +92,7 @@ test("scanLog live: a deleted queue loses its records; an append re-creates it a
 
 test("scanLog live: a queue holding a position above 2^53 - 1 is left out until a RecordPosition makes it exact again", async () => {
   const crc = await loadCrc32();
-  const wal = new Wal(crc).control(RECORD_POSITION, "big", 0).append("big", 0, "before")
+  const wal = new WalBuilder(crc).control(RECORD_POSITION, "big", 0).append("big", 0, "before")
     .append("big", 2 ** 53, "too far").control(RECORD_POSITION, "other", 0)
     .append("other", 0, "fine").control(RECORD_POSITION, "back", 0).append("back", 0, "b0")
     .append("back", 2 ** 53, "far").control(RECORD_POSITION, "back", 7).append("back", 7, "b7");

@@ -24,13 +24,25 @@ import { join } from "node:path";
 import process from "node:process";
 import { MultiRecordLog } from "../mod.ts";
 import { collectGarbage, median, now, RUNTIME } from "./harness.ts";
-import { memoryAndLatency, recovery } from "./workloads.ts";
+import { memoryAndLatency, recovery, retainedLog } from "./workloads.ts";
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_RECOVERY_BYTES ?? 1024 * MiB);
 const iter = Number(process.env.PROBE_ITER ?? 5);
 const base = process.env.BENCH_DIR ?? "/tmp";
 const dir = join(base, `mrl-bench-recovery-${size}`);
+
+/** Opens workload 3's log and reads every record: ms to open, ms to open and read, payload bytes read. */
+async function openAndRead(): Promise<{ open: number; total: number; bytes: number }> {
+  const t0 = now();
+  const log = await MultiRecordLog.open(dir);
+  const t1 = now();
+  let bytes = 0;
+  for (const q of log.listQueues()) for (const r of log.range(q)) bytes += r.payload.length;
+  const t2 = now();
+  await log.close();
+  return { open: t1 - t0, total: t2 - t0, bytes };
+}
 
 async function timeRecovery(): Promise<void> {
   // Builds the log once (the bench's own builder) and warms the page cache.
@@ -40,16 +52,10 @@ async function timeRecovery(): Promise<void> {
   const total: number[] = [];
   for (let i = 0; i < iter; i++) {
     collectGarbage();
-    const t0 = now();
-    const log = await MultiRecordLog.open(dir);
-    const t1 = now();
-    let bytes = 0;
-    for (const q of log.listQueues()) for (const r of log.range(q)) bytes += r.payload.length;
-    const t2 = now();
-    await log.close();
-    if (bytes === 0) throw new Error("nothing recovered");
-    open.push(t1 - t0);
-    total.push(t2 - t0);
+    const t = await openAndRead();
+    if (t.bytes === 0) throw new Error("nothing recovered");
+    open.push(t.open);
+    total.push(t.total);
   }
   const mbs = (ms: number) => (size / MiB / (ms / 1000)).toFixed(0);
   console.log(
@@ -99,20 +105,7 @@ async function memory(): Promise<void> {
 async function memoryDetail(): Promise<void> {
   const dir = mkdtempSync(join(base, "mrl-probe-mem-"));
   try {
-    const total = Number(process.env.BENCH_MEMORY_BYTES ?? 1024 * MiB);
-    const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
-    const queues = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
-    for (const q of queues) await log.createQueue(q);
-    collectGarbage();
-    const baseRss = process.memoryUsage().rss;
-    const batch = Array.from({ length: 256 }, (_, i) => new Uint8Array(256).fill(i));
-    let retained = 0;
-    for (let round = 0; retained < total; round++) {
-      await log.appendRecords(queues[round % 100], batch);
-      retained += 256 * 256;
-    }
-    await log.persist("flush");
-    collectGarbage();
+    const { log, queues, baseRss, retained } = await retainedLog(dir);
     const status = () => {
       const text = readFileSync("/proc/self/status", "utf8");
       return ["RssAnon", "RssFile", "RssShmem"].map((k) =>
@@ -143,17 +136,11 @@ async function memoryDetail(): Promise<void> {
 
 /** One open + read of workload 3's log, the first in this process (the log must exist: run `recovery` once). */
 async function timeFreshOpen(): Promise<void> {
-  const t0 = now();
-  const log = await MultiRecordLog.open(dir);
-  const t1 = now();
-  let bytes = 0;
-  for (const q of log.listQueues()) for (const r of log.range(q)) bytes += r.payload.length;
-  const t2 = now();
-  await log.close();
+  const { open, total, bytes } = await openAndRead();
   console.log(
-    `[${RUNTIME}] first open in the process: open ${(t1 - t0).toFixed(0)} ms, open+read ${
-      (t2 - t0).toFixed(0)
-    } ms = ${(size / MiB / ((t2 - t0) / 1000)).toFixed(0)} MiB/s (${bytes} bytes)`,
+    `[${RUNTIME}] first open in the process: open ${open.toFixed(0)} ms, open+read ${
+      total.toFixed(0)
+    } ms = ${(size / MiB / (total / 1000)).toFixed(0)} MiB/s (${bytes} bytes)`,
   );
 }
 

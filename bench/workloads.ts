@@ -219,6 +219,42 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** A log of workload 4 and what it retains. */
+export interface RetainedLog {
+  log: MultiRecordLog;
+  /** The 100 queues holding the records. */
+  queues: string[];
+  /** RSS and JS heap used once the queues exist, before the appends. */
+  baseRss: number;
+  baseHeap: number;
+  /** Payload bytes appended. */
+  retained: number;
+}
+
+/**
+ * Workload 4's log in `dir`: BENCH_MEMORY_BYTES (default 1 GiB) of 256 B
+ * records over 100 queues, appended 256 at a time (policy never), then
+ * flushed, with a garbage collection before and after.
+ */
+export async function retainedLog(dir: string): Promise<RetainedLog> {
+  const total = Number(process.env.BENCH_MEMORY_BYTES ?? GiB);
+  const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
+  const queues = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
+  for (const q of queues) await log.createQueue(q);
+  collectGarbage();
+  const baseRss = rss();
+  const baseHeap = heapUsed();
+  const batch = Array.from({ length: 256 }, (_, i) => payload(256, i));
+  let retained = 0;
+  for (let round = 0; retained < total; round++) {
+    await log.appendRecords(queues[round % 100], batch);
+    retained += 256 * 256;
+  }
+  await log.persist("flush");
+  collectGarbage();
+  return { log, queues, baseRss, baseHeap, retained };
+}
+
 /**
  * Workloads 4 and 5: retain 1 GiB of 256 B records over 100 queues; report
  * (RSS - baseline) / payload bytes and JS heap used; append latency of single
@@ -227,21 +263,7 @@ function heapUsed(): number {
  */
 export async function memoryAndLatency(): Promise<Result[]> {
   return await withScratch(async (dir) => {
-    const total = Number(process.env.BENCH_MEMORY_BYTES ?? GiB);
-    const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
-    const queues = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
-    for (const q of queues) await log.createQueue(q);
-    collectGarbage();
-    const baseRss = rss();
-    const baseHeap = heapUsed();
-    const batch = Array.from({ length: 256 }, (_, i) => payload(256, i));
-    let retained = 0;
-    for (let round = 0; retained < total; round++) {
-      await log.appendRecords(queues[round % 100], batch);
-      retained += 256 * 256;
-    }
-    await log.persist("flush");
-    collectGarbage();
+    const { log, queues, baseRss, baseHeap, retained } = await retainedLog(dir);
     const results: Result[] = [];
     const ratio = (rss() - baseRss) / retained;
     const usage = log.resourceUsage();

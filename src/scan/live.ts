@@ -35,9 +35,14 @@ function liveFiles(session: ScanSession, select: (queue: string) => boolean): nu
   return session.files.filter((n) => n >= start && n <= session.first!.end.fileNumber);
 }
 
+/** The bytes of wal files `files`. */
+function bytesOf(session: ScanSession, files: readonly number[]): number {
+  return files.reduce((sum, n) => sum + session.dir.sizeOf(n), 0);
+}
+
 /** The bytes {@link liveRecords} reads for the queues `select` accepts. */
 export function liveBytes(session: ScanSession, select: (queue: string) => boolean): number {
-  return liveFiles(session, select).reduce((sum, n) => sum + session.dir.sizeOf(n), 0);
+  return bytesOf(session, liveFiles(session, select));
 }
 
 /**
@@ -55,7 +60,7 @@ export async function* liveRecords(
   const files = liveFiles(session, select);
   if (files.length === 0) return;
   const start = files[0];
-  if (!planned) session.plannedBytes += liveBytes(session, select);
+  if (!planned) session.plannedBytes += bytesOf(session, files);
   const pass = new FramePass(session.dir, session.crc, files, {
     stopAt: first.end,
     firstSeq: first.fileStartSeq.get(start) ?? 0,

@@ -102,6 +102,8 @@ export class FramePass {
   /** File number and offset of its first frame. */
   recordFile = 0;
   recordOffset = 0;
+  #nameOf = -1;
+  #name = "";
 
   constructor(
     dir: WalDirectory,
@@ -117,6 +119,15 @@ export class FramePass {
     this.#reporting = options.report ?? true;
     this.end = { fileNumber: files[0] ?? 0, offset: 0 };
     this.#blockFile = files[0] ?? 0;
+  }
+
+  /** The name of the wal file of `recordFile` (made once per file, not per record). */
+  get recordFileName(): string {
+    if (this.#nameOf !== this.recordFile) {
+      this.#nameOf = this.recordFile;
+      this.#name = walFileName(this.recordFile);
+    }
+    return this.#name;
   }
 
   /** The file number of the block being read (the first file's before any). */

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { walFileName } from "../files/file_name.ts";
 import { ITEM_HEADER_SIZE, RECORD_APPEND } from "../format/constants.ts";
 import { readU32, readU64 } from "../format/record.ts";
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
@@ -79,7 +78,7 @@ export async function* liveRecords(
       const queue = pass.queue;
       if (r.kind !== RECORD_APPEND || !select(queue) || !states.queues.has(queue)) continue;
       const record = pass.record;
-      const file = walFileName(pass.recordFile);
+      const file = pass.recordFileName;
       const offset = pass.recordOffset;
       const seq = pass.seq;
       let at = r.bodyStart;

@@ -107,8 +107,13 @@ class Scan implements LogScan {
     const event =
       (kind: "created" | "truncated" | "deleted") => (queue: string, position: number) => {
         if (select(queue)) {
-          const file = walFileName(pass.recordFile);
-          batch.push({ kind, queue, position, file, offset: pass.recordOffset });
+          batch.push({
+            kind,
+            queue,
+            position,
+            file: pass.recordFileName,
+            offset: pass.recordOffset,
+          });
         }
       };
     const sink: RecordSink = {
@@ -122,7 +127,7 @@ class Scan implements LogScan {
           queue,
           position,
           payload: pass.record.subarray(start, end),
-          file: walFileName(pass.recordFile),
+          file: pass.recordFileName,
           offset: pass.recordOffset,
         });
       },

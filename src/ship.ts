@@ -157,7 +157,7 @@ export async function ship(
   const watch = new QueueWatch(log, queue);
   // A batch's truncation runs while the next batch is sent; one at a time.
   const truncation = new Truncation(log, queue, outcome);
-  const gone = (): ShipOutcome["reason"] => isClosed(log) ? "closed" : "deleted";
+  const gone = () => goneReason(log);
   const run = async (): Promise<ShipOutcome["reason"]> => {
     let next = 0; // positions below `next` were delivered
     for (;;) {
@@ -272,7 +272,7 @@ async function waitForRecord(
   try {
     const { done } = await follower.next();
     if (!done) return undefined;
-    return isClosed(log) ? "closed" : "deleted";
+    return goneReason(log);
   } catch (err) {
     if (signal?.aborted) return "aborted";
     throw err;
@@ -306,6 +306,11 @@ class QueueWatch {
 function end(outcome: ShipOutcome, reason: ShipOutcome["reason"]): ShipOutcome {
   outcome.reason = reason;
   return outcome;
+}
+
+/** Why the queue is gone: the log was closed, or else the queue was deleted. */
+function goneReason(log: MultiRecordLog): ShipOutcome["reason"] {
+  return isClosed(log) ? "closed" : "deleted";
 }
 
 /** Whether the log is closed (every call on it throws LogClosedError then). */

@@ -14,6 +14,9 @@ import { formatBytes } from "../../src/cli/progress.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
+/** The command that runs the `mrl` executable on this runtime. */
+const mrlCommand = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
+
 async function writeLog(dir: string, records: number): Promise<void> {
   const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
   await log.createQueue("q");
@@ -81,8 +84,7 @@ test("mrl read | head: the reader going away (EPIPE) ends mrl quietly with statu
   const dir = await tempDir();
   try {
     await writeLog(dir.path, 2000);
-    const command = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
-    const child = spawn(command[0], [...command.slice(1), "read", dir.path, "q"], {
+    const child = spawn(mrlCommand[0], [...mrlCommand.slice(1), "read", dir.path, "q"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let err = "";
@@ -132,9 +134,8 @@ test("mrl verify under a pseudo-terminal (util-linux script): the bar is drawn o
     return;
   }
   const root = process.cwd();
-  const command = scriptCommand(sibling(import.meta.url, "..", "..", "src", "cli", "bin.ts"));
   const fixture = resolve(root, "tests", "fixtures", "rust-mrecordlog", "torn-tail", "wal");
-  const line = [...command, "verify", fixture].map((a) => `'${a}'`).join(" ");
+  const line = [...mrlCommand, "verify", fixture].map((a) => `'${a}'`).join(" ");
   const child = spawn("/usr/bin/script", ["-qfec", line, "/dev/null"], {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -6,8 +6,9 @@
  * native one is 4 to 7 times faster on a 263-byte frame and over 30 times
  * on 16 KiB on Deno and Bun; on Node, whose zlib is slower, 1.4 and 2.5
  * times (bench/crc.ts). It is used only once it has given the known values of
- * known inputs and the same values as hash-wasm on pseudo-random buffers of
- * several sizes; if it differs or throws, hash-wasm is used. This module
+ * known inputs and the same values as a reference (a plain table-driven
+ * CRC-32) on pseudo-random buffers of several sizes; if it differs or
+ * throws, hash-wasm is used (and only then loaded). This module
  * touches no runtime API: the native candidates come from the caller
  * (open_log.ts passes the ports layer's). Once loaded, every checksum is a
  * synchronous call, so framing and replay never await per frame.
@@ -56,13 +57,35 @@ export function loadChosenCrc32(findNative: NativeCrc32Finder): Promise<ChosenCr
   if (choice === undefined) {
     // A finder that throws or rejects offers nothing: hash-wasm is used.
     const candidates = Promise.resolve().then(findNative).catch(() => []);
-    choice = Promise.all([candidates, loadPortableCrc32()]).then(([found, crc32]) =>
-      chooseCrc32(found, crc32)
-    );
+    // Candidates are checked against a plain table-driven CRC-32, so hash-wasm (whose
+    // instantiation and set-up take about 10 ms) is loaded only when none passes.
+    choice = candidates.then(async (found) => {
+      const native = chooseCrc32(found, tableCrc32);
+      if (native.crc32 !== tableCrc32) return native;
+      return { name: PORTABLE_CRC32, crc32: await loadPortableCrc32() };
+    });
     chosen.set(findNative, choice);
   }
   return choice;
 }
+
+/** CRC-32/ISO-HDLC, one table lookup a byte: slow (about 0.5 GB/s), only a reference for checks. */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+/** The reference CRC-32 candidates are checked against. */
+const tableCrc32: Crc32 = (bytes, start, end) => {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
 
 /** The shared hash-wasm CRC-32 function, instantiating the wasm module on first use. */
 export function loadPortableCrc32(): Promise<Crc32> {
@@ -71,8 +94,8 @@ export function loadPortableCrc32(): Promise<Crc32> {
 }
 
 /**
- * The first of `candidates` that passes verification against `portable`, as
- * a {@link Crc32}; `portable` itself when none does. A candidate passes when
+ * The first of `candidates` that passes verification against `portable` (any
+ * correct CRC-32), as a {@link Crc32}; `portable` itself when none does. A candidate passes when
  * it gives the check value of "123456789" (alone, and at an offset into a
  * larger buffer that is itself a view at an offset into its memory), 0 for
  * empty ranges, and the same values as `portable` on pseudo-random buffers

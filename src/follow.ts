@@ -99,12 +99,11 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
   readonly #source: FollowSource;
   /** The queue followed: if the name comes to mean another queue (deleted, recreated), it ends. */
   readonly #followed: MemQueue | undefined;
-  readonly #error: unknown;
+  /** What the next step rejects with (once): a failed check, or the signal's reason once it aborted. */
+  #error: unknown;
   readonly #signal: AbortSignal | undefined;
-  /** The signal's reason once it aborted while following. */
-  #aborted: unknown = undefined;
   readonly #onAbort = (): void => {
-    this.#aborted = this.#signal!.reason ?? new Error("aborted");
+    this.#error = this.#signal!.reason ?? new Error("aborted");
     this.wake();
   };
   #next: number;
@@ -156,14 +155,10 @@ export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follow
   }
 
   async #step(): Promise<IteratorResult<QueueRecord, undefined>> {
-    if (this.#error !== undefined && !this.#done) {
-      this.#done = true;
-      throw this.#error;
-    }
     for (;;) {
-      if (this.#aborted !== undefined && !this.#done) {
+      if (this.#error !== undefined && !this.#done) {
         this.#finish();
-        throw this.#aborted;
+        throw this.#error;
       }
       if (this.#done) return DONE;
       const queue = this.#followed!;

@@ -222,8 +222,8 @@ export class CommitPipeline {
 
   /**
    * The pending tickets as a batch (an array of exactly that length); new
-   * submissions go to the other array. The batch's array becomes the spare
-   * again once it is settled ({@link #recycle}).
+   * submissions go to the other array, and the batch's array is the spare
+   * (reused once the other is taken).
    */
   #takePending(): Ticket[] {
     const batch = this.#pending;
@@ -243,12 +243,8 @@ export class CommitPipeline {
         ticket.reject(err);
       }
     }
-    this.#recycle(batch);
-  }
-
-  /** Forgets a settled batch's tickets (their closures may hold payloads) so the array can be reused. */
-  #recycle(batch: Ticket[]): void {
-    if (batch === this.#spare) batch.fill(SETTLED);
+    // Forget the settled tickets (their closures may hold payloads) until the array is reused.
+    batch.fill(SETTLED);
   }
 
   /** Fails this batch with the I/O error and everything after it with the failed-log error. */

@@ -518,14 +518,19 @@ function deno(args, cwd) {
   return { status: result.status, out: result.stdout, all: `${result.stdout}${result.stderr}` };
 }
 
-test("deno: the repository's mod.ts imported by path from a folder with no config runs and type-checks", () => {
-  const dir = denoScratch("deno-by-path");
-  writeFileSync(join(dir, "use.ts"), denoUse(pathToFileURL(join(root, "mod.ts")).href));
+/** Imports `mod` by path from a scratch folder with no config: it type-checks and a round trip runs. */
+function checkAndRunByPath(scratch, mod) {
+  const dir = denoScratch(scratch);
+  writeFileSync(join(dir, "use.ts"), denoUse(pathToFileURL(mod).href));
   const checked = deno(["check", "use.ts"], dir);
   assert.equal(checked.status, 0, checked.all);
   const ran = deno(["run", "-A", "use.ts"], dir);
   assert.equal(ran.status, 0, ran.all);
   assert.deepEqual(JSON.parse(ran.out), { out: [[0, "one"], [1, "two"]], code: "QUEUE_NOT_FOUND" });
+}
+
+test("deno: the repository's mod.ts imported by path from a folder with no config runs and type-checks", () => {
+  checkAndRunByPath("deno-by-path", join(root, "mod.ts"));
 });
 
 const jsr = join(work, "jsr");
@@ -560,13 +565,7 @@ test("jsr: the staged package (scripts/build_jsr.ts) passes `deno publish --dry-
 });
 
 test("jsr: the staged package's mod.ts, imported by path from a folder with no config, runs and type-checks", () => {
-  const dir = denoScratch("deno-jsr");
-  writeFileSync(join(dir, "use.ts"), denoUse(pathToFileURL(join(jsr, "mod.ts")).href));
-  const checked = deno(["check", "use.ts"], dir);
-  assert.equal(checked.status, 0, checked.all);
-  const ran = deno(["run", "-A", "use.ts"], dir);
-  assert.equal(ran.status, 0, ran.all);
-  assert.deepEqual(JSON.parse(ran.out), { out: [[0, "one"], [1, "two"]], code: "QUEUE_NOT_FOUND" });
+  checkAndRunByPath("deno-jsr", join(jsr, "mod.ts"));
 });
 
 test("jsr: the ./cli entry (`deno run jsr:@mrl/core/cli`) runs from the staged package with --allow-read only", () => {

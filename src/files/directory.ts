@@ -79,6 +79,11 @@ export class WalDirectory {
     return this.#sizes.get(n) ?? this.fileSize;
   }
 
+  /** Size of file `n` when it was recorded (created, read, cut or adopted), else undefined. */
+  knownSize(n: number): number | undefined {
+    return this.#sizes.get(n);
+  }
+
   /** Records the size of file `n`. */
   setSize(n: number, size: number): void {
     this.#sizes.set(n, size);

@@ -121,7 +121,8 @@ export class RollingReader {
     this.#fileIndex++;
     const n = this.#files[this.#fileIndex];
     this.#file = await this.#dir.openFile(n, "read");
-    this.#dir.setSize(n, await this.#file.size());
+    // Opens settle the file size first (file_size.ts), which records every file's size: read it only if not.
+    if (this.#dir.knownSize(n) === undefined) this.#dir.setSize(n, await this.#file.size());
     if (this.#buffer.length === 0) {
       this.#buffer = new Uint8Array(BUFFER_SIZE);
       this.#spare = new Uint8Array(BUFFER_SIZE);

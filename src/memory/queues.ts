@@ -59,12 +59,12 @@ export class MemQueues {
     this.#queues.set(name, queue);
   }
 
-  /** Deletes a queue; returns whether it existed. */
   /** Gives every queue's payload memory back (the log is closed: nothing reads them again). */
   releaseAll(): void {
     for (const queue of this.#queues.values()) queue.release();
   }
 
+  /** Deletes a queue; returns whether it existed. */
   delete(name: string): boolean {
     return this.#queues.delete(name);
   }

@@ -132,19 +132,10 @@ for (const r of all) {
   const reference = r.combo && rustOf(r.combo);
   if (reference) r.ratio_to_rust = Math.round((r.median / reference.mib_per_s) * 1000) / 1000;
 }
-const w0Names = new Map(
-  all.filter((r) => r.combo).map((r) => [JSON.stringify(r.combo), r.workload]),
-);
 const rustResults = rust.map((r) => ({
   runtime: "rust",
-  workload: w0Names.get(
-    JSON.stringify({
-      policy: r.policy,
-      record_size: r.record_size,
-      batch: r.batch,
-      total_bytes: r.total_bytes,
-    }),
-  ) ?? `w0 ${r.policy} ${r.record_size} B x${r.batch}`,
+  workload: all.find((ours) => ours.combo && sameCombo(ours.combo, r))?.workload ??
+    `w0 ${r.policy} ${r.record_size} B x${r.batch}`,
   unit: "MiB/s",
   median: Math.round(r.mib_per_s * 1000) / 1000,
   max: Math.round((r.total_bytes / 1048576 / r.min_s) * 1000) / 1000,

@@ -5,7 +5,6 @@ import { execFile } from "node:child_process";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MultiRecordLog } from "../../mod.ts";
-import { run } from "../../src/cli/main.ts";
 import {
   copyWal,
   fixtureFileSize,
@@ -14,28 +13,9 @@ import {
   readExpected,
 } from "../helpers/fixtures.ts";
 import { repoRoot } from "../helpers/repo.ts";
+import { runMrl as mrl, write300 } from "../helpers/cli.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { scriptCommand, sibling } from "../helpers/run_script.ts";
-
-async function mrl(
-  args: string[],
-  isTty = false,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  let clock = 0;
-  const code = await run(args, {
-    out: (t) => {
-      out += typeof t === "string" ? t : new TextDecoder().decode(t);
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTty,
-    now: () => (clock += 50),
-  });
-  return { code, out, err };
-}
 
 const fixture = (name: string) => join(FIXTURES_DIR, name, "wal");
 const fileSizeArgs = (name: string) => {
@@ -76,18 +56,6 @@ test("mrl verify: each damaged spot is reported with its file, offset and what i
   assert.equal(torn.code, 1);
   assert.match(torn.out, /checksum mismatch/);
 });
-
-/** A log of 300 records of 1000 bytes ("a"s after the position as u32) in files of 4 blocks. */
-async function write300(dir: string): Promise<void> {
-  const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
-  await log.createQueue("q");
-  for (let i = 0; i < 300; i++) {
-    const payload = new Uint8Array(1000).fill(0x61);
-    new DataView(payload.buffer).setUint32(0, i);
-    await log.appendRecord("q", payload);
-  }
-  await log.close();
-}
 
 test("mrl verify: data after the end of the log (a zeroed block) is damage: each file with offset, bytes and frames; exit 1", async () => {
   const dir = await tempDir();

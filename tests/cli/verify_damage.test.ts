@@ -3,32 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MultiRecordLog } from "../../mod.ts";
-import { run } from "../../src/cli/main.ts";
 import { copyWal } from "../helpers/fixtures.ts";
 import { tempDir } from "../helpers/temp.ts";
+import { runMrl, write300 } from "../helpers/cli.ts";
 
-async function verify(...args: string[]): Promise<{ code: number; out: string }> {
-  let out = "";
-  const code = await run(["verify", ...args], {
-    out: (t) => {
-      out += typeof t === "string" ? t : new TextDecoder().decode(t);
-    },
-    err: () => {},
-    isTty: false,
-  });
-  return { code, out };
-}
+const verify = (...args: string[]) => runMrl(["verify", ...args]);
 
 const WAL0 = "wal-00000000000000000000";
-
-/** A log of 300 records of 1000 bytes in files of 4 blocks (3 files). */
-async function write300(dir: string): Promise<void> {
-  const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
-  await log.createQueue("q");
-  for (let i = 0; i < 300; i++) await log.appendRecord("q", new Uint8Array(1000).fill(0x61));
-  await log.close();
-}
 
 async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
   const dir = await tempDir();

@@ -21,11 +21,11 @@ import {
   type NativeCrc32Candidate,
   nativeCrc32Candidates,
 } from "../../src/ports/native_crc.ts";
+import { ascii } from "../helpers/frames.ts";
+import { pseudoRandomBytes } from "../helpers/temp.ts";
 
 const portable = await loadPortableCrc32();
 const candidates = await nativeCrc32Candidates();
-
-const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** `bytes` placed at `offset` of a larger buffer, itself a view at offset 5 of its memory. */
 function embedded(bytes: Uint8Array, offset: number): Uint8Array {
@@ -33,19 +33,6 @@ function embedded(bytes: Uint8Array, offset: number): Uint8Array {
   const view = memory.subarray(5);
   view.set(bytes, offset);
   return view;
-}
-
-/** `length` pseudo-random bytes (xorshift32 from `seed`). */
-function randomBytes(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
 }
 
 /** hash-wasm as a native-style function: the CRC of the whole of `data`. */
@@ -132,7 +119,7 @@ for (
   });
 
   test(`${name}: an empty range inside a buffer has CRC 0`, () => {
-    assert.equal(crc32(randomBytes(100, 1), 40, 40), 0);
+    assert.equal(crc32(pseudoRandomBytes(100, 1), 40, 40), 0);
   });
 
   test(`${name}: the result is an unsigned 32-bit integer (0xcbf43926, not its signed -873187034)`, () => {
@@ -164,7 +151,7 @@ for (const { name, crc32 } of nativePaths) {
   test(`${name} and hash-wasm agree on pseudo-random ranges of ${SIZES.length} sizes (0 to 1 MiB) at ${OFFSETS.length} offsets`, () => {
     const differences: string[] = [];
     for (const size of SIZES) {
-      const bytes = randomBytes(size + 13 + 4, size + 1);
+      const bytes = pseudoRandomBytes(size + 13 + 4, (size + 1) | 1);
       for (const offset of OFFSETS) {
         const native = crc32(bytes, offset, offset + size);
         const wasm = portable(bytes, offset, offset + size);

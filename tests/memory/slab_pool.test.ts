@@ -6,15 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Arena } from "../../src/memory/arena.ts";
 import { SlabPool } from "../../src/memory/slab_pool.ts";
+import { pattern } from "../helpers/frames.ts";
 
 const KiB = 1024;
-
-/** `len` bytes whose values depend on `seed` and the index. */
-function pattern(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  for (let i = 0; i < len; i++) out[i] = (seed * 31 + i * 7) & 0xff;
-  return out;
-}
 
 test("slab pool: chunks are cut one after the other from the same slab", () => {
   const pool = new SlabPool(64 * KiB, 16 * KiB);

@@ -9,6 +9,13 @@
  * The table shows flock locks
  * only to readers in the holder's PID namespace, and OFD locks to all.
  *
+ * Deno refuses to read the table without `--allow-all` (and `-A` grants FFI,
+ * hence both kinds), so between a Deno process without FFI and a Node
+ * process it is Node's look that keeps them apart; the ownership race tests
+ * check that pair. Reading the table costs 5-20 ms on an idle machine: the
+ * kernel stops every file-lock call in the system while it lists the table,
+ * which waits for an RCU grace period. Node pays it on every writable open.
+ *
  * Uses `node:fs`, which Deno, Bun and Node all provide.
  *
  * @module

@@ -23,11 +23,12 @@ const own = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node"
 
 /** The command that runs a child script under `runtime`. */
 function commandFor(runtime: string, script: string): string[] {
-  if (runtime === "deno") {
+  if (runtime === "deno" || runtime === "deno-noffi") {
     return [
       resolve(root, "node_modules/.bin/deno"),
       "run",
-      "-A",
+      // Without FFI, Deno takes a flock only (and Node an OFD lock only): neither sees the other's lock.
+      ...(runtime === "deno" ? ["-A"] : ["--allow-read", "--allow-write", "--allow-env"]),
       resolve(root, `tests/reliability/${script}.ts`),
     ];
   }
@@ -149,6 +150,28 @@ test(
       const histogram = await race(children, mixedRounds);
       console.log(
         `ownership race (deno, bun, node x2): owners per round ${JSON.stringify(histogram)}`,
+      );
+      assert.deepEqual(histogram, { 1: mixedRounds });
+    } finally {
+      await Promise.all(children.map((c) => c.end()));
+    }
+  },
+);
+
+test(
+  `ownership race: deno without FFI (flock only) and node (OFD only), two each, opening one directory at once leave exactly one owner, ${mixedRounds} rounds`,
+  { timeout: 180_000 + mixedRounds * 1000 },
+  async () => {
+    assert.ok(existsSync(nodeBuild), "the npm build (npm test builds it first)");
+    const children = ["deno-noffi", "node", "deno-noffi", "node"].map((runtime) =>
+      new Child(commandFor(runtime, "race_child"), runtime)
+    );
+    try {
+      // Neither kind of lock excludes the other: Node finds Deno's flock in /proc/locks (which Deno
+      // without -A may not read).
+      const histogram = await race(children, mixedRounds);
+      console.log(
+        `ownership race (deno without FFI, node x2): owners per round ${JSON.stringify(histogram)}`,
       );
       assert.deepEqual(histogram, { 1: mixedRounds });
     } finally {

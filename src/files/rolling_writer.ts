@@ -16,8 +16,10 @@
 import { BLOCK_SIZE } from "../format/constants.ts";
 import type { FrameSink } from "../format/frame_writer.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
+import { giveBuffer, takeBuffer } from "./idle_buffers.ts";
 
 const INITIAL_BUFFER = 64 * 1024;
+const EMPTY = new Uint8Array(0);
 /**
  * Writes through a memory mapping only land in ranges first filled with
  * zeros by a write system call, this much at a time: the file system then
@@ -42,7 +44,7 @@ export interface WritePosition {
  * shrunk, so staging allocates nothing once warm.
  */
 class Staging {
-  bytes: Uint8Array = new Uint8Array(INITIAL_BUFFER);
+  bytes: Uint8Array = takeBuffer(INITIAL_BUFFER);
   length = 0;
   segments = 0;
   readonly start: number[] = [0];
@@ -269,13 +271,18 @@ export class RollingWriter implements FrameSink {
     this.#map = mapping(this.#file, this.#fileCapacity);
   }
 
-  /** Flushes, syncs and closes the current file. */
+  /** Flushes, syncs and closes the current file; the staging buffers go to the next writer. */
   async close(): Promise<void> {
     try {
       await this.sync();
     } finally {
       this.#map = undefined;
       await this.#file.close();
+    }
+    // Every write has completed: nothing holds a view of the staging buffers any more.
+    for (const staging of [this.#staging, this.#spare]) {
+      giveBuffer(staging.bytes);
+      staging.bytes = EMPTY;
     }
   }
 

@@ -86,6 +86,7 @@ export type { AnyMrlError, MrlErrorCode } from "./src/errors.ts";
 export type {
   DirEntry,
   DirLock,
+  FileAllocation,
   FileHandle,
   FileSystem,
   LockHolder,

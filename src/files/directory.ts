@@ -7,7 +7,7 @@
  * @module
  */
 import { asIoError, IoError, NotADirectoryError } from "../errors.ts";
-import type { FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
+import type { FileAllocation, FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
 import { joinPath, parseWalFileName, walFileName } from "./file_name.ts";
 
 /** Runs a port call, turning its failure into an {@link IoError} naming `path`. */
@@ -312,6 +312,13 @@ export class WalFile {
   /** Current length. */
   size(): Promise<number> {
     return io("stat", this.path, () => this.#handle.size());
+  }
+
+  /** The storage allocated to the file, where the port knows it and it can be trusted. */
+  allocation(): Promise<FileAllocation | undefined> {
+    const handle = this.#handle;
+    if (handle.allocation === undefined) return Promise.resolve(undefined);
+    return io("stat", this.path, () => handle.allocation!());
   }
 
   /** Closes the handle. */

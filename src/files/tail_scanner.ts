@@ -18,7 +18,9 @@
  * - later files: all of them.
  *
  * The cost is one extra read of the rest of the last file (mostly zeros,
- * checked four bytes at a time), plus one open per later file.
+ * checked four bytes at a time), plus one open per later file; where the
+ * file system's count of allocated storage shows that the rest holds no
+ * data, only the rest of the block where the log ends (see `dataEnd`).
  *
  * A read-only open takes no lock, so the log's writer may append while it
  * runs: bytes appended after replay read the end are not damage (see
@@ -82,14 +84,39 @@ export async function scanUnreadBytes(
       const size = await file.size();
       if (n === end.fileNumber && await grewAfterReplay(file, end.offset, size)) continue;
       const from = n === end.fileNumber ? end.offset : 0;
+      const readEnd = await dataEnd(file, from, size);
       // Where the log ended mid-block, the frames after the end are found by searching.
-      const hit = await scanner.scan(file, from, size, n === end.fileNumber);
+      const hit = await scanner.scan(file, from, size, n === end.fileNumber, readEnd);
       if (hit !== undefined) found.push(hit);
     } finally {
       await file.close();
     }
   }
   return found;
+}
+
+/**
+ * Files of this size or more are large enough that the file system cannot
+ * keep their bytes inside the inode (ext4's inline data), where no block is
+ * counted; smaller ones are read, which costs little.
+ */
+const MIN_SKIPPED_SIZE = 64 * 1024;
+
+/**
+ * Where the bytes of the file that may not be zero end, by the storage the
+ * file system allocated to it: when the blocks holding the bytes before
+ * `from` account for all of it, nothing lies past the block holding `from`
+ * (the preallocated rest of the last file is a hole, most of a 128 MiB file,
+ * which would otherwise be read as zeros at every open). `size` where the
+ * port or the file system cannot tell (see `FileHandle.allocation`).
+ */
+async function dataEnd(file: WalFile, from: number, size: number): Promise<number> {
+  if (size < MIN_SKIPPED_SIZE) return size;
+  const allocation = await file.allocation();
+  if (allocation === undefined) return size;
+  const { bytes, blockSize } = allocation;
+  const endOfBlock = Math.ceil(from / blockSize) * blockSize;
+  return bytes <= endOfBlock ? Math.min(size, endOfBlock) : size;
 }
 
 /**
@@ -125,15 +152,17 @@ class RegionScanner {
    * reader would walk them (from the block start, stepping over frames with
    * a bad checksum, stopping at a bad or zero header); in the block holding
    * `from` when `search` is set, by trying every byte offset instead, since
-   * the frame boundaries there are unknown.
+   * the frame boundaries there are unknown. Bytes from `readEnd` on are
+   * known to be zeros and are not read.
    */
   async scan(
     file: WalFile,
     from: number,
     size: number,
     search: boolean,
+    readEnd = size,
   ): Promise<UnreadBytes | undefined> {
-    if (from >= size) return undefined;
+    if (from >= readEnd) return undefined;
     if (this.#buffer.length === 0) {
       this.#buffer = new Uint8Array(BLOCK_SIZE * BLOCKS_PER_READ);
       this.#words = new Int32Array(this.#buffer.buffer);
@@ -142,8 +171,12 @@ class RegionScanner {
     let first = -1;
     let last = -1;
     let frames = 0;
-    for (let chunk = from - (from % BLOCK_SIZE); chunk < size; chunk += buffer.length) {
-      const n = await file.readFully(buffer, chunk);
+    for (let chunk = from - (from % BLOCK_SIZE); chunk < readEnd; chunk += buffer.length) {
+      const want = Math.min(buffer.length, readEnd - chunk);
+      const n = await file.readFully(
+        want === buffer.length ? buffer : buffer.subarray(0, want),
+        chunk,
+      );
       if (n <= 0) break;
       // A partial block reads as if the rest were zeros: frames crossing its end do not check out.
       const blocksEnd = Math.min(buffer.length, Math.ceil(n / BLOCK_SIZE) * BLOCK_SIZE);

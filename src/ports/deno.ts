@@ -13,11 +13,13 @@
 import type {
   DirEntry,
   DirLock,
+  FileAllocation,
   FileHandle,
   FileSystem,
   OpenMode,
   PathInfo,
 } from "./file_system.ts";
+import { fileAllocation } from "./allocation.ts";
 import { acquireDirLock } from "./dir_lock.ts";
 
 /** The slice of Deno's API this adapter uses (declared here so that any compiler can check the file). */
@@ -28,7 +30,7 @@ interface DenoFile {
   truncateSync(length: number): void;
   syncData(): Promise<void>;
   sync(): Promise<void>;
-  statSync(): { size: number };
+  statSync(): { size: number; blocks: number | null; blksize: number | null };
   close(): void;
 }
 interface DenoRuntime {
@@ -54,11 +56,13 @@ const SEEK_START = 0;
 
 class DenoFileHandle implements FileHandle {
   readonly #file: DenoFile;
+  readonly #path: string;
   /** Where the file's cursor stands after our last call, or -1 when unknown (after an error). */
   #cursor = 0;
 
-  constructor(file: DenoFile) {
+  constructor(file: DenoFile, path: string) {
     this.#file = file;
+    this.#path = path;
   }
 
   // deno-lint-ignore require-await
@@ -113,6 +117,12 @@ class DenoFileHandle implements FileHandle {
   }
 
   // deno-lint-ignore require-await
+  async allocation(): Promise<FileAllocation | undefined> {
+    const info = this.#file.statSync();
+    return fileAllocation(this.#path, info.blocks, info.blksize);
+  }
+
+  // deno-lint-ignore require-await
   async close(): Promise<void> {
     this.#file.close();
   }
@@ -140,7 +150,7 @@ export const denoFileSystem: FileSystem = {
       : mode === "readwrite"
       ? { read: true, write: true }
       : { read: true, write: true, create: true, truncate: true };
-    return new DenoFileHandle(await deno().open(path, options));
+    return new DenoFileHandle(await deno().open(path, options), path);
   },
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];

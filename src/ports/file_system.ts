@@ -45,8 +45,35 @@ export interface FileHandle {
   datasync(): Promise<void>;
   /** The file's current length in bytes. */
   size(): Promise<number>;
+  /**
+   * Optional: the storage the file system allocated to the file, or
+   * undefined where that count may leave out bytes that are not zero (a file
+   * system that compresses or deduplicates, or one the port does not know).
+   * Recovery does not read the part of a file that, by this count, holds no
+   * data: the preallocated rest of the last wal file is a hole, which would
+   * read as zeros.
+   */
+  allocation?(): Promise<FileAllocation | undefined>;
   /** Closes the file. */
   close(): Promise<void>;
+}
+
+/**
+ * The storage allocated to a file (see {@link FileHandle.allocation}).
+ *
+ * @example
+ * ```ts
+ * import type { FileAllocation } from "@mrl/core";
+ * // A 128 MiB wal file with one 4 KiB block written:
+ * const allocation: FileAllocation = { bytes: 4096, blockSize: 4096 };
+ * console.assert(allocation.bytes <= allocation.blockSize);
+ * ```
+ */
+export interface FileAllocation {
+  /** Bytes of storage allocated (fstat's `st_blocks` x 512), delayed allocation included. */
+  bytes: number;
+  /** The file system's block size (fstat's `st_blksize`): the unit storage is allocated in. */
+  blockSize: number;
 }
 
 /**

@@ -25,7 +25,7 @@ import { FdFileHandle, nodeFsDirectoryCalls, openFd } from "./node_fs.ts";
 export const nodeFileSystem: FileSystem = {
   // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
-    return new FdFileHandle(openFd(path, mode));
+    return new FdFileHandle(path, openFd(path, mode));
   },
   ...nodeFsDirectoryCalls,
 };

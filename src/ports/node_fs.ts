@@ -17,20 +17,25 @@ import process from "node:process";
 import type {
   DirEntry,
   DirLock,
+  FileAllocation,
   FileHandle,
   FileSystem,
   OpenMode,
   PathInfo,
 } from "./file_system.ts";
+import { fileAllocation } from "./allocation.ts";
 import { acquireDirLock } from "./dir_lock.ts";
 
 /** A file open on a descriptor, with synchronous positioned I/O. */
 export class FdFileHandle implements FileHandle {
   /** The descriptor. */
   protected readonly fd: number;
+  /** The path it was opened at. */
+  protected readonly path: string;
 
-  constructor(fd: number) {
+  constructor(path: string, fd: number) {
     this.fd = fd;
+    this.path = path;
   }
 
   // deno-lint-ignore require-await
@@ -64,6 +69,12 @@ export class FdFileHandle implements FileHandle {
   // deno-lint-ignore require-await
   async size(): Promise<number> {
     return fs.fstatSync(this.fd).size;
+  }
+
+  // deno-lint-ignore require-await
+  async allocation(): Promise<FileAllocation | undefined> {
+    const info = fs.fstatSync(this.fd);
+    return fileAllocation(this.path, info.blocks, info.blksize);
   }
 
   // deno-lint-ignore require-await

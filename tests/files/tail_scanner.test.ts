@@ -121,3 +121,72 @@ test("scanUnreadBytes: a frame header written where the log ended (a writer appe
   const dir = await open(fs);
   assert.deepEqual(await scanUnreadBytes(dir, { fileNumber: 0, offset: RECORD }, crc), []);
 });
+
+/** The last file of 4 blocks: three records, then junk at 100_000 that replay would not read. */
+async function junkAfterEnd(): Promise<
+  { fs: MemoryFileSystem; end: { fileNumber: number; offset: number } }
+> {
+  const fs = new MemoryFileSystem();
+  await fs.mkdir(DIR);
+  await walFile(fs, 0, 4 * BLOCK, [[0, records(3)], [100_000, new Uint8Array([5])]]);
+  return { fs, end: { fileNumber: 0, offset: 3 * RECORD } };
+}
+
+test("scanUnreadBytes: past the storage block where the log ends, a file whose allocation ends there is not read", async () => {
+  const { fs, end } = await junkAfterEnd();
+  fs.allocationOf = () => ({ bytes: 4096, blockSize: 4096 }); // one block: the records' (the junk was never counted)
+  assert.deepEqual(await scanUnreadBytes(await open(fs), end, crc), []);
+});
+
+test("scanUnreadBytes: the rest of the storage block where the log ends is read, whatever the allocation", async () => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdir(DIR);
+  await walFile(fs, 0, 4 * BLOCK, [[0, records(3)], [4095, new Uint8Array([5])]]);
+  fs.allocationOf = () => ({ bytes: 4096, blockSize: 4096 });
+  const found = await scanUnreadBytes(await open(fs), { fileNumber: 0, offset: 3 * RECORD }, crc);
+  assert.deepEqual(found, [
+    { fileNumber: 0, offset: 4095, length: 1, frames: 0, partialBlock: false },
+  ]);
+});
+
+test("scanUnreadBytes: the rest of a file is read when more storage is allocated than the bytes before the end", async () => {
+  const { fs, end } = await junkAfterEnd();
+  fs.allocationOf = () => ({ bytes: 8192, blockSize: 4096 });
+  assert.deepEqual(await scanUnreadBytes(await open(fs), end, crc), [
+    { fileNumber: 0, offset: 100_000, length: 1, frames: 0, partialBlock: false },
+  ]);
+});
+
+test("scanUnreadBytes: the rest of a file is read when the port cannot tell its allocation", async () => {
+  const { fs, end } = await junkAfterEnd();
+  fs.allocationOf = () => undefined;
+  assert.deepEqual((await scanUnreadBytes(await open(fs), end, crc)).map((u) => u.offset), [
+    100_000,
+  ]);
+});
+
+test("scanUnreadBytes: a file under 64 KiB is read whatever its allocation (its bytes may live in the inode)", async () => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdir(DIR);
+  await walFile(fs, 0, BLOCK, [[0, records(3)], [20_000, new Uint8Array([5])]]);
+  fs.allocationOf = () => ({ bytes: 0, blockSize: 4096 });
+  const found = await scanUnreadBytes(await open(fs), { fileNumber: 0, offset: 3 * RECORD }, crc);
+  assert.deepEqual(found.map((u) => u.offset), [20_000]);
+});
+
+test("scanUnreadBytes: a later file with no storage allocated is not read", async () => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdir(DIR);
+  await walFile(fs, 0, 4 * BLOCK, [[0, records(3)]]);
+  await walFile(fs, 1, 4 * BLOCK, [[10, new Uint8Array([5])]]);
+  fs.allocationOf = (path) => ({ bytes: path.endsWith("1") ? 0 : 4096, blockSize: 4096 });
+  const dir = await open(fs);
+  assert.deepEqual(await scanUnreadBytes(dir, { fileNumber: 0, offset: 3 * RECORD }, crc), []);
+  fs.allocationOf = () => ({ bytes: 4096, blockSize: 4096 }); // file 1 holds a block now
+  assert.deepEqual(
+    (await scanUnreadBytes(dir, { fileNumber: 0, offset: 3 * RECORD }, crc)).map((u) =>
+      u.fileNumber
+    ),
+    [1],
+  );
+});

@@ -6,7 +6,15 @@
  * machine would find it after the power came back: durable entries with
  * their durable bytes, plus (optionally) a prefix of the writes made since.
  */
-import type { DirEntry, DirLock, FileHandle, FileSystem, OpenMode, PathInfo } from "../../mod.ts";
+import type {
+  DirEntry,
+  DirLock,
+  FileAllocation,
+  FileHandle,
+  FileSystem,
+  OpenMode,
+  PathInfo,
+} from "../../mod.ts";
 
 /** An error shaped like the runtimes' (a `code` such as EIO or ENOSPC). */
 export class FaultError extends Error {
@@ -87,6 +95,8 @@ export class MemoryFileSystem implements FileSystem {
   spaceLeft: number | undefined;
   /** Calls made, by operation. */
   readonly calls = new Map<string, number>();
+  /** When set, file handles report this as their allocation (`FileHandle.allocation`); otherwise they have none. */
+  allocationOf: ((path: string) => FileAllocation | undefined) | undefined;
   /** Called before each write, datasync, open, remove, syncDir, truncate or rename (e.g. to cut the power there). */
   onCall: ((op: Fault["op"]) => void) | undefined;
 
@@ -173,6 +183,9 @@ export class MemoryFileSystem implements FileSystem {
       },
       // deno-lint-ignore require-await
       size: async () => file.length,
+      allocation: this.allocationOf === undefined
+        ? undefined
+        : () => Promise.resolve(this.allocationOf!(path)),
       close: () => Promise.resolve(),
     };
   }

@@ -8,8 +8,11 @@
  * the old one. The kernel drops the locks when the owner exits, however it
  * exits, so there is no stale lock to take over and no race in taking it.
  * After locking, the owner checks that the path still names the file it
- * locked, then writes who it is into the file (for error messages only;
- * nothing decides on that text) and blanks it again on release (one newline).
+ * locked, then writes who it is into the file (one JSON line) and blanks it
+ * again on release (one newline). The text is for error messages, except
+ * between a process holding only an OFD lock (Node) and one holding only
+ * flock (Deno without FFI), which cannot see each other's lock: there each
+ * announces itself before it checks for the other (see `ofdOnlyHolder`).
  *
  * Where this runtime can take no kernel lock, ownership falls back to the
  * owner file of owner_file.ts. Each side also honours the other: a kernel
@@ -23,13 +26,27 @@
 import * as fs from "node:fs";
 import process from "node:process";
 import type { DirLock } from "./file_system.ts";
-import { type KernelLock, LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
-import { formatHolder, type LockHolder, readHolder, thisProcess } from "./lock_holder.ts";
+import {
+  type KernelLock,
+  type KernelLockResult,
+  LockUnsupportedError,
+  tryKernelLock,
+} from "./kernel_lock.ts";
+import {
+  formatHolder,
+  type LockHolder,
+  parseHolder,
+  readHolder,
+  readLockText,
+  thisProcess,
+} from "./lock_holder.ts";
 import { foreignLockKinds } from "./proc_locks.ts";
 import { acquireOwnerFile, OWNER_FILE, ownerHint, ownerMayBeAlive } from "./owner_file.ts";
 
 /** The lock file's name; the Rust crate and this library ignore it as a wal file. */
 export const LOCK_FILE = ".mrl.lock";
+/** Where a process holding only flock announces itself (see `ofdOnlyHolder`); blank when nobody. */
+export const FLOCK_INTENT_FILE = ".mrl.flock";
 
 /** Directories (real paths) owned by logs open in this process. */
 const held = new Set<string>();
@@ -63,10 +80,14 @@ export class LockedError extends Error {
 const KERNEL_HINT = "close the log in that process (or stop it); the operating system " +
   "releases the lock the moment that process exits, so nothing needs clearing by hand";
 
-/** Options for {@link acquireDirLock} (tests use them to exercise the fallback). */
+/** Options for {@link acquireDirLock} (tests use them to exercise the fallback and the checks). */
 export interface DirLockOptions {
   /** false: skip kernel locks and use the owner file. Default true. */
   kernel?: boolean;
+  /** Takes the kernel locks (default: {@link tryKernelLock}). */
+  kernelLock?: (path: string) => Promise<KernelLockResult | undefined>;
+  /** Reads the kernel's table of locks (default: /proc/locks). */
+  readProcLocks?: () => string;
 }
 
 /**
@@ -83,7 +104,7 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
       true,
     );
   }
-  const release = options.kernel === false ? undefined : await kernelOwnership(real);
+  const release = options.kernel === false ? undefined : await kernelOwnership(real, options);
   const giveUp = release ?? fileOwnership(real);
   held.add(real);
   let released = false;
@@ -100,12 +121,16 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
 }
 
 /** Kernel ownership: the release function, or undefined when no kernel lock can be had. */
-async function kernelOwnership(real: string): Promise<(() => void) | undefined> {
+async function kernelOwnership(
+  real: string,
+  options: DirLockOptions,
+): Promise<(() => void) | undefined> {
   const path = `${real}/${LOCK_FILE}`;
+  const intentPath = `${real}/${FLOCK_INTENT_FILE}`;
   for (let attempt = 0; attempt < 8; attempt++) {
     let result;
     try {
-      result = await tryKernelLock(path);
+      result = await (options.kernelLock ?? tryKernelLock)(path);
     } catch (err) {
       if (err instanceof LockUnsupportedError) return undefined; // e.g. ENOLCK: no locks on this file system
       throw err;
@@ -121,28 +146,65 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
       lock.release(); // the name now means another file: lock that one instead
       continue;
     }
-    if (process.platform === "linux" && lock.kinds.length < 2 && await foreignHolder(lock)) {
+    const record = formatHolder({
+      ...thisProcess(),
+      lock: "kernel",
+      kinds: [...lock.kinds],
+      since: new Date().toISOString(),
+    });
+    const kind = process.platform !== "linux" || lock.kinds.length > 1
+      ? "both"
+      : lock.kinds[0] === "ofd"
+      ? "ofd"
+      : "flock";
+    /** What this attempt wrote before it was sure to own the directory, to put back if it is not. */
+    let previousRecord: string | undefined;
+    let announced = false;
+    const giveUp = (): void => {
+      if (previousRecord !== undefined) restoreText(path, previousRecord);
+      if (announced) restoreText(intentPath, "");
       lock.release();
-      throw new LockedError(path, readHolder(path), KERNEL_HINT);
-    }
-    const ownerPath = `${real}/${OWNER_FILE}`;
-    const owner = readHolder(ownerPath);
-    if (owner !== undefined && ownerMayBeAlive(owner)) {
-      lock.release();
-      throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
-    }
+    };
     try {
-      replaceText(
-        path,
-        formatHolder({ ...thisProcess(), lock: "kernel", since: new Date().toISOString() }),
-      );
+      if (kind === "ofd") {
+        // Announce, then look for an announced flock-only owner (see announcedFlockHolder).
+        previousRecord = readLockText(path) ?? "";
+        replaceText(path, record);
+        const intent = readLockText(intentPath);
+        if (intent && await foreignHolder(lock, options.readProcLocks)) {
+          giveUp();
+          throw new LockedError(intentPath, parseHolder(intent), KERNEL_HINT);
+        }
+      } else if (kind === "flock") {
+        announced = true;
+        replaceText(intentPath, record);
+        const node = await ofdOnlyHolder(path);
+        if (node !== undefined) {
+          giveUp();
+          throw new LockedError(path, node, OFD_HOLDER_HINT);
+        }
+        if (await foreignHolder(lock, options.readProcLocks)) {
+          giveUp();
+          throw new LockedError(path, readHolder(path), KERNEL_HINT);
+        }
+      } else if (readLockText(intentPath)) {
+        restoreText(intentPath, ""); // its writer held flock, which this process holds now: gone
+      }
+      const ownerPath = `${real}/${OWNER_FILE}`;
+      const owner = readHolder(ownerPath);
+      if (owner !== undefined && ownerMayBeAlive(owner)) {
+        giveUp();
+        throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
+      }
+      if (kind !== "ofd") replaceText(path, record);
     } catch (err) {
-      lock.release();
+      if (!(err instanceof LockedError)) giveUp();
       throw err;
     }
     return () => {
       try {
         replaceText(path, "\n"); // nobody
+        if (announced) replaceText(intentPath, "\n");
       } catch { /* informational only */ }
       lock.release();
     };
@@ -151,14 +213,57 @@ async function kernelOwnership(real: string): Promise<(() => void) | undefined> 
 }
 
 /**
- * Replaces the text of the (existing) file at `path` in place: written at
+ * A process holding only flock (Deno without FFI) cannot see an OFD lock
+ * (Node's only kind), nor read /proc/locks. So each side announces itself
+ * before it looks for the other: the OFD-only side writes its record into
+ * the lock file, the flock-only side into {@link FLOCK_INTENT_FILE}. Of two
+ * such contenders, at least one reads the other's announcement: the Node
+ * side then checks /proc/locks for the flock (a stale announcement, left by
+ * a process that died, shows none), and the Deno side, unable to check,
+ * treats a recorded OFD-only owner as alive. It waits a little first, since
+ * that owner may be about to give up because of it (a tie): an owner who
+ * gives up puts the lock file's text back.
+ *
+ * Returns the OFD-only holder the lock file still records after
+ * {@link OFD_HOLDER_LOOKS} looks, or undefined.
+ */
+async function ofdOnlyHolder(path: string): Promise<LockHolder | undefined> {
+  for (let look = 1;; look++) {
+    const holder = readHolder(path);
+    const ofdOnly = holder !== undefined && holder.lock === "kernel" &&
+      (holder.kinds !== undefined
+        ? holder.kinds.length === 1 && holder.kinds[0] === "ofd"
+        : holder.runtime === "node"); // written before records named their kinds
+    if (!ofdOnly) return undefined;
+    if (look === OFD_HOLDER_LOOKS) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Looks at the lock file this many times, 10 ms apart, before a recorded OFD-only owner is taken as live. */
+const OFD_HOLDER_LOOKS = 40;
+
+const OFD_HOLDER_HINT = "a process holding an OFD lock only (Node) owns the log, or owned it and " +
+  "died; Deno without --allow-ffi cannot check that lock: close the log in that process, or " +
+  "give Deno --allow-ffi (or -A) so that it can; if no process has the log open, open it once " +
+  "with any other runtime, which clears the record";
+
+/** Puts back a text this process replaced (informational; a failure is ignored). */
+function restoreText(path: string, text: string): void {
+  try {
+    replaceText(path, text === "" ? "\n" : `${text}\n`);
+  } catch { /* informational only */ }
+}
+
+/**
+ * Replaces the text of the file at `path` (created if missing) in place: written at
  * offset 0, then cut to its length. Never cut to zero: ext4 writes back a
  * file cut to zero when it is closed (its replace-by-truncate heuristic),
  * which made taking and releasing a lock cost 0.2 ms against 8 µs this way.
  */
 function replaceText(path: string, text: string): void {
   const bytes = new TextEncoder().encode(text);
-  const fd = fs.openSync(path, "r+");
+  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
   try {
     let done = 0;
     while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
@@ -179,9 +284,12 @@ const FOREIGN_LOOKS = 10;
  * a few short pauses. Waiting is safe, since ours is held all along: an owner
  * of both kinds could not have taken the kind we hold.
  */
-async function foreignHolder(lock: KernelLock): Promise<boolean> {
+async function foreignHolder(
+  lock: KernelLock,
+  readTable: (() => string) | undefined,
+): Promise<boolean> {
   for (let look = 1;; look++) {
-    const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds);
+    const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds, readTable);
     if (foreign === undefined || foreign.length === 0) return false;
     if (look === FOREIGN_LOOKS) return true;
     await new Promise((resolve) => setTimeout(resolve, look));

@@ -148,6 +148,8 @@ export interface LockHolder {
   lock?: "kernel" | "file";
   /** When it took the lock (ISO 8601). */
   since?: string;
+  /** The kinds of kernel lock it holds: "flock", "ofd" (where `lock` is "kernel"). */
+  kinds?: string[];
 }
 
 /**

@@ -83,10 +83,18 @@ export function parseHolder(text: string): LockHolder | undefined {
     if (str(v.runtime) !== undefined) holder.runtime = str(v.runtime);
     if (v.lock === "kernel" || v.lock === "file") holder.lock = v.lock;
     if (str(v.since) !== undefined) holder.since = str(v.since);
+    if (Array.isArray(v.kinds) && v.kinds.every((k) => typeof k === "string")) {
+      holder.kinds = v.kinds as string[];
+    }
     return holder;
   } catch {
     return undefined;
   }
+}
+
+/** The trimmed text of the file at `path` ("" when it names nobody), or undefined when unreadable. */
+export function readLockText(path: string): string | undefined {
+  return readText(path);
 }
 
 /** Reads the holder recorded in the file at `path`, or undefined. */

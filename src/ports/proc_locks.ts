@@ -10,11 +10,12 @@
  * only to readers in the holder's PID namespace, and OFD locks to all.
  *
  * Deno refuses to read the table without `--allow-all` (and `-A` grants FFI,
- * hence both kinds), so between a Deno process without FFI and a Node
- * process it is Node's look that keeps them apart; the ownership race tests
- * check that pair. Reading the table costs 5-20 ms on an idle machine: the
- * kernel stops every file-lock call in the system while it lists the table,
- * which waits for an RCU grace period. Node pays it on every writable open.
+ * hence both kinds), so a Deno process without FFI announces itself in a
+ * file before it checks, and Node looks here only when that file names
+ * somebody (dir_lock.ts, `ofdOnlyHolder`); the ownership race tests check
+ * that pair. Reading the table costs 5-20 ms on an idle machine: the kernel
+ * stops every file-lock call in the system while it lists the table, which
+ * waits for an RCU grace period.
  *
  * Uses `node:fs`, which Deno, Bun and Node all provide.
  *
@@ -56,10 +57,11 @@ export function foreignLockKinds(
   dev: number,
   ino: number,
   own: readonly string[],
+  readTable: () => string = () => fs.readFileSync("/proc/locks", "utf8"),
 ): string[] | undefined {
   let table: string;
   try {
-    table = fs.readFileSync("/proc/locks", "utf8");
+    table = readTable();
   } catch {
     return undefined;
   }

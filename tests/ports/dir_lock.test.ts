@@ -2,11 +2,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import { acquireDirLock, LOCK_FILE, LockedError } from "../../src/ports/dir_lock.ts";
-import { tryKernelLock } from "../../src/ports/kernel_lock.ts";
+import {
+  acquireDirLock,
+  FLOCK_INTENT_FILE,
+  LOCK_FILE,
+  LockedError,
+} from "../../src/ports/dir_lock.ts";
+import { type KernelLockResult, tryKernelLock } from "../../src/ports/kernel_lock.ts";
 import { formatHolder, parseHolder, thisProcess } from "../../src/ports/lock_holder.ts";
 import { OWNER_FILE } from "../../src/ports/owner_file.ts";
 import { deviceLabel, lockKindsOn } from "../../src/ports/proc_locks.ts";
@@ -104,6 +109,216 @@ test("dir lock: a kernel owner refuses while a live fallback owner file exists",
     await dir.cleanup();
   }
 });
+
+/**
+ * A stand-in kernel lock holding `kinds` (Node holds "ofd" only, Deno
+ * without FFI "flock" only): it creates the lock file and reports its real
+ * device and inode.
+ */
+function fakeLock(...kinds: string[]): (path: string) => Promise<KernelLockResult> {
+  return (path) => {
+    closeSync(openSync(path, "a"));
+    const st = statSync(path);
+    return Promise.resolve({ held: { kinds, dev: st.dev, ino: st.ino, release() {} } });
+  };
+}
+
+/** A /proc/locks line for a lock of `kind` held by another process on the file at `path`. */
+function procLine(kind: "FLOCK" | "OFDLCK", path: string): string {
+  const st = statSync(path);
+  return `1: ${kind}  ADVISORY  WRITE 4242 ${deviceLabel(st.dev)}:${st.ino} 0 EOF\n`;
+}
+
+const linuxOnly = process.platform === "linux" ? undefined : "one-kind locks are a Linux matter";
+const flockOwner = { pid: 4242, runtime: "deno", lock: "kernel" as const, kinds: ["flock"] };
+const ofdOwner = { pid: 4242, runtime: "node", lock: "kernel" as const, kinds: ["ofd"] };
+
+test(
+  "dir lock: an OFD-only owner records itself and reads no /proc/locks while no flock-only process announced itself",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      let reads = 0;
+      const lock = await acquireDirLock(dir.path, {
+        kernelLock: fakeLock("ofd"),
+        readProcLocks: () => {
+          reads++;
+          return "";
+        },
+      });
+      assert.equal(reads, 0);
+      const holder = parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"));
+      assert.equal(holder?.pid, process.pid);
+      assert.deepEqual(holder?.kinds, ["ofd"]);
+      await lock.release();
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test(
+  "dir lock: an OFD-only owner refuses while an announced flock-only process holds its flock, and puts the lock file back",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      const lockPath = join(dir.path, LOCK_FILE);
+      writeFileSync(lockPath, "\n");
+      writeFileSync(join(dir.path, FLOCK_INTENT_FILE), formatHolder(flockOwner));
+      let reads = 0;
+      const err = await refusal(acquireDirLock(dir.path, {
+        kernelLock: fakeLock("ofd"),
+        readProcLocks: () => {
+          reads++;
+          return procLine("FLOCK", lockPath);
+        },
+      }));
+      assert.equal(reads, 10); // seen at every look: not a process of both kinds passing by
+      assert.equal(err.pid, 4242);
+      assert.match(err.message, /\.mrl\.flock/);
+      assert.equal(readFileSync(lockPath, "utf8"), "\n");
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test(
+  "dir lock: an OFD-only owner owns despite an announcement no flock stands behind (its writer died)",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      writeFileSync(join(dir.path, FLOCK_INTENT_FILE), formatHolder(flockOwner));
+      let reads = 0;
+      const lock = await acquireDirLock(dir.path, {
+        kernelLock: fakeLock("ofd"),
+        readProcLocks: () => {
+          reads++;
+          return "";
+        },
+      });
+      assert.equal(reads, 1);
+      assert.equal(parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"))?.pid, process.pid);
+      await lock.release();
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test(
+  "dir lock: a flock-only owner announces itself in .mrl.flock before it looks, and blanks it on release",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      const intentPath = join(dir.path, FLOCK_INTENT_FILE);
+      const seen: (number | undefined)[] = [];
+      const lock = await acquireDirLock(dir.path, {
+        kernelLock: fakeLock("flock"),
+        readProcLocks: () => {
+          seen.push(parseHolder(readFileSync(intentPath, "utf8"))?.pid);
+          return "";
+        },
+      });
+      assert.deepEqual(seen, [process.pid]);
+      assert.deepEqual(parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"))?.kinds, [
+        "flock",
+      ]);
+      await lock.release();
+      assert.equal(readFileSync(intentPath, "utf8"), "\n");
+      assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), "\n");
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test(
+  "dir lock: a flock-only owner refuses while the lock file keeps recording an OFD-only owner, saying what to do",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      writeFileSync(join(dir.path, LOCK_FILE), formatHolder(ofdOwner));
+      const err = await refusal(acquireDirLock(dir.path, { kernelLock: fakeLock("flock") }));
+      assert.equal(err.pid, 4242);
+      assert.match(err.hint, /--allow-ffi/);
+      assert.equal(readFileSync(join(dir.path, FLOCK_INTENT_FILE), "utf8"), "\n");
+      assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), formatHolder(ofdOwner));
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test(
+  "dir lock: a flock-only owner takes a record naming node without kinds (older versions) as OFD-only",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      writeFileSync(
+        join(dir.path, LOCK_FILE),
+        formatHolder({ pid: 4242, runtime: "node", lock: "kernel" }),
+      );
+      const err = await refusal(acquireDirLock(dir.path, { kernelLock: fakeLock("flock") }));
+      assert.equal(err.pid, 4242);
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
+
+test("dir lock: a flock-only owner owns once the OFD-only owner it waits for gives up (a tie)", {
+  skip: linuxOnly,
+}, async () => {
+  const dir = await tempDir();
+  try {
+    const lockPath = join(dir.path, LOCK_FILE);
+    writeFileSync(lockPath, formatHolder(ofdOwner));
+    setTimeout(() => writeFileSync(lockPath, "\n"), 50); // it saw our announcement, and put the text back
+    const lock = await acquireDirLock(dir.path, { kernelLock: fakeLock("flock") });
+    assert.equal(parseHolder(readFileSync(lockPath, "utf8"))?.pid, process.pid);
+    await lock.release();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test(
+  "dir lock: an owner of both kinds blanks an announcement left by a flock-only process that died",
+  {
+    skip: linuxOnly,
+  },
+  async () => {
+    const dir = await tempDir();
+    try {
+      const intentPath = join(dir.path, FLOCK_INTENT_FILE);
+      writeFileSync(intentPath, formatHolder(flockOwner));
+      const lock = await acquireDirLock(dir.path, { kernelLock: fakeLock("flock", "ofd") });
+      assert.equal(readFileSync(intentPath, "utf8"), "\n");
+      await lock.release();
+    } finally {
+      await dir.cleanup();
+    }
+  },
+);
 
 test("fallback: the owner file names this process while held and is removed on release", async () => {
   const dir = await tempDir();

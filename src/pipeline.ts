@@ -121,6 +121,46 @@ export class CommitPipeline {
     });
   }
 
+  /**
+   * For a write just staged that needs at most a flush: when the pipeline is
+   * idle (nothing submitted and uncommitted, nothing exclusive due, not
+   * failed), makes every staged byte as durable as `durability` asks, now,
+   * and returns true: the caller commits the write at once, since every
+   * earlier write has committed. False when that needs waiting (an fsync, a
+   * new file, a busy pipeline) or when a write was flushed this way earlier
+   * in the same turn of the event loop (writes called together still share
+   * one flush): submit the write instead. A failed flush fails the pipeline
+   * (as in a batch) and is thrown.
+   */
+  persistNow(durability: Durability): boolean {
+    if (
+      durability === DURABILITY_FSYNC || this.#pendingCount > 0 || this.#running ||
+      this.#wroteThisTurn || this.#exclusive.length > 0 || this.#failure !== undefined
+    ) {
+      return false;
+    }
+    if (durability === DURABILITY_NONE && this.#writer.stagedBytes <= AUTO_FLUSH_BYTES) return true;
+    let done: boolean;
+    try {
+      done = this.#writer.flushSync();
+    } catch (err) {
+      this.#fail(err, []);
+      throw err;
+    }
+    if (done) {
+      // Writes called later in this turn of the event loop are batched: one flush for all of them.
+      this.#wroteThisTurn = true;
+      queueMicrotask(this.#turnEnded);
+    }
+    return done;
+  }
+
+  /** Set by a write that {@link persistNow} flushed, until the microtasks of its turn run. */
+  #wroteThisTurn = false;
+  readonly #turnEnded = (): void => {
+    this.#wroteThisTurn = false;
+  };
+
   /** Runs `stage` once no exclusive work is due (at once when none is). */
   defer(stage: () => void): void {
     if (this.blocked) this.#waiting.push(stage);

@@ -149,15 +149,30 @@ export class WritePath {
     const q = r.queue;
     const followers = this.#followers;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
+    const pipeline = this.#pipeline;
+    const durability = this.#schedule.afterWrite();
     if (count === 1) {
       const offset = q.stage(list[0]);
       const size = list[0].length;
-      return this.#pipeline.submit(this.#schedule.afterWrite(), (): AppendOutcome => {
+      // An idle pipeline and a flush at most: durable and committed before returning.
+      if (pipeline.persistNow(durability)) {
+        q.commit(first, offset, size, file);
+        catalog.release(reserved);
+        if (followers.size > 0) followers.wake(queue);
+        return Promise.resolve(outcome);
+      }
+      return pipeline.submit(durability, (): AppendOutcome => {
         q.commit(first, offset, size, file);
         catalog.release(reserved);
         if (followers.size > 0) followers.wake(queue);
         return outcome;
       });
+    }
+    if (pipeline.persistNow(durability)) {
+      for (let i = 0; i < count; i++) q.append(first + i, list[i], file);
+      catalog.release(reserved);
+      if (followers.size > 0) followers.wake(queue);
+      return Promise.resolve(outcome);
     }
     // Offsets and sizes of the staged copies, side by side.
     const staged = new Float64Array(count * 2);
@@ -165,7 +180,7 @@ export class WritePath {
       staged[2 * i] = q.stage(list[i]);
       staged[2 * i + 1] = list[i].length;
     }
-    return this.#pipeline.submit(this.#schedule.afterWrite(), (): AppendOutcome => {
+    return pipeline.submit(durability, (): AppendOutcome => {
       for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
       catalog.release(reserved);
       if (followers.size > 0) followers.wake(queue);

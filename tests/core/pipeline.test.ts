@@ -26,6 +26,9 @@ class FakeSink implements DurableSink {
   flushSync(): boolean {
     this.calls.push("flushSync");
     if (this.noSyncFlush) return false;
+    const fail = this.fail;
+    this.fail = undefined;
+    if (fail !== undefined) throw fail;
     this.stagedBytes = 0;
     return true;
   }
@@ -168,4 +171,55 @@ test("pipeline: failWith fails the pipeline as a failed write would, once", asyn
     pipeline.submit(DURABILITY_NONE, () => {}),
     (err: Error) => err.cause === first,
   );
+});
+
+test("pipeline: persistNow flushes at once when idle and says the write may commit", () => {
+  const { sink, pipeline } = setup();
+  sink.stagedBytes = 100;
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), true);
+  assert.deepEqual(sink.calls, ["flushSync"]);
+  assert.equal(sink.stagedBytes, 0);
+});
+
+test("pipeline: persistNow declines an fsync, a busy pipeline, and a sink that cannot flush synchronously", async () => {
+  const { sink, pipeline } = setup();
+  assert.equal(pipeline.persistNow(DURABILITY_FSYNC), false);
+  const pending = pipeline.submit(DURABILITY_FLUSH, () => "earlier");
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), false); // an earlier write has not committed
+  assert.equal(await pending, "earlier");
+  await Promise.resolve(); // a new turn
+  sink.noSyncFlush = true;
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), false);
+  assert.deepEqual(sink.calls, ["flushSync", "flushSync"]);
+});
+
+test("pipeline: after persistNow flushed a write, writes of the same turn are batched into one flush", async () => {
+  const { sink, pipeline } = setup();
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), true);
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), false);
+  const later = [1, 2, 3].map((i) => pipeline.submit(DURABILITY_FLUSH, () => i));
+  assert.deepEqual(await Promise.all(later), [1, 2, 3]);
+  assert.deepEqual(sink.calls, ["flushSync", "flushSync"]);
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), true); // the turn is over
+});
+
+test("pipeline: persistNow needs no flush for a write that needs no persist, until 1 MiB is staged", () => {
+  const { sink, pipeline } = setup();
+  sink.stagedBytes = 1024 * 1024;
+  assert.equal(pipeline.persistNow(DURABILITY_NONE), true);
+  assert.deepEqual(sink.calls, []);
+  sink.stagedBytes = 1024 * 1024 + 1;
+  assert.equal(pipeline.persistNow(DURABILITY_NONE), true);
+  assert.deepEqual(sink.calls, ["flushSync"]);
+});
+
+test("pipeline: a flush persistNow fails fails the pipeline and throws the I/O error", async () => {
+  const { sink, pipeline, failures } = setup();
+  const error = new Error("EIO");
+  sink.fail = error;
+  assert.throws(() => pipeline.persistNow(DURABILITY_FLUSH), error);
+  assert.deepEqual(failures, [error]);
+  assert.equal(pipeline.failure, error);
+  assert.equal(pipeline.persistNow(DURABILITY_FLUSH), false);
+  await assert.rejects(pipeline.submit(DURABILITY_FLUSH, () => 1), /failed log/);
 });

@@ -155,14 +155,16 @@ export class WalDirectory {
 
   /**
    * Creates wal file `n` empty, preallocated to the file size (zeros), and
-   * makes its directory entry durable.
+   * makes its directory entry durable, unless `syncDirectory` is false (the
+   * caller then syncs the directory before anything written to the file is
+   * acknowledged as durable).
    */
-  async createFile(n: number): Promise<WalFile> {
+  async createFile(n: number, syncDirectory = true): Promise<WalFile> {
     const path = this.filePath(n);
     const handle = await io("create", path, () => this.fs.openFile(path, "create"));
     const file = new WalFile(handle, path, n);
     await file.truncate(this.fileSize);
-    await this.sync();
+    if (syncDirectory) await this.sync();
     this.#add(n, this.fileSize);
     return file;
   }

@@ -81,6 +81,8 @@ export class RollingWriter implements FrameSink {
   #file: WalFile;
   /** True when data was written to `#file` since its last datasync. */
   #unsynced = false;
+  /** True when `#file` was created and its directory entry is not yet durable. */
+  #directoryUnsynced = false;
   /** `#file`'s capacity, its shared mapping (when the port offers one), and how far it is filled with bytes written by system calls. */
   #fileCapacity: number;
   #map: Uint8Array | undefined;
@@ -113,8 +115,11 @@ export class RollingWriter implements FrameSink {
    */
   static async open(dir: WalDirectory, at: WritePosition): Promise<RollingWriter> {
     if (!dir.fileNumbers().includes(at.fileNumber)) {
-      const file = await dir.createFile(at.fileNumber);
-      return new RollingWriter(dir, file, dir.fileSize, 0);
+      // Its directory entry is synced with the first fsync of its data (nothing is durable before).
+      const file = await dir.createFile(at.fileNumber, false);
+      const writer = new RollingWriter(dir, file, dir.fileSize, 0);
+      writer.#directoryUnsynced = true;
+      return writer;
     }
     const file = await dir.openFile(at.fileNumber, "readwrite");
     try {
@@ -221,17 +226,25 @@ export class RollingWriter implements FrameSink {
     return true;
   }
 
-  /** Flushes, then makes the written data durable (fdatasync). */
+  /**
+   * Flushes, then makes the written data durable (fdatasync), and the
+   * current file's directory entry if it was created without (both at once).
+   */
   async sync(): Promise<void> {
     await this.flush();
-    if (this.#unsynced) {
-      this.#unsynced = false;
-      try {
-        await this.#file.datasync();
-      } catch (err) {
-        this.#unsynced = true;
-        throw err;
-      }
+    const data = this.#unsynced;
+    const entry = this.#directoryUnsynced;
+    if (!data && !entry) return;
+    this.#unsynced = false;
+    this.#directoryUnsynced = false;
+    try {
+      if (!entry) await this.#file.datasync();
+      else if (!data) await this.#dir.sync();
+      else await Promise.all([this.#file.datasync(), this.#dir.sync()]);
+    } catch (err) {
+      this.#unsynced ||= data;
+      this.#directoryUnsynced ||= entry;
+      throw err;
     }
   }
 
@@ -332,7 +345,8 @@ export class RollingWriter implements FrameSink {
     this.#unsynced = false;
     this.#map = undefined;
     await this.#file.close();
-    this.#file = await this.#dir.createFile(number);
+    this.#file = await this.#dir.createFile(number); // its directory sync covers the full file's entry too
+    this.#directoryUnsynced = false;
     this.#fileCapacity = this.#dir.fileSize;
     this.#filled = 0;
     this.#map = mapping(this.#file, this.#fileCapacity);

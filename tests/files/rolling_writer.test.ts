@@ -116,3 +116,24 @@ test("rolling writer: abandon drops what is staged", async () => {
   await writer.abandon();
   assert.ok(fs.bytes(FILE_0).every((b) => b === 0));
 });
+
+test("rolling writer: a new directory's first file gets its entry synced with the first sync of its data, not at creation", async () => {
+  const { fs, dir } = await setup();
+  const ops: string[] = [];
+  fs.onCall = (op) => ops.push(op);
+  const writer = await RollingWriter.open(dir, { fileNumber: 0, offset: 0 });
+  assert.deepEqual(ops, ["open", "truncate"]);
+  assert.deepEqual(fs.powerLoss().files(DIR), []); // not durable yet: nothing was acknowledged
+  put(writer, 5, 0xaa);
+  await writer.sync();
+  assert.deepEqual(ops.slice(2).sort(), ["datasync", "syncDir", "write"]);
+  const after = fs.powerLoss();
+  assert.deepEqual(after.files(DIR), ["wal-00000000000000000000"]);
+  assert.deepEqual([...after.bytes(FILE_0).subarray(0, 6)], [0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0]);
+  ops.length = 0;
+  await writer.sync(); // nothing new: no call
+  put(writer, 1, 1);
+  await writer.sync();
+  assert.deepEqual(ops, ["write", "datasync"]);
+  await writer.close();
+});

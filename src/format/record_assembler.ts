@@ -8,8 +8,12 @@
 import { FRAME_FIRST, FRAME_FULL, FRAME_LAST } from "./constants.ts";
 
 /** Joins frame payloads into records. */
+const EMPTY = new Uint8Array(0);
+const INITIAL_BUFFER = 64 * 1024;
+
 export class RecordAssembler {
-  #buffer = new Uint8Array(64 * 1024);
+  /** Allocated by the first record split over frames (an empty log's replay allocates nothing). */
+  #buffer = EMPTY;
   #length = 0;
   #within = false;
 
@@ -66,7 +70,7 @@ export class RecordAssembler {
   #append(block: Uint8Array, start: number, end: number): void {
     const need = this.#length + (end - start);
     if (need > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(need, this.#buffer.length * 2));
+      const grown = new Uint8Array(Math.max(need, this.#buffer.length * 2, INITIAL_BUFFER));
       grown.set(this.#buffer.subarray(0, this.#length));
       this.#buffer = grown;
     }

@@ -12,6 +12,16 @@ export async function tempDir(
 }
 
 /** UTF-8 bytes of a string. */
+/** Runs `fn` with a fresh temporary directory, removed when it settles. */
+export async function inTempDir<T>(fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = await tempDir();
+  try {
+    return await fn(dir.path);
+  } finally {
+    await dir.cleanup();
+  }
+}
+
 export function bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

@@ -8,7 +8,8 @@ import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { fileAllocation } from "../../src/ports/allocation.ts";
 import { defaultFileSystem } from "../../src/ports/runtime.ts";
-import { tempDir } from "../helpers/temp.ts";
+import type { FileAllocation } from "../../mod.ts";
+import { inTempDir, tempDir } from "../helpers/temp.ts";
 
 const TRUSTED: Record<number, string> = {
   0xef53: "ext4",
@@ -26,38 +27,30 @@ const untrusted = TRUSTED[fsType] === undefined
   : undefined;
 if (untrusted) console.log(`SKIPPED (allocation on a real file): ${untrusted}`);
 
+/** The allocation the default adapter reports for a file cut to 1 MiB with `written` at offset 0. */
+async function allocationOf(written: Uint8Array | undefined): Promise<FileAllocation | undefined> {
+  return await inTempDir(async (path) => {
+    const file = await (await defaultFileSystem()).openFile(join(path, "f"), "create");
+    await file.truncate(1024 * 1024);
+    if (written !== undefined) await file.write(written, 0);
+    const allocation = await file.allocation!();
+    await file.close();
+    return allocation;
+  });
+}
+
 test("allocation: a 1 MiB file cut to size with one 4 KiB block written holds one block", {
   skip: untrusted,
 }, async () => {
-  const dir = await tempDir();
-  try {
-    const fs = await defaultFileSystem();
-    const file = await fs.openFile(join(dir.path, "f"), "create");
-    await file.truncate(1024 * 1024);
-    await file.write(new Uint8Array(4096).fill(1), 0);
-    const allocation = await file.allocation!();
-    await file.close();
-    assert.ok(allocation !== undefined);
-    assert.equal(allocation.bytes, Math.ceil(4096 / allocation.blockSize) * allocation.blockSize);
-  } finally {
-    await dir.cleanup();
-  }
+  const allocation = await allocationOf(new Uint8Array(4096).fill(1));
+  assert.ok(allocation !== undefined);
+  assert.equal(allocation.bytes, Math.ceil(4096 / allocation.blockSize) * allocation.blockSize);
 });
 
 test("allocation: a file cut to 1 MiB with nothing written holds no storage", {
   skip: untrusted,
 }, async () => {
-  const dir = await tempDir();
-  try {
-    const fs = await defaultFileSystem();
-    const file = await fs.openFile(join(dir.path, "f"), "create");
-    await file.truncate(1024 * 1024);
-    const allocation = await file.allocation!();
-    await file.close();
-    assert.equal(allocation?.bytes, 0);
-  } finally {
-    await dir.cleanup();
-  }
+  assert.equal((await allocationOf(undefined))?.bytes, 0);
 });
 
 test("allocation: unknown when fstat gives no block count or block size", () => {

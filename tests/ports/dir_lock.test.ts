@@ -13,9 +13,10 @@ import {
 } from "../../src/ports/dir_lock.ts";
 import { type KernelLockResult, tryKernelLock } from "../../src/ports/kernel_lock.ts";
 import { formatHolder, parseHolder, thisProcess } from "../../src/ports/lock_holder.ts";
+import type { LockHolder } from "../../mod.ts";
 import { OWNER_FILE } from "../../src/ports/owner_file.ts";
 import { deviceLabel, lockKindsOn } from "../../src/ports/proc_locks.ts";
-import { tempDir } from "../helpers/temp.ts";
+import { inTempDir, tempDir } from "../helpers/temp.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
@@ -133,30 +134,40 @@ const linuxOnly = process.platform === "linux" ? undefined : "one-kind locks are
 const flockOwner = { pid: 4242, runtime: "deno", lock: "kernel" as const, kinds: ["flock"] };
 const ofdOwner = { pid: 4242, runtime: "node", lock: "kernel" as const, kinds: ["ofd"] };
 
+/** The holder recorded in file `name` of directory `dir`. */
+function holderIn(dir: string, name: string): LockHolder | undefined {
+  return parseHolder(readFileSync(join(dir, name), "utf8"));
+}
+
+/** A /proc/locks reader answering `table()` and counting its reads. */
+function procLocks(table: () => string): { read: () => string; reads: number } {
+  const reader = {
+    reads: 0,
+    read: () => {
+      reader.reads++;
+      return table();
+    },
+  };
+  return reader;
+}
+
 test(
   "dir lock: an OFD-only owner records itself and reads no /proc/locks while no flock-only process announced itself",
   {
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      let reads = 0;
-      const lock = await acquireDirLock(dir.path, {
+    await inTempDir(async (dir) => {
+      const proc = procLocks(() => "");
+      const lock = await acquireDirLock(dir, {
         kernelLock: fakeLock("ofd"),
-        readProcLocks: () => {
-          reads++;
-          return "";
-        },
+        readProcLocks: proc.read,
       });
-      assert.equal(reads, 0);
-      const holder = parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"));
-      assert.equal(holder?.pid, process.pid);
-      assert.deepEqual(holder?.kinds, ["ofd"]);
+      assert.equal(proc.reads, 0);
+      assert.equal(holderIn(dir, LOCK_FILE)?.pid, process.pid);
+      assert.deepEqual(holderIn(dir, LOCK_FILE)?.kinds, ["ofd"]);
       await lock.release();
-    } finally {
-      await dir.cleanup();
-    }
+    });
   },
 );
 
@@ -166,26 +177,18 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      const lockPath = join(dir.path, LOCK_FILE);
-      writeFileSync(lockPath, "\n");
-      writeFileSync(join(dir.path, FLOCK_INTENT_FILE), formatHolder(flockOwner));
-      let reads = 0;
-      const err = await refusal(acquireDirLock(dir.path, {
-        kernelLock: fakeLock("ofd"),
-        readProcLocks: () => {
-          reads++;
-          return procLine("FLOCK", lockPath);
-        },
-      }));
-      assert.equal(reads, 10); // seen at every look: not a process of both kinds passing by
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, LOCK_FILE), "\n");
+      writeFileSync(join(dir, FLOCK_INTENT_FILE), formatHolder(flockOwner));
+      const proc = procLocks(() => procLine("FLOCK", join(dir, LOCK_FILE)));
+      const err = await refusal(
+        acquireDirLock(dir, { kernelLock: fakeLock("ofd"), readProcLocks: proc.read }),
+      );
+      assert.equal(proc.reads, 10); // seen at every look: not a process of both kinds passing by
       assert.equal(err.pid, 4242);
       assert.match(err.message, /\.mrl\.flock/);
-      assert.equal(readFileSync(lockPath, "utf8"), "\n");
-    } finally {
-      await dir.cleanup();
-    }
+      assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), "\n");
+    });
   },
 );
 
@@ -195,23 +198,17 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      writeFileSync(join(dir.path, FLOCK_INTENT_FILE), formatHolder(flockOwner));
-      let reads = 0;
-      const lock = await acquireDirLock(dir.path, {
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, FLOCK_INTENT_FILE), formatHolder(flockOwner));
+      const proc = procLocks(() => "");
+      const lock = await acquireDirLock(dir, {
         kernelLock: fakeLock("ofd"),
-        readProcLocks: () => {
-          reads++;
-          return "";
-        },
+        readProcLocks: proc.read,
       });
-      assert.equal(reads, 1);
-      assert.equal(parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"))?.pid, process.pid);
+      assert.equal(proc.reads, 1);
+      assert.equal(holderIn(dir, LOCK_FILE)?.pid, process.pid);
       await lock.release();
-    } finally {
-      await dir.cleanup();
-    }
+    });
   },
 );
 
@@ -221,27 +218,21 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      const intentPath = join(dir.path, FLOCK_INTENT_FILE);
+    await inTempDir(async (dir) => {
       const seen: (number | undefined)[] = [];
-      const lock = await acquireDirLock(dir.path, {
+      const lock = await acquireDirLock(dir, {
         kernelLock: fakeLock("flock"),
         readProcLocks: () => {
-          seen.push(parseHolder(readFileSync(intentPath, "utf8"))?.pid);
+          seen.push(holderIn(dir, FLOCK_INTENT_FILE)?.pid);
           return "";
         },
       });
       assert.deepEqual(seen, [process.pid]);
-      assert.deepEqual(parseHolder(readFileSync(join(dir.path, LOCK_FILE), "utf8"))?.kinds, [
-        "flock",
-      ]);
+      assert.deepEqual(holderIn(dir, LOCK_FILE)?.kinds, ["flock"]);
       await lock.release();
-      assert.equal(readFileSync(intentPath, "utf8"), "\n");
-      assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), "\n");
-    } finally {
-      await dir.cleanup();
-    }
+      assert.equal(readFileSync(join(dir, FLOCK_INTENT_FILE), "utf8"), "\n");
+      assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), "\n");
+    });
   },
 );
 
@@ -251,17 +242,14 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      writeFileSync(join(dir.path, LOCK_FILE), formatHolder(ofdOwner));
-      const err = await refusal(acquireDirLock(dir.path, { kernelLock: fakeLock("flock") }));
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, LOCK_FILE), formatHolder(ofdOwner));
+      const err = await refusal(acquireDirLock(dir, { kernelLock: fakeLock("flock") }));
       assert.equal(err.pid, 4242);
       assert.match(err.hint, /--allow-ffi/);
-      assert.equal(readFileSync(join(dir.path, FLOCK_INTENT_FILE), "utf8"), "\n");
-      assert.equal(readFileSync(join(dir.path, LOCK_FILE), "utf8"), formatHolder(ofdOwner));
-    } finally {
-      await dir.cleanup();
-    }
+      assert.equal(readFileSync(join(dir, FLOCK_INTENT_FILE), "utf8"), "\n");
+      assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), formatHolder(ofdOwner));
+    });
   },
 );
 
@@ -271,34 +259,26 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      writeFileSync(
-        join(dir.path, LOCK_FILE),
-        formatHolder({ pid: 4242, runtime: "node", lock: "kernel" }),
-      );
-      const err = await refusal(acquireDirLock(dir.path, { kernelLock: fakeLock("flock") }));
+    await inTempDir(async (dir) => {
+      const older = { pid: 4242, runtime: "node", lock: "kernel" as const };
+      writeFileSync(join(dir, LOCK_FILE), formatHolder(older));
+      const err = await refusal(acquireDirLock(dir, { kernelLock: fakeLock("flock") }));
       assert.equal(err.pid, 4242);
-    } finally {
-      await dir.cleanup();
-    }
+    });
   },
 );
 
 test("dir lock: a flock-only owner owns once the OFD-only owner it waits for gives up (a tie)", {
   skip: linuxOnly,
 }, async () => {
-  const dir = await tempDir();
-  try {
-    const lockPath = join(dir.path, LOCK_FILE);
-    writeFileSync(lockPath, formatHolder(ofdOwner));
-    setTimeout(() => writeFileSync(lockPath, "\n"), 50); // it saw our announcement, and put the text back
-    const lock = await acquireDirLock(dir.path, { kernelLock: fakeLock("flock") });
-    assert.equal(parseHolder(readFileSync(lockPath, "utf8"))?.pid, process.pid);
+  await inTempDir(async (dir) => {
+    writeFileSync(join(dir, LOCK_FILE), formatHolder(ofdOwner));
+    // That owner saw our announcement, and puts the text back as it gives up.
+    setTimeout(() => writeFileSync(join(dir, LOCK_FILE), "\n"), 50);
+    const lock = await acquireDirLock(dir, { kernelLock: fakeLock("flock") });
+    assert.equal(holderIn(dir, LOCK_FILE)?.pid, process.pid);
     await lock.release();
-  } finally {
-    await dir.cleanup();
-  }
+  });
 });
 
 test(
@@ -307,16 +287,12 @@ test(
     skip: linuxOnly,
   },
   async () => {
-    const dir = await tempDir();
-    try {
-      const intentPath = join(dir.path, FLOCK_INTENT_FILE);
-      writeFileSync(intentPath, formatHolder(flockOwner));
-      const lock = await acquireDirLock(dir.path, { kernelLock: fakeLock("flock", "ofd") });
-      assert.equal(readFileSync(intentPath, "utf8"), "\n");
+    await inTempDir(async (dir) => {
+      writeFileSync(join(dir, FLOCK_INTENT_FILE), formatHolder(flockOwner));
+      const lock = await acquireDirLock(dir, { kernelLock: fakeLock("flock", "ofd") });
+      assert.equal(readFileSync(join(dir, FLOCK_INTENT_FILE), "utf8"), "\n");
       await lock.release();
-    } finally {
-      await dir.cleanup();
-    }
+    });
   },
 );
 

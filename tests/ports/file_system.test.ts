@@ -113,13 +113,14 @@ for (const [name, fs] of adapters) {
   });
 }
 
-test("ports: the log syncs the directory after creating and after deleting wal files", async () => {
+test("ports: the log syncs the directory with the first fsync of a new log's first file, after rolling and after deleting", async () => {
   const dir = await tempDir();
   try {
     const { fs, counts } = countingFileSystem(await defaultFileSystem());
     const log = await MultiRecordLog.open(dir.path, { fs, fileSize: 32768 });
-    assert.equal(counts.syncDir, 1, "wal file 0 created");
+    assert.equal(counts.syncDir, 0, "wal file 0 created, nothing durable yet");
     await log.createQueue("q");
+    assert.equal(counts.syncDir, 1, "with the queue's creation, fsynced");
     await log.appendRecord("q", new Uint8Array(40_000)); // rolls to file 1
     assert.equal(counts.syncDir, 2, "wal file 1 created");
     await log.truncate("q", 0); // file 0 deleted

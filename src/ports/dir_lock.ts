@@ -12,7 +12,7 @@
  * again on release (one newline). The text is for error messages, except
  * between a process holding only an OFD lock (Node) and one holding only
  * flock (Deno without FFI), which cannot see each other's lock: there each
- * announces itself before it checks for the other (see `ofdOnlyHolder`).
+ * announces itself before it checks for the other (one_kind_owner.ts).
  *
  * Where this runtime can take no kernel lock, ownership falls back to the
  * owner file of owner_file.ts. Each side also honours the other: a kernel
@@ -24,29 +24,21 @@
  * @module
  */
 import * as fs from "node:fs";
-import process from "node:process";
 import type { DirLock } from "./file_system.ts";
-import {
-  type KernelLock,
-  type KernelLockResult,
-  LockUnsupportedError,
-  tryKernelLock,
-} from "./kernel_lock.ts";
+import { type KernelLockResult, LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
 import {
   formatHolder,
   type LockHolder,
-  parseHolder,
   readHolder,
-  readLockText,
+  replaceText,
   thisProcess,
 } from "./lock_holder.ts";
-import { foreignLockKinds } from "./proc_locks.ts";
+import { FLOCK_INTENT_FILE, KERNEL_HINT, OneKindCheck } from "./one_kind_owner.ts";
 import { acquireOwnerFile, OWNER_FILE, ownerHint, ownerMayBeAlive } from "./owner_file.ts";
 
 /** The lock file's name; the Rust crate and this library ignore it as a wal file. */
 export const LOCK_FILE = ".mrl.lock";
-/** Where a process holding only flock announces itself (see `ofdOnlyHolder`); blank when nobody. */
-export const FLOCK_INTENT_FILE = ".mrl.flock";
+export { FLOCK_INTENT_FILE };
 
 /** Directories (real paths) owned by logs open in this process. */
 const held = new Set<string>();
@@ -76,9 +68,6 @@ export class LockedError extends Error {
     this.inThisProcess = inThisProcess;
   }
 }
-
-const KERNEL_HINT = "close the log in that process (or stop it); the operating system " +
-  "releases the lock the moment that process exits, so nothing needs clearing by hand";
 
 /** Options for {@link acquireDirLock} (tests use them to exercise the fallback and the checks). */
 export interface DirLockOptions {
@@ -126,7 +115,6 @@ async function kernelOwnership(
   options: DirLockOptions,
 ): Promise<(() => void) | undefined> {
   const path = `${real}/${LOCK_FILE}`;
-  const intentPath = `${real}/${FLOCK_INTENT_FILE}`;
   for (let attempt = 0; attempt < 8; attempt++) {
     let result;
     try {
@@ -152,43 +140,21 @@ async function kernelOwnership(
       kinds: [...lock.kinds],
       since: new Date().toISOString(),
     });
-    const kind = process.platform !== "linux" || lock.kinds.length > 1
-      ? "both"
-      : lock.kinds[0] === "ofd"
-      ? "ofd"
-      : "flock";
-    /** What this attempt wrote before it was sure to own the directory, to put back if it is not. */
-    let previousRecord: string | undefined;
-    let announced = false;
+    const oneKind = new OneKindCheck(
+      { lockPath: path, intentPath: `${real}/${FLOCK_INTENT_FILE}` },
+      lock,
+      record,
+      options.readProcLocks,
+    );
     const giveUp = (): void => {
-      if (previousRecord !== undefined) restoreText(path, previousRecord);
-      if (announced) restoreText(intentPath, "");
+      oneKind.undo();
       lock.release();
     };
     try {
-      if (kind === "ofd") {
-        // Announce, then look for an announced flock-only owner (see announcedFlockHolder).
-        previousRecord = readLockText(path) ?? "";
-        replaceText(path, record);
-        const intent = readLockText(intentPath);
-        if (intent && await foreignHolder(lock, options.readProcLocks)) {
-          giveUp();
-          throw new LockedError(intentPath, parseHolder(intent), KERNEL_HINT);
-        }
-      } else if (kind === "flock") {
-        announced = true;
-        replaceText(intentPath, record);
-        const node = await ofdOnlyHolder(path);
-        if (node !== undefined) {
-          giveUp();
-          throw new LockedError(path, node, OFD_HOLDER_HINT);
-        }
-        if (await foreignHolder(lock, options.readProcLocks)) {
-          giveUp();
-          throw new LockedError(path, readHolder(path), KERNEL_HINT);
-        }
-      } else if (readLockText(intentPath)) {
-        restoreText(intentPath, ""); // its writer held flock, which this process holds now: gone
+      const refusal = await oneKind.run();
+      if (refusal !== undefined) {
+        lock.release();
+        throw new LockedError(refusal.path, refusal.holder, refusal.hint);
       }
       const ownerPath = `${real}/${OWNER_FILE}`;
       const owner = readHolder(ownerPath);
@@ -196,7 +162,7 @@ async function kernelOwnership(
         giveUp();
         throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
       }
-      if (kind !== "ofd") replaceText(path, record);
+      if (!oneKind.recordWritten) replaceText(path, record);
     } catch (err) {
       if (!(err instanceof LockedError)) giveUp();
       throw err;
@@ -204,96 +170,12 @@ async function kernelOwnership(
     return () => {
       try {
         replaceText(path, "\n"); // nobody
-        if (announced) replaceText(intentPath, "\n");
       } catch { /* informational only */ }
+      oneKind.release();
       lock.release();
     };
   }
   throw new LockedError(path, undefined, "the lock file keeps being replaced; stop what does that");
-}
-
-/**
- * A process holding only flock (Deno without FFI) cannot see an OFD lock
- * (Node's only kind), nor read /proc/locks. So each side announces itself
- * before it looks for the other: the OFD-only side writes its record into
- * the lock file, the flock-only side into {@link FLOCK_INTENT_FILE}. Of two
- * such contenders, at least one reads the other's announcement: the Node
- * side then checks /proc/locks for the flock (a stale announcement, left by
- * a process that died, shows none), and the Deno side, unable to check,
- * treats a recorded OFD-only owner as alive. It waits a little first, since
- * that owner may be about to give up because of it (a tie): an owner who
- * gives up puts the lock file's text back.
- *
- * Returns the OFD-only holder the lock file still records after
- * {@link OFD_HOLDER_LOOKS} looks, or undefined.
- */
-async function ofdOnlyHolder(path: string): Promise<LockHolder | undefined> {
-  for (let look = 1;; look++) {
-    const holder = readHolder(path);
-    const ofdOnly = holder !== undefined && holder.lock === "kernel" &&
-      (holder.kinds !== undefined
-        ? holder.kinds.length === 1 && holder.kinds[0] === "ofd"
-        : holder.runtime === "node"); // written before records named their kinds
-    if (!ofdOnly) return undefined;
-    if (look === OFD_HOLDER_LOOKS) return holder;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Looks at the lock file this many times, 10 ms apart, before a recorded OFD-only owner is taken as live. */
-const OFD_HOLDER_LOOKS = 40;
-
-const OFD_HOLDER_HINT = "a process holding an OFD lock only (Node) owns the log, or owned it and " +
-  "died; Deno without --allow-ffi cannot check that lock: close the log in that process, or " +
-  "give Deno --allow-ffi (or -A) so that it can; if no process has the log open, open it once " +
-  "with any other runtime, which clears the record";
-
-/** Puts back a text this process replaced (informational; a failure is ignored). */
-function restoreText(path: string, text: string): void {
-  try {
-    replaceText(path, text === "" ? "\n" : `${text}\n`);
-  } catch { /* informational only */ }
-}
-
-/**
- * Replaces the text of the file at `path` (created if missing) in place: written at
- * offset 0, then cut to its length. Never cut to zero: ext4 writes back a
- * file cut to zero when it is closed (its replace-by-truncate heuristic),
- * which made taking and releasing a lock cost 0.2 ms against 8 µs this way.
- */
-function replaceText(path: string, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-  try {
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
-    fs.ftruncateSync(fd, bytes.length);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Looks at /proc/locks this many times before deciding that a lock of another kind is held. */
-const FOREIGN_LOOKS = 10;
-
-/**
- * Whether a process holds a kind of lock on the file that this one cannot
- * take (`lock` holds one kind only: Node, or Deno without FFI). A process
- * taking both kinds holds its first one for a moment and drops it when it
- * meets ours, so one sighting is not enough: it must still be there after
- * a few short pauses. Waiting is safe, since ours is held all along: an owner
- * of both kinds could not have taken the kind we hold.
- */
-async function foreignHolder(
-  lock: KernelLock,
-  readTable: (() => string) | undefined,
-): Promise<boolean> {
-  for (let look = 1;; look++) {
-    const foreign = foreignLockKinds(lock.dev, lock.ino, lock.kinds, readTable);
-    if (foreign === undefined || foreign.length === 0) return false;
-    if (look === FOREIGN_LOOKS) return true;
-    await new Promise((resolve) => setTimeout(resolve, look));
-  }
 }
 
 /** Fallback ownership through the owner file. */

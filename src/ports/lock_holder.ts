@@ -134,3 +134,29 @@ export function processAlive(pid: number): boolean {
   } catch { /* not allowed either */ }
   return true;
 }
+
+/**
+ * Replaces the text of the file at `path` (created if missing) in place:
+ * written at offset 0, then cut to its length. Never cut to zero: ext4
+ * writes back a file cut to zero when it is closed (its replace-by-truncate
+ * heuristic), which made taking and releasing a lock cost 0.2 ms against
+ * 8 µs this way.
+ */
+export function replaceText(path: string, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
+    fs.ftruncateSync(fd, bytes.length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Puts back a text this process replaced, "" as one newline (informational: a failure is ignored). */
+export function restoreText(path: string, text: string): void {
+  try {
+    replaceText(path, text === "" ? "\n" : `${text}\n`);
+  } catch { /* informational only */ }
+}

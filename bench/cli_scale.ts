@@ -19,6 +19,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { MultiRecordLog } from "../mod.ts";
+import { parseWalFileName } from "../src/files/file_name.ts";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -32,7 +33,7 @@ const root = new URL("..", import.meta.url).pathname;
 
 function logBytes(): number {
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir).filter((n) => n.startsWith("wal-")).reduce(
+  return readdirSync(dir).filter((n) => parseWalFileName(n) !== undefined).reduce(
     (sum, n) => sum + statSync(join(dir, n)).size,
     0,
   );

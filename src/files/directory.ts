@@ -217,17 +217,11 @@ export class WalDirectory {
   }
 
   /** Removes every wal file numbered below `limit`, oldest first, then syncs the directory. */
-  async removeBefore(limit: number): Promise<number> {
-    let removed = 0;
-    while (this.#files.length > 0 && this.#files[0] < limit) {
-      const path = this.filePath(this.#files[0]);
-      await io("remove", path, () => this.fs.remove(path));
-      this.#sizes.delete(this.#files[0]);
-      this.#files.shift();
-      removed++;
-    }
-    if (removed > 0) await this.sync();
-    return removed;
+  removeBefore(limit: number): Promise<number> {
+    return this.#removeEach(() => {
+      const first = this.#files[0];
+      return first !== undefined && first < limit ? first : undefined;
+    });
   }
 
   /**
@@ -235,14 +229,25 @@ export class WalDirectory {
    * directory. Only for files replay did not read, once their bytes are kept
    * elsewhere (see `salvage.ts`).
    */
-  async removeAfter(n: number): Promise<number> {
-    let removed = 0;
-    while (this.#files.length > 0 && this.#files[this.#files.length - 1] > n) {
+  removeAfter(n: number): Promise<number> {
+    return this.#removeEach(() => {
       const last = this.#files[this.#files.length - 1];
-      const path = this.filePath(last);
+      return last !== undefined && last > n ? last : undefined;
+    });
+  }
+
+  /**
+   * Removes the wal files `next` names, one at a time until it names none
+   * (each leaves the listing once removed), then syncs the directory.
+   * Returns how many were removed.
+   */
+  async #removeEach(next: () => number | undefined): Promise<number> {
+    let removed = 0;
+    for (let n = next(); n !== undefined; n = next()) {
+      const path = this.filePath(n);
       await io("remove", path, () => this.fs.remove(path));
-      this.#sizes.delete(last);
-      this.#files.pop();
+      this.#sizes.delete(n);
+      this.#files.splice(this.#files.indexOf(n), 1);
       removed++;
     }
     if (removed > 0) await this.sync();

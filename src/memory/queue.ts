@@ -9,6 +9,7 @@
  * @module
  */
 import { Arena } from "./arena.ts";
+import { float64Array, uint32Array } from "./record_arrays.ts";
 
 const INITIAL_CAPACITY = 16;
 
@@ -303,9 +304,9 @@ export class MemQueue {
       this.#offsets.copyWithin(0, from, to);
       this.#lengths.copyWithin(0, from, to);
     } else {
-      const positions = new Float64Array(capacity);
-      const offsets = new Float64Array(capacity);
-      const lengths = new Uint32Array(capacity);
+      const positions = float64Array(capacity);
+      const offsets = float64Array(capacity);
+      const lengths = uint32Array(capacity);
       positions.set(this.#positions.subarray(from, to));
       offsets.set(this.#offsets.subarray(from, to));
       lengths.set(this.#lengths.subarray(from, to));

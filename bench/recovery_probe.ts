@@ -118,9 +118,9 @@ async function memoryDetail(): Promise<void> {
       } x; ${status()}`,
     );
     for (const q of queues) await log.truncate(q, Math.floor(log.lastPosition(q)! / 2));
+    const { queues: kept } = log.summary();
+    const remaining = queues.reduce((sum, q) => sum + (kept[q].end! - kept[q].start + 1) * 256, 0);
     collectGarbage();
-    let remaining = 0;
-    for (const q of queues) for (const r of log.range(q)) remaining += r.payload.length;
     const ratio = () => ((process.memoryUsage().rss - baseRss) / remaining).toFixed(3);
     console.log(`[${RUNTIME}] after truncating half, at once: ${ratio()} x; ${status()}`);
     for (let i = 0; i < 4; i++) {

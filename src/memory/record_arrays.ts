@@ -13,18 +13,44 @@
 
 /** Arrays of at least this many bytes get a buffer of their own (64 KiB: 8192 positions). */
 const OWN_BUFFER_BYTES = 64 * 1024;
+/**
+ * Buffers of their own alive at most: each is a mapping, and a process may
+ * hold only so many (Linux's vm.max_map_count, 65530 by default), which the
+ * payload slabs and the runtime need too. Past this, arrays are ordinary.
+ */
+export const MAX_OWN_BUFFERS = 3000;
 
 const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function" &&
   !("Bun" in globalThis); // JavaScriptCore keeps such memory like any other
 
+let ownBuffers = 0;
+const collected = new FinalizationRegistry<undefined>(() => {
+  ownBuffers--;
+});
+
+/** Buffers of their own alive now (collected ones are counted out once the engine says so). */
+export function ownBufferCount(): number {
+  return ownBuffers;
+}
+
 /** A buffer of `bytes` bytes, zeroed, on its own mapping where that can be had. */
 function buffer(bytes: number): ArrayBuffer {
-  if (!resizable || bytes < OWN_BUFFER_BYTES) return new ArrayBuffer(bytes);
+  if (!resizable || bytes < OWN_BUFFER_BYTES || ownBuffers >= MAX_OWN_BUFFERS) {
+    return new ArrayBuffer(bytes);
+  }
   const Resizable = ArrayBuffer as unknown as new (
     length: number,
     options: { maxByteLength: number },
   ) => ArrayBuffer;
-  return new Resizable(bytes, { maxByteLength: bytes });
+  let own: ArrayBuffer;
+  try {
+    own = new Resizable(bytes, { maxByteLength: bytes });
+  } catch {
+    return new ArrayBuffer(bytes); // no mapping to be had: the heap will do
+  }
+  ownBuffers++;
+  collected.register(own, undefined);
+  return own;
 }
 
 /** A Float64Array of `length` zeros. */

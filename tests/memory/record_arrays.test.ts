@@ -5,7 +5,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { float64Array, uint32Array } from "../../src/memory/record_arrays.ts";
+import {
+  float64Array,
+  MAX_OWN_BUFFERS,
+  ownBufferCount,
+  uint32Array,
+} from "../../src/memory/record_arrays.ts";
 
 const onV8 = !("Bun" in globalThis);
 const resizable = (array: { buffer: ArrayBufferLike }) =>
@@ -39,3 +44,18 @@ test("record arrays: from 64 KiB, a resizable buffer of exactly that size on V8,
     assert.equal((positions.buffer as unknown as { maxByteLength: number }).maxByteLength, 65536);
   }
 });
+
+test(
+  "record arrays: past the budget of buffers of their own (mappings), large arrays are ordinary",
+  {
+    skip: onV8 ? undefined : "Bun gives every array an ordinary buffer",
+  },
+  () => {
+    const held: Float64Array[] = [];
+    while (ownBufferCount() < MAX_OWN_BUFFERS) held.push(float64Array(8192));
+    const past = float64Array(8192);
+    assert.equal(resizable(past), false);
+    assert.equal(past.length, 8192);
+    assert.equal(held.every(resizable), true);
+  },
+);

@@ -3,10 +3,10 @@
  * read call. Only whole blocks count: a partial block at the end of a file is
  * ignored and reading moves on to the next file.
  *
- * Two buffers take turns: while the blocks of one are handed out, the next
- * read of the same file is already under way into the other. A port whose
- * reads complete off the main thread (Bun's) then reads while replay works;
- * with synchronous ports this changes nothing but the order of the calls.
+ * Every port of this library reads synchronously, so there is nothing to
+ * overlap a read with: one buffer, filled when its blocks are used up (no
+ * read past what replay asks for, such as the preallocated rest of the last
+ * file).
  *
  * @module
  */
@@ -23,14 +23,8 @@ export class RollingReader {
   readonly #files: number[];
   #fileIndex = -1;
   #file: WalFile | undefined;
-  /**
-   * The buffer whose blocks are handed out, and the one the read ahead
-   * fills; allocated when the first file is opened (a new directory has none).
-   */
+  /** The buffer whose blocks are handed out; allocated when the first file is opened (a new directory has none). */
   #buffer = new Uint8Array(0);
-  #spare = new Uint8Array(0);
-  /** The read into `#spare` under way, if any (of the bytes right after `#buffer`'s). */
-  #ahead: Promise<number> | undefined;
   /** Whole blocks in `#buffer` and the file offset of its first byte. */
   #bufferedBlocks = 0;
   #bufferOffset = 0;
@@ -73,46 +67,20 @@ export class RollingReader {
     }
   }
 
-  /** Closes the file being read (after the read ahead, if any, has finished). */
+  /** Closes the file being read. */
   async close(): Promise<void> {
     const file = this.#file;
     this.#file = undefined;
-    await this.#settleAhead();
     if (file !== undefined) await file.close();
   }
 
   async #fill(): Promise<void> {
-    const file = this.#file!;
     const offset = this.#bufferOffset + this.#bufferedBlocks * BLOCK_SIZE;
-    let n: number;
-    if (this.#ahead !== undefined) {
-      const ahead = this.#ahead;
-      this.#ahead = undefined;
-      n = await ahead;
-      const filled = this.#spare;
-      this.#spare = this.#buffer;
-      this.#buffer = filled;
-    } else {
-      n = await file.readFully(this.#buffer, offset);
-    }
+    const n = await this.#file!.readFully(this.#buffer, offset);
     this.#bufferOffset = offset;
     this.#bufferedBlocks = Math.floor(n / BLOCK_SIZE);
     this.#nextInBuffer = 0;
-    if (n < BUFFER_SIZE) {
-      this.#fileExhausted = true;
-    } else {
-      const ahead = file.readFully(this.#spare, offset + BUFFER_SIZE);
-      // Awaited later (by #fill or #settleAhead); meanwhile a failure must not count as unhandled.
-      ahead.catch(() => {});
-      this.#ahead = ahead;
-    }
-  }
-
-  /** Waits for the read ahead to finish (its outcome no longer matters). */
-  async #settleAhead(): Promise<void> {
-    const ahead = this.#ahead;
-    this.#ahead = undefined;
-    if (ahead !== undefined) await ahead.catch(() => 0);
+    if (n < BUFFER_SIZE) this.#fileExhausted = true;
   }
 
   async #openNextFile(): Promise<boolean> {
@@ -123,10 +91,7 @@ export class RollingReader {
     this.#file = await this.#dir.openFile(n, "read");
     // Opens settle the file size first (file_size.ts), which records every file's size: read it only if not.
     if (this.#dir.knownSize(n) === undefined) this.#dir.setSize(n, await this.#file.size());
-    if (this.#buffer.length === 0) {
-      this.#buffer = new Uint8Array(BUFFER_SIZE);
-      this.#spare = new Uint8Array(BUFFER_SIZE);
-    }
+    if (this.#buffer.length === 0) this.#buffer = new Uint8Array(BUFFER_SIZE);
     this.#openNumber = n;
     this.#bufferOffset = 0;
     this.#bufferedBlocks = 0;

@@ -147,32 +147,23 @@ export class WritePath {
     const walBytesWritten = writer.writeAppend(r.name, first, list, bytes);
     r.next = last + 1;
     const q = r.queue;
-    const followers = this.#followers;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
     const pipeline = this.#pipeline;
     const durability = this.#schedule.afterWrite();
+    // An idle pipeline and a flush at most: durable and committed before returning.
+    if (pipeline.persistNow(durability)) {
+      for (let i = 0; i < count; i++) q.append(first + i, list[i], file);
+      this.#committed(queue, reserved);
+      return Promise.resolve(outcome);
+    }
     if (count === 1) {
       const offset = q.stage(list[0]);
       const size = list[0].length;
-      // An idle pipeline and a flush at most: durable and committed before returning.
-      if (pipeline.persistNow(durability)) {
-        q.commit(first, offset, size, file);
-        catalog.release(reserved);
-        if (followers.size > 0) followers.wake(queue);
-        return Promise.resolve(outcome);
-      }
       return pipeline.submit(durability, (): AppendOutcome => {
         q.commit(first, offset, size, file);
-        catalog.release(reserved);
-        if (followers.size > 0) followers.wake(queue);
+        this.#committed(queue, reserved);
         return outcome;
       });
-    }
-    if (pipeline.persistNow(durability)) {
-      for (let i = 0; i < count; i++) q.append(first + i, list[i], file);
-      catalog.release(reserved);
-      if (followers.size > 0) followers.wake(queue);
-      return Promise.resolve(outcome);
     }
     // Offsets and sizes of the staged copies, side by side.
     const staged = new Float64Array(count * 2);
@@ -182,10 +173,15 @@ export class WritePath {
     }
     return pipeline.submit(durability, (): AppendOutcome => {
       for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
-      catalog.release(reserved);
-      if (followers.size > 0) followers.wake(queue);
+      this.#committed(queue, reserved);
       return outcome;
     });
+  }
+
+  /** After an append's records are committed: frees its memory reservation and wakes followers. */
+  #committed(queue: string, reservedMemory: number): void {
+    this.#catalog.release(reservedMemory);
+    if (this.#followers.size > 0) this.#followers.wake(queue);
   }
 
   /** Writes a truncation; resolves once committed, and the files it frees deleted. */

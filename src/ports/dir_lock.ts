@@ -31,6 +31,7 @@ import {
   type LockHolder,
   readHolder,
   replaceText,
+  restoreText,
   thisProcess,
 } from "./lock_holder.ts";
 import { FLOCK_INTENT_FILE, KERNEL_HINT, OneKindCheck } from "./one_kind_owner.ts";
@@ -146,31 +147,22 @@ async function kernelOwnership(
       record,
       options.readProcLocks,
     );
-    const giveUp = (): void => {
-      oneKind.undo();
-      lock.release();
-    };
     try {
       const refusal = await oneKind.run();
-      if (refusal !== undefined) {
-        lock.release();
-        throw new LockedError(refusal.path, refusal.holder, refusal.hint);
-      }
+      if (refusal !== undefined) throw new LockedError(refusal.path, refusal.holder, refusal.hint);
       const ownerPath = `${real}/${OWNER_FILE}`;
       const owner = readHolder(ownerPath);
       if (owner !== undefined && ownerMayBeAlive(owner)) {
-        giveUp();
         throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
       }
       if (!oneKind.recordWritten) replaceText(path, record);
     } catch (err) {
-      if (!(err instanceof LockedError)) giveUp();
+      oneKind.undo();
+      lock.release();
       throw err;
     }
     return () => {
-      try {
-        replaceText(path, "\n"); // nobody
-      } catch { /* informational only */ }
+      restoreText(path, ""); // nobody
       oneKind.release();
       lock.release();
     };

@@ -16,7 +16,8 @@ import type { LockHolder } from "./file_system.ts";
 
 export type { LockHolder };
 
-function readText(path: string): string | undefined {
+/** The trimmed text of the file at `path` ("" when a lock file names nobody), or undefined when unreadable. */
+export function readText(path: string): string | undefined {
   try {
     return fs.readFileSync(path, "utf8").trim();
   } catch {
@@ -90,11 +91,6 @@ export function parseHolder(text: string): LockHolder | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The trimmed text of the file at `path` ("" when it names nobody), or undefined when unreadable. */
-export function readLockText(path: string): string | undefined {
-  return readText(path);
 }
 
 /** Reads the holder recorded in the file at `path`, or undefined. */

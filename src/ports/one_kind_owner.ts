@@ -29,7 +29,7 @@ import {
   type LockHolder,
   parseHolder,
   readHolder,
-  readLockText,
+  readText,
   replaceText,
   restoreText,
 } from "./lock_holder.ts";
@@ -99,15 +99,14 @@ export class OneKindCheck {
 
   /**
    * Announces this process and looks for an owner of the other kind.
-   * Resolves to the refusal (its writes undone) when there is one.
+   * Resolves to the refusal when there is one (then call {@link undo}).
    */
   async run(): Promise<OneKindRefusal | undefined> {
     if (this.#kind === "ofd") {
-      this.#previousRecord = readLockText(this.#lockPath) ?? "";
+      this.#previousRecord = readText(this.#lockPath) ?? "";
       replaceText(this.#lockPath, this.#record);
-      const intent = readLockText(this.#intentPath);
+      const intent = readText(this.#intentPath);
       if (intent && await this.#foreignHolder()) {
-        this.undo();
         return { path: this.#intentPath, holder: parseHolder(intent), hint: KERNEL_HINT };
       }
     } else if (this.#kind === "flock") {
@@ -115,14 +114,12 @@ export class OneKindCheck {
       replaceText(this.#intentPath, this.#record);
       const node = await this.#ofdOnlyHolder();
       if (node !== undefined) {
-        this.undo();
         return { path: this.#lockPath, holder: node, hint: OFD_HOLDER_HINT };
       }
       if (await this.#foreignHolder()) {
-        this.undo();
         return { path: this.#lockPath, holder: readHolder(this.#lockPath), hint: KERNEL_HINT };
       }
-    } else if (readLockText(this.#intentPath)) {
+    } else if (readText(this.#intentPath)) {
       restoreText(this.#intentPath, ""); // its writer held flock, which this process holds now: gone
     }
     return undefined;

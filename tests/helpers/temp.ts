@@ -11,7 +11,6 @@ export async function tempDir(
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
 
-/** UTF-8 bytes of a string. */
 /** Runs `fn` with a fresh temporary directory, removed when it settles. */
 export async function inTempDir<T>(fn: (path: string) => Promise<T>): Promise<T> {
   const dir = await tempDir();
@@ -22,6 +21,7 @@ export async function inTempDir<T>(fn: (path: string) => Promise<T>): Promise<T>
   }
 }
 
+/** UTF-8 bytes of a string. */
 export function bytes(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

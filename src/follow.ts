@@ -94,7 +94,7 @@ export function followStream(records: FollowIterator): ReadableStream<QueueRecor
 }
 
 /** Follows one queue. */
-export class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follower {
+class QueueFollower implements AsyncIterableIterator<QueueRecord>, Follower {
   readonly queue: string;
   readonly #source: FollowSource;
   /** The queue followed: if the name comes to mean another queue (deleted, recreated), it ends. */

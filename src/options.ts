@@ -443,6 +443,9 @@ export interface UnreadBytesIssue {
   salvageFile?: string;
 }
 
+/** How many frame issues a report lists, in log order (all of them are counted). */
+export const MAX_LISTED_ISSUES = 1000;
+
 /**
  * What `open()` found while replaying the log (see `log.recovery`).
  *

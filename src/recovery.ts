@@ -38,9 +38,12 @@ import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "./
 import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
 import { QueueNameDecoder } from "./format/queue_name_decoder.ts";
-import type { FrameIssue, RecoveryReport, UnreadBytesIssue } from "./options.ts";
-
-const MAX_REPORTED_ISSUES = 1000;
+import {
+  type FrameIssue,
+  MAX_LISTED_ISSUES,
+  type RecoveryReport,
+  type UnreadBytesIssue,
+} from "./options.ts";
 
 /** The outcome of replay. */
 export interface Recovered {
@@ -51,24 +54,27 @@ export interface Recovered {
   unread: { bytes: UnreadBytes; issue: UnreadBytesIssue }[];
 }
 
+/** The report entry of non-zero bytes replay did not read. */
+export function unreadBytesIssue(bytes: UnreadBytes): UnreadBytesIssue {
+  return {
+    file: walFileName(bytes.fileNumber),
+    offset: bytes.offset,
+    reason: bytes.partialBlock ? "partial-block" : "bytes-after-end",
+    bytes: bytes.length,
+    frames: bytes.frames,
+  };
+}
+
 /** Replays the directory's wal files, then looks past the end for bytes it did not read. Changes nothing. */
 export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
   const replay = new Replay(dir, crc);
   const { queues, resumeAt, report } = await replay.run();
   const unread: Recovered["unread"] = [];
   for (const bytes of await scanUnreadBytes(dir, resumeAt, crc)) {
-    const file = walFileName(bytes.fileNumber);
-    const reason = bytes.partialBlock ? "partial-block" : "bytes-after-end";
-    const issue: UnreadBytesIssue = {
-      file,
-      offset: bytes.offset,
-      reason,
-      bytes: bytes.length,
-      frames: bytes.frames,
-    };
+    const issue = unreadBytesIssue(bytes);
     // Listed whatever the number of other issues: the person needs each of them (and its salvage file).
     report.issues.push(issue);
-    countIssue(report, file, reason);
+    countIssue(report, issue.file, issue.reason);
     unread.push({ bytes, issue });
   }
   return { queues, resumeAt, report, unread };
@@ -282,7 +288,7 @@ class Replay {
     const reader = this.#reader;
     const file = walFileName(reader.fileNumber);
     countIssue(report, file, reason);
-    if (report.issues.length >= MAX_REPORTED_ISSUES) return;
+    if (report.issues.length >= MAX_LISTED_ISSUES) return;
     report.issues.push({
       file,
       offset: reader.blockIndex * BLOCK_SIZE + blockOffset,

@@ -21,7 +21,7 @@ import type { ScanSession } from "../scan/session.ts";
 import type { CliIo } from "./io.ts";
 
 /** Payload bytes a dump keeps for the queues after the one it writes: 32 MiB. */
-export const DUMP_BUFFER_BYTES = 32 * 1024 * 1024;
+const DUMP_BUFFER_BYTES = 32 * 1024 * 1024;
 /** Text gathered before a write: 1 MiB. */
 const WRITE_CHUNK = 1 << 20;
 

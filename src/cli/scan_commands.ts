@@ -99,7 +99,7 @@ const LOST: Record<string, string> = {
 };
 
 /** What a damaged spot means, in words. */
-export function describe(issue: ScanIssue, fileSize?: number): string {
+function describe(issue: ScanIssue, fileSize?: number): string {
   switch (issue.reason) {
     case "bytes-after-end":
     case "partial-block": {

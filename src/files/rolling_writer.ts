@@ -16,7 +16,7 @@
 import { BLOCK_SIZE } from "../format/constants.ts";
 import type { FrameSink } from "../format/frame_writer.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
-import { giveBuffer, takeBuffer } from "./idle_buffers.ts";
+import { giveBuffer, IDLE_LIMIT, takeBuffer } from "./idle_buffers.ts";
 
 const INITIAL_BUFFER = 64 * 1024;
 const EMPTY = new Uint8Array(0);
@@ -29,8 +29,6 @@ const MAP_FILL_BYTES = 1024 * 1024;
 const ZEROS = new Uint8Array(MAP_FILL_BYTES);
 /** Writes this large or larger go through a system call even when the file is mapped. */
 const MAP_MAX_WRITE = 32 * 1024;
-/** A staging buffer grown past this by a large append is dropped once flushed. */
-const MAX_IDLE_BUFFER = 16 * 1024 * 1024;
 
 /** Where writing resumes: a file number and a byte offset in it. */
 export interface WritePosition {
@@ -67,7 +65,8 @@ class Staging {
   clear(): void {
     this.length = 0;
     this.segments = 0;
-    if (this.bytes.length > MAX_IDLE_BUFFER) this.bytes = new Uint8Array(INITIAL_BUFFER);
+    // A buffer grown past what may be kept idle goes once flushed.
+    if (this.bytes.length > IDLE_LIMIT) this.bytes = new Uint8Array(INITIAL_BUFFER);
   }
 }
 
@@ -238,9 +237,10 @@ export class RollingWriter implements FrameSink {
     this.#unsynced = false;
     this.#directoryUnsynced = false;
     try {
-      if (!entry) await this.#file.datasync();
-      else if (!data) await this.#dir.sync();
-      else await Promise.all([this.#file.datasync(), this.#dir.sync()]);
+      await Promise.all([
+        data ? this.#file.datasync() : undefined,
+        entry ? this.#dir.sync() : undefined,
+      ]);
     } catch (err) {
       this.#unsynced ||= data;
       this.#directoryUnsynced ||= entry;

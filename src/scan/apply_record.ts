@@ -35,23 +35,24 @@ export function applyRecord(pass: FramePass, states: QueueStates, sink: RecordSi
   const r = pass.decoded;
   const name = pass.queue;
   const file = pass.recordFile;
-  const exact = () => readU64BigInt(record, 1);
   switch (r.kind) {
     case RECORD_DELETE_QUEUE:
       if (states.delete(name)) sink.deleted?.(name, r.position);
       return;
     case RECORD_POSITION:
-      states.position(name, r.position, exact, file);
+      states.position(name, r.position, () => readU64BigInt(record, 1), file);
       if (r.position !== -1) sink.created?.(name, r.position);
       return;
     case RECORD_TRUNCATE:
-      if (states.truncate(name, r.position, exact, file)) sink.truncated?.(name, r.position);
+      if (states.truncate(name, r.position, () => readU64BigInt(record, 1), file)) {
+        sink.truncated?.(name, r.position);
+      }
       return;
     case RECORD_APPEND:
       break;
   }
   if (states.outOfRange.has(name)) return;
-  if (r.position === -1) return states.markOutOfRange(name, exact(), file);
+  if (r.position === -1) return states.markOutOfRange(name, readU64BigInt(record, 1), file);
   // Records up to 2^53 - 1 only: check them all first, as replay does.
   let at = r.bodyStart;
   for (let i = 0; i < r.itemCount; i++) {

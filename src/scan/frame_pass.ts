@@ -31,19 +31,17 @@ import {
 } from "../format/frame_reader.ts";
 import { DecodedRecord, decodeRecord } from "../format/record.ts";
 import { RecordAssembler } from "../format/record_assembler.ts";
-import type { FrameIssue } from "../options.ts";
+import { type FrameIssue, MAX_LISTED_ISSUES } from "../options.ts";
 
 /** {@link FramePass.next}: await {@link FramePass.fill}, then call `next()` again. */
 export const NEED_INPUT = 0;
 /** {@link FramePass.next}: a record is ready (`record`, `decoded`, `queue`, ...). */
-export const RECORD = 1;
+const RECORD = 1;
 /** {@link FramePass.next}: the pass is over (`end` says where the log ends). */
 export const DONE = 2;
 
 /** Blocks per read: 4 MiB. */
 const BLOCKS_PER_READ = 128;
-/** Frame issues listed (all are counted), as replay does. */
-export const MAX_LISTED_ISSUES = 1000;
 
 /** Damage a pass meets, with its totals. */
 export interface FrameIssues {

@@ -14,7 +14,7 @@ import type { ScanSession } from "./session.ts";
 import type { ScanRecord } from "./types.ts";
 
 /** The first wal file holding a surviving record of a queue `select` accepts, or undefined. */
-export function firstLiveFile(
+function firstLiveFile(
   session: ScanSession,
   select: (queue: string) => boolean,
 ): number | undefined {

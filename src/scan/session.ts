@@ -15,10 +15,14 @@ import { scanUnreadBytes } from "../files/tail_scanner.ts";
 import { BLOCK_SIZE, DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { type Crc32, loadCrc32 } from "../format/crc.ts";
 import type { UnreadBytesIssue } from "../options.ts";
+import { unreadBytesIssue } from "../recovery.ts";
 import type { FileHandle, FileSystem } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/runtime.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
+
+/** The first pass tells nobody about the records it applies. */
+const NO_SINK: RecordSink = {};
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
 import { QueueStates } from "./queue_states.ts";
 import type { FileIssue, ScanIssue, ScanOptions, ScanReport } from "./types.ts";
@@ -110,7 +114,7 @@ export class ScanSession {
   }
 
   /** A pass over every record (reporting damage), applying each to the queue states. */
-  async firstPass(sink: RecordSink = {}): Promise<FramePass> {
+  async firstPass(): Promise<void> {
     const pass = new FramePass(this.dir, this.crc, this.files);
     this.first = pass;
     try {
@@ -122,13 +126,12 @@ export class ScanSession {
         }
         if (step === DONE) break;
         this.report.records++;
-        applyRecord(pass, this.states, sink);
+        applyRecord(pass, this.states, NO_SINK);
       }
     } finally {
       await pass.close();
     }
     await this.afterFirstPass();
-    return pass;
   }
 
   /** Once the first pass is over: the end of the log, then the bytes after it. */
@@ -146,13 +149,7 @@ export class ScanSession {
     }
     this.plannedBytes = Math.max(this.plannedBytes, this.report.bytesRead + tail);
     for (const bytes of await scanUnreadBytes(this.dir, pass.end, this.crc)) {
-      this.#unread.push({
-        file: walFileName(bytes.fileNumber),
-        offset: bytes.offset,
-        reason: bytes.partialBlock ? "partial-block" : "bytes-after-end",
-        bytes: bytes.length,
-        frames: bytes.frames,
-      });
+      this.#unread.push(unreadBytesIssue(bytes));
     }
   }
 

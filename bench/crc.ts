@@ -16,6 +16,8 @@ import {
   PORTABLE_CRC32,
 } from "../src/format/crc.ts";
 import { type NativeCrc32, nativeCrc32Candidates } from "../src/ports/native_crc.ts";
+import { pseudoRandomBytes } from "../tests/helpers/temp.ts";
+import { median } from "./harness.ts";
 
 const globals = globalThis as {
   Deno?: { version: { deno: string } };
@@ -30,14 +32,7 @@ const runtime = globals.Deno !== undefined
 
 /** Frames sit at varying offsets of a block: the ranges start at these. */
 const OFFSETS = 64;
-const memory = new Uint8Array(OFFSETS * 7 + 16384);
-let seed = 0x2545f491;
-for (let i = 0; i < memory.length; i++) {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  memory[i] = seed & 0xff;
-}
+const memory = pseudoRandomBytes(OFFSETS * 7 + 16384, 0x2545f491);
 
 let sink = 0;
 
@@ -55,8 +50,7 @@ function nsPerCall(crc32: Crc32, length: number, calls: number): number {
     }
     rounds.push((performance.now() - begin) * 1e6 / calls);
   }
-  rounds.sort((a, b) => a - b);
-  return rounds[4];
+  return median(rounds);
 }
 
 function line(name: string, crc32: Crc32): string {

@@ -20,20 +20,21 @@ import {
   readSync,
   rmSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { MultiRecordLog } from "../mod.ts";
 import { collectGarbage, median, now, RUNTIME } from "./harness.ts";
-import { memoryAndLatency, recovery, retainedLog } from "./workloads.ts";
+import { memoryAndLatency, recoveryLog, retainedLog } from "./workloads.ts";
 
 const MiB = 1024 * 1024;
 const size = Number(process.env.BENCH_RECOVERY_BYTES ?? 1024 * MiB);
 const iter = Number(process.env.PROBE_ITER ?? 5);
-const base = process.env.BENCH_DIR ?? "/tmp";
-const dir = join(base, `mrl-bench-recovery-${size}`);
+const base = process.env.BENCH_DIR ?? tmpdir();
 
 /** Opens workload 3's log and reads every record: ms to open, ms to open and read, payload bytes read. */
 async function openAndRead(): Promise<{ open: number; total: number; bytes: number }> {
+  const dir = await recoveryLog(size);
   const t0 = now();
   const log = await MultiRecordLog.open(dir);
   const t1 = now();
@@ -45,9 +46,7 @@ async function openAndRead(): Promise<{ open: number; total: number; bytes: numb
 }
 
 async function timeRecovery(): Promise<void> {
-  // Builds the log once (the bench's own builder) and warms the page cache.
-  process.env.BENCH_ITER = "1";
-  await recovery();
+  await openAndRead(); // builds the log if need be (workload 3's builder) and warms the page cache
   const open: number[] = [];
   const total: number[] = [];
   for (let i = 0; i < iter; i++) {
@@ -65,7 +64,8 @@ async function timeRecovery(): Promise<void> {
   );
 }
 
-function timeFloor(): void {
+async function timeFloor(): Promise<void> {
+  const dir = await recoveryLog(size);
   const buf = new Uint8Array(1024 * 1024);
   const times: number[] = [];
   for (let i = 0; i < iter; i++) {
@@ -147,7 +147,7 @@ async function timeFreshOpen(): Promise<void> {
 const args = process.argv.slice(2);
 for (const a of args.length > 0 ? args : ["recovery", "floor"]) {
   if (a === "recovery") await timeRecovery();
-  else if (a === "floor") timeFloor();
+  else if (a === "floor") await timeFloor();
   else if (a === "fresh") await timeFreshOpen();
   else if (a === "memory") await memory();
   else if (a === "memory-detail") await memoryDetail();

@@ -191,8 +191,8 @@ export async function recovery(): Promise<Result[]> {
   ];
 }
 
-/** Builds (once) the log workload 3 replays. */
-async function recoveryLog(size: number): Promise<string> {
+/** Builds (once) the log workload 3 replays; resolves to its directory. */
+export async function recoveryLog(size: number): Promise<string> {
   const dir = join(process.env.BENCH_DIR ?? tmpdir(), `mrl-bench-recovery-${size}`);
   const done = join(dir, "complete");
   if (existsSync(done)) return dir;

@@ -58,6 +58,7 @@ export function publishBatch(
   msgIdPrefix: string,
   records: readonly QueueRecord[],
 ): Promise<number> {
+  if (records.length === 0) return Promise.resolve(0);
   return new Promise((resolve, reject) => {
     let left = records.length;
     let duplicates = 0;

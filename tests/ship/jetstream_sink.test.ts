@@ -57,3 +57,9 @@ test("jetstream sink: a failed ack rejects the batch only once every ack settled
   calls[2].ack.resolve({ duplicate: false });
   await assert.rejects(batch, { message: "timeout 0" });
 });
+
+test("jetstream sink: an empty batch publishes nothing and resolves with no duplicates", async () => {
+  const { js, calls } = recordingPublisher();
+  assert.equal(await publishBatch(js, "s", "q", []), 0);
+  assert.deepEqual(calls, []);
+});

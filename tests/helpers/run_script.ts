@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { repoRoot } from "./repo.ts";
 
 /**
  * The file `parts` names relative to the directory of the module at
@@ -20,7 +21,7 @@ export function sibling(moduleUrl: string, ...parts: string[]): string {
 
 /** The command that runs `script` on this runtime (with every permission on Deno). */
 export function scriptCommand(script: string): string[] {
-  const root = process.cwd();
+  const root = repoRoot();
   if ("Deno" in globalThis) return [resolve(root, "node_modules/.bin/deno"), "run", "-A", script];
   if ("Bun" in globalThis) return [resolve(root, "node_modules/.bin/bun"), script];
   return [process.execPath, script];

@@ -71,6 +71,7 @@ export {
   IoError,
   LogClosedError,
   LogFailedError,
+  LockUnavailableError,
   LogLockedError,
   LogReadOnlyError,
   MrlError,

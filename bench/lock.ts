@@ -1,7 +1,7 @@
 /**
  * What taking a log directory's ownership costs: acquire + release of the
- * kernel lock (and of the owner-file fallback, for comparison), median of
- * 2000 rounds, in microseconds. Only an open pays it.
+ * lock (SQLite's exclusive lock on `.mrl.lock`, and the holder record),
+ * median of 2000 rounds, in microseconds. Only an open pays it.
  *
  * Run: deno run -A bench/lock.ts | bun bench/lock.ts | node npm/bench/lock.js
  */
@@ -12,13 +12,13 @@ import { acquireDirLock } from "../src/ports/dir_lock.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
-async function medianMicros(kernel: boolean, rounds = 2000): Promise<number> {
+async function medianMicros(rounds = 2000): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "mrl-lock-bench-"));
   try {
     const times: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const start = performance.now();
-      const lock = await acquireDirLock(dir, { kernel });
+      const lock = await acquireDirLock(dir);
       await lock.release();
       times.push((performance.now() - start) * 1000);
     }
@@ -29,8 +29,4 @@ async function medianMicros(kernel: boolean, rounds = 2000): Promise<number> {
   }
 }
 
-console.log(
-  `${runtime}: kernel lock ${await medianMicros(true)} µs, owner-file fallback ${await medianMicros(
-    false,
-  )} µs (acquire + release, median)`,
-);
+console.log(`${runtime}: directory lock ${await medianMicros()} µs (acquire + release, median)`);

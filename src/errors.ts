@@ -49,6 +49,7 @@ export type MrlErrorCode =
   | "LOG_CLOSED"
   | "LOG_FAILED"
   | "LOG_LOCKED"
+  | "LOCK_UNAVAILABLE"
   | "LOG_READ_ONLY"
   | "NOT_A_DIRECTORY"
   | "CORRUPT_LOG"
@@ -448,11 +449,11 @@ export class LogFailedError extends MrlError<"LOG_FAILED"> {
 
 /**
  * The directory is owned by another open log, in this process or another.
- * Ownership is a kernel lock on `.mrl.lock` that the operating system drops
- * when its holder exits, so this error always means a live holder: close the
- * log there (or stop that process). `holder` tells who it is, as far as the
- * lock file records it, and `hint` what to do. `readOnly` opens do not need
- * ownership.
+ * Ownership is a kernel lock on `.mrl.lock` (SQLite's exclusive lock) that
+ * the operating system drops when its holder exits, so this error always
+ * means a live holder: close the log there (or stop that process). `holder`
+ * tells who it is, as far as its record in `.mrl.holder` says, and `hint`
+ * what to do. `readOnly` opens do not need ownership.
  *
  * @example
  * ```ts
@@ -473,7 +474,7 @@ export class LogLockedError extends MrlError<"LOG_LOCKED"> {
   readonly dir: string;
   /** Process id of the holder (in its own PID namespace), when known. */
   readonly pid: number | undefined;
-  /** What the lock file records about the holder, when it could be read. */
+  /** What the holder recorded about itself in `.mrl.holder`, when it could be read. */
   readonly holder: LockHolder | undefined;
   /** What to do about it. */
   readonly hint: string;
@@ -509,7 +510,7 @@ export class LogLockedError extends MrlError<"LOG_LOCKED"> {
 /** "process 42 (deno) on host "a" in PID namespace pid:[1] since ...", for messages. */
 function describeHolder(holder: LockHolder | undefined): string {
   if (holder === undefined || holder.pid === undefined) {
-    return "another process (its lock file does not say which)";
+    return "another process (its .mrl.holder record does not say which)";
   }
   const parts = [`process ${holder.pid}`];
   if (holder.runtime !== undefined) parts.push(`(${holder.runtime})`);
@@ -517,6 +518,47 @@ function describeHolder(holder: LockHolder | undefined): string {
   if (holder.pidNamespace !== undefined) parts.push(`in PID namespace ${holder.pidNamespace}`);
   if (holder.since !== undefined) parts.push(`since ${holder.since}`);
   return parts.join(" ");
+}
+
+/**
+ * A writable open could not take the directory's lock, so it refused rather
+ * than run unprotected: this runtime has no SQLite (Node before 22.13), the
+ * file system refuses record locks (e.g. NFS without a lock manager), the
+ * lock file is not a regular file, or the port passed as `fs` has no `lock`.
+ * `hint` says what to do. Opening with `{ lock: false }` takes no lock, for
+ * callers that make sure themselves that one process at a time opens the
+ * directory; `readOnly` opens need no lock.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { LockUnavailableError, MultiRecordLog } from "@mrl/core";
+ * import { nodeFileSystem } from "@mrl/core/node";
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const { lock: _, ...unlocked } = nodeFileSystem; // a port that cannot lock
+ * const err = await MultiRecordLog.open(dir, { fs: unlocked }).catch((e) => e);
+ * console.log(err instanceof LockUnavailableError, err.code); // true LOCK_UNAVAILABLE
+ * const log = await MultiRecordLog.open(dir, { fs: unlocked, lock: false });
+ * console.log(log.lockKind); // none
+ * await log.close();
+ * ```
+ */
+export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
+  /** The log directory. */
+  readonly dir: string;
+  /** What to do about it. */
+  readonly hint: string;
+  /** Creates the error. */
+  constructor(dir: string, reason: string, hint: string, cause?: unknown) {
+    super(
+      "LOCK_UNAVAILABLE",
+      `the log at ${JSON.stringify(dir)} cannot be locked (${reason}): ${hint}`,
+      { cause },
+    );
+    this.dir = dir;
+    this.hint = hint;
+  }
 }
 
 /**
@@ -674,6 +716,7 @@ export type AnyMrlError =
   | LogClosedError
   | LogFailedError
   | LogLockedError
+  | LockUnavailableError
   | LogReadOnlyError
   | NotADirectoryError
   | CorruptLogError

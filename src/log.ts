@@ -69,8 +69,27 @@ export class MultiRecordLog extends LogReader {
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
 
+  /**
+   * Which lock this log holds on its directory: "sqlite" (the runtime
+   * adapters' kernel lock: SQLite's exclusive lock on `.mrl.lock`), "custom"
+   * (the lock of a port passed as `fs`), or "none" (read-only, or opened
+   * with `lock: false`).
+   *
+   * @example
+   * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * console.log(log.lockKind); // sqlite
+   * await log.close();
+   * ```
+   */
+  readonly lockKind: string;
+
   private constructor(parts: LogParts) {
     super(parts);
+    this.lockKind = parts.lockKind;
     this.#path = parts.path;
     this.#catalog = parts.catalog;
     this.#followers = parts.followers;

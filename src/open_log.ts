@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { asIoError, LogLockedError } from "./errors.ts";
+import { asIoError, LockUnavailableError, LogLockedError } from "./errors.ts";
 import { WalDirectory } from "./files/directory.ts";
 import { settleFileSize } from "./files/file_size.ts";
 import { DEFAULT_FILE_SIZE } from "./format/constants.ts";
@@ -38,6 +38,8 @@ export interface LogParts {
   report: RecoveryReport;
   /** Shared by the reads and the writes of the log: true once `close()` was called. */
   life: { closing: boolean };
+  /** The kind of lock held: "sqlite", "custom" (a port's own), or "none" (read-only, `lock: false`). */
+  lockKind: string;
 }
 
 /** Checks the options, opens the directory `path` and puts the log's parts together. */
@@ -49,7 +51,7 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
     fs,
     path,
     checked.fileSize,
-    checked.readOnly,
+    checked.readOnly ? "read-only" : checked.lock ? "locked" : "unlocked",
     crc,
   );
   const catalog = new QueueCatalog(queues, checked.limits);
@@ -64,7 +66,17 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
       throw err;
     }
   }
-  return { path, directory, catalog, followers, writes, report, life: { closing: false } };
+  const lockKind = writing?.lock === undefined ? "none" : writing.lock.kind ?? "custom";
+  return {
+    path,
+    directory,
+    catalog,
+    followers,
+    writes,
+    report,
+    life: { closing: false },
+    lockKind,
+  };
 }
 
 /** What an open found and holds. */
@@ -72,28 +84,29 @@ interface OpenedFiles {
   directory: WalDirectory;
   queues: MemQueues;
   report: RecoveryReport;
-  /** The writer and the directory lock (undefined when the port has none); undefined when read-only. */
+  /** The writer and the directory lock (undefined when opened with `lock: false`); undefined when read-only. */
   writing: { writer: RecordWriter; lock: DirLock | undefined } | undefined;
 }
 
 /**
- * Opens the directory `path`: replays it and, unless `readOnly`, locks it
- * and opens the writer. `fileSize` undefined: worked out from the files.
+ * Opens the directory `path`: replays it and, unless read-only, locks it
+ * (unless "unlocked") and opens the writer. `fileSize` undefined: worked out
+ * from the files.
  */
 async function openFiles(
   fs: FileSystem,
   path: string,
   fileSize: number | undefined,
-  readOnly: boolean,
+  mode: "read-only" | "locked" | "unlocked",
   crc: Crc32,
 ): Promise<OpenedFiles> {
-  if (readOnly) {
+  if (mode === "read-only") {
     // No lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
     const { directory, recovered } = await recoverReadOnly(fs, path, fileSize, crc);
     return { directory, queues: recovered.queues, report: recovered.report, writing: undefined };
   }
   await WalDirectory.ensure(fs, path);
-  const lock = fs.lock === undefined ? undefined : await lockDirectory(fs, path);
+  const lock = mode === "unlocked" ? undefined : await lockDirectory(fs, path);
   let writer: RecordWriter | undefined;
   try {
     const directory = await WalDirectory.list(fs, path, fileSize ?? DEFAULT_FILE_SIZE);
@@ -119,10 +132,22 @@ async function releaseFiles(
   await lock?.release().catch(() => {});
 }
 
-/** Takes the directory's lock through the port; a held lock becomes LogLockedError. */
+/**
+ * Takes the directory's lock through the port; a held lock becomes
+ * LogLockedError, one that cannot be had (or a port without `lock`)
+ * LockUnavailableError.
+ */
 async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
+  if (fs.lock === undefined) {
+    throw new LockUnavailableError(
+      dir,
+      "the file-system port passed as fs has no lock()",
+      "give the port a lock() (e.g. delegate to the runtime adapter's), or open with " +
+        "{ lock: false } if you make sure yourself that no other process opens this directory",
+    );
+  }
   try {
-    return await fs.lock!(dir);
+    return await fs.lock(dir);
   } catch (err) {
     const e = err as {
       code?: unknown;
@@ -135,6 +160,11 @@ async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
       const holder = e.holder ?? (typeof e.pid === "number" ? { pid: e.pid } : undefined);
       const hint = typeof e.hint === "string" ? e.hint : undefined;
       throw new LogLockedError(dir, holder, hint, err, e.inThisProcess === true);
+    }
+    if (e?.code === "ELOCKUNAVAILABLE") {
+      const hint = typeof e.hint === "string" ? e.hint : "see the cause";
+      const message = err instanceof Error ? err.message.replace(`: ${hint}`, "") : String(err);
+      throw new LockUnavailableError(dir, message, hint, err);
     }
     throw asIoError("lock", dir, err);
   }

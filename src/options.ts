@@ -128,6 +128,15 @@ export interface OpenOptions {
    */
   readOnly?: boolean;
   /**
+   * `false` opens writable WITHOUT taking the directory's lock: for callers
+   * that make sure themselves that one process at a time opens the directory
+   * (e.g. where no lock can be had: a port without `lock`, a runtime without
+   * SQLite, a file system that refuses record locks). Two writers on one
+   * directory destroy each other's records. Default `true`: a writable open
+   * takes the lock or rejects (`LogLockedError`, `LockUnavailableError`).
+   */
+  lock?: boolean;
+  /**
    * Back-pressure: an append that would take memory (`resourceUsage().memoryUsedBytes`,
    * counting appends not yet committed) or disk (`diskUsedBytes`, counting the wal
    * files it would create) over a limit rejects with `ResourceExhaustedError`
@@ -517,6 +526,8 @@ export interface CheckedOpenOptions {
   compaction: CompactionOptions | false;
   fs: FileSystem | undefined;
   readOnly: boolean;
+  /** False: a writable open takes no lock (the documented opt-out). */
+  lock: boolean;
 }
 
 /** Checks the arguments of `MultiRecordLog.open`. */
@@ -538,7 +549,15 @@ export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpe
     compaction: checkCompaction(options.compaction ?? {}),
     fs: options.fs,
     readOnly: options.readOnly === true,
+    lock: checkLock(options.lock),
   };
+}
+
+/** Checks the `lock` option: a boolean or absent (true). */
+function checkLock(lock: unknown): boolean {
+  if (lock === undefined) return true;
+  if (typeof lock !== "boolean") throw new TypeError(`lock must be a boolean, got ${String(lock)}`);
+  return lock;
 }
 
 /** Checks a persist policy given by a user. */

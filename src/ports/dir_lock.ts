@@ -2,22 +2,16 @@
  * Exclusive ownership of a log directory, shared by every adapter: one open
  * log per directory, across processes, containers and runtimes.
  *
- * The owner holds kernel locks (see kernel_lock.ts) on the lock file
- * `.mrl.lock`, which is created once and never deleted: deleting it would let
- * a newcomer lock a new file of the same name while the owner still holds
- * the old one. The kernel drops the locks when the owner exits, however it
- * exits, so there is no stale lock to take over and no race in taking it.
- * After locking, the owner checks that the path still names the file it
- * locked, then writes who it is into the file (one JSON line) and blanks it
- * again on release (one newline). The text is for error messages, except
- * between a process holding only an OFD lock (Node) and one holding only
- * flock (Deno without FFI), which cannot see each other's lock: there each
- * announces itself before it checks for the other (one_kind_owner.ts).
+ * Ownership is ONE kernel lock: SQLite's exclusive lock on `.mrl.lock`
+ * (sqlite_lock.ts), which every runtime takes the same way. Nothing else
+ * decides: no owner file, no liveness guess, no reading of /proc. The lock
+ * file is created once and never deleted (deleting it would let a newcomer
+ * lock a new file of that name while the owner holds the old one); after
+ * locking, the owner checks that the path still names the file it locked.
  *
- * Where this runtime can take no kernel lock, ownership falls back to the
- * owner file of owner_file.ts. Each side also honours the other: a kernel
- * owner refuses while a live fallback owner file exists, and a fallback owner
- * refuses while a live kernel owner is recorded in `.mrl.lock`.
+ * Who holds the lock is written, after locking, to `.mrl.holder` (one JSON
+ * line), for the messages of refused opens only: it may be stale or missing,
+ * and it never decides anything.
  *
  * Uses `node:fs`, which Deno, Bun and Node all provide.
  *
@@ -25,24 +19,24 @@
  */
 import * as fs from "node:fs";
 import type { DirLock } from "./file_system.ts";
-import { type KernelLockResult, LockUnsupportedError, tryKernelLock } from "./kernel_lock.ts";
 import {
   formatHolder,
   type LockHolder,
   readHolder,
   replaceText,
-  restoreText,
   thisProcess,
 } from "./lock_holder.ts";
-import { FLOCK_INTENT_FILE, KERNEL_HINT, OneKindCheck } from "./one_kind_owner.ts";
-import { acquireOwnerFile, OWNER_FILE, ownerHint, ownerMayBeAlive } from "./owner_file.ts";
+import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "./sqlite_lock.ts";
 
-/** The lock file's name; the Rust crate and this library ignore it as a wal file. */
+/** The lock file's name (an empty SQLite database); no reader takes it for a wal file. */
 export const LOCK_FILE = ".mrl.lock";
-export { FLOCK_INTENT_FILE };
+/** Where the owner records who it is, for messages only. */
+export const HOLDER_FILE = ".mrl.holder";
+/** The kind of lock the runtime adapters take, as `DirLock.kind` reports it. */
+export const LOCK_KIND = "sqlite";
 
-/** Directories (real paths) owned by logs open in this process. */
-const held = new Set<string>();
+/** Locks held by logs open in this process, by the directory's real path (kept reachable here). */
+const held = new Map<string, SqliteLock>();
 
 /** An error saying who holds the lock and what to do; `code` is "ELOCKED". */
 export class LockedError extends Error {
@@ -50,7 +44,7 @@ export class LockedError extends Error {
   readonly code = "ELOCKED";
   /** The holder's pid, when known. */
   readonly pid: number | undefined;
-  /** What the lock file records about the holder, when it could be read. */
+  /** What `.mrl.holder` records about the holder, when it could be read. */
   readonly holder: LockHolder | undefined;
   /** What to do about it. */
   readonly hint: string;
@@ -70,118 +64,182 @@ export class LockedError extends Error {
   }
 }
 
-/** Options for {@link acquireDirLock} (tests use them to exercise the fallback and the checks). */
+/** No lock can be had; `code` is "ELOCKUNAVAILABLE" (the core makes it `LockUnavailableError`). */
+export class LockUnavailable extends Error {
+  /** Stable code the core recognizes. */
+  readonly code = "ELOCKUNAVAILABLE";
+  /** The lock file. */
+  readonly path: string;
+  /** What to do about it. */
+  readonly hint: string;
+  /** Creates the error. */
+  constructor(path: string, message: string, hint: string, cause?: unknown) {
+    super(`${message}: ${hint}`, { cause });
+    this.path = path;
+    this.hint = hint;
+  }
+}
+
+const BUSY_HINT = "close the log there (or stop that process) first; open it with " +
+  "{ readOnly: true } to read it meanwhile";
+
+/** Options for {@link acquireDirLock}, for tests. */
 export interface DirLockOptions {
-  /** false: skip kernel locks and use the owner file. Default true. */
-  kernel?: boolean;
-  /** Takes the kernel locks (default: {@link tryKernelLock}). */
-  kernelLock?: (path: string) => Promise<KernelLockResult | undefined>;
-  /** Reads the kernel's table of locks (default: /proc/locks). */
-  readProcLocks?: () => string;
+  /** Takes the lock (default: {@link trySqliteLock}). */
+  tryLock?: (path: string) => Promise<SqliteLock | "busy">;
 }
 
 /**
  * Takes ownership of directory `dir`. Rejects with {@link LockedError} when
- * another open log (in this process or any other) owns it.
+ * another open log (in this process or any other) owns it, and with
+ * {@link LockUnavailable} when no lock can be had here.
  */
 export async function acquireDirLock(dir: string, options: DirLockOptions = {}): Promise<DirLock> {
   const real = fs.realpathSync(dir);
+  const path = `${real}/${LOCK_FILE}`;
   if (held.has(real)) {
-    throw new LockedError(
-      `${real}/${LOCK_FILE}`,
-      thisProcess(),
-      "use that instance, or close it first",
-      true,
-    );
+    throw new LockedError(path, thisProcess(), "use that instance, or close it first", true);
   }
-  const release = options.kernel === false ? undefined : await kernelOwnership(real, options);
-  const giveUp = release ?? fileOwnership(real);
-  held.add(real);
+  const lock = await lockFile(path, options.tryLock ?? trySqliteLock);
+  if (held.has(real)) { // another open of this process got there while we awaited
+    lock.release();
+    throw new LockedError(path, thisProcess(), "use that instance, or close it first", true);
+  }
+  held.set(real, lock);
+  const holderPath = `${real}/${HOLDER_FILE}`;
+  const record = formatHolder({
+    ...thisProcess(),
+    lock: LOCK_KIND,
+    since: new Date().toISOString(),
+  });
+  try {
+    replaceText(holderPath, record);
+  } catch { /* informational only (e.g. a read-only .mrl.holder) */ }
   let released = false;
   return {
+    kind: LOCK_KIND,
     release(): Promise<void> {
       if (!released) {
         released = true;
+        try {
+          replaceText(holderPath, "\n"); // nobody, before the lock goes
+        } catch { /* informational only */ }
         held.delete(real);
-        giveUp();
+        lock.release();
       }
       return Promise.resolve();
     },
   };
 }
 
-/** Kernel ownership: the release function, or undefined when no kernel lock can be had. */
-async function kernelOwnership(
-  real: string,
-  options: DirLockOptions,
-): Promise<(() => void) | undefined> {
-  const path = `${real}/${LOCK_FILE}`;
+/** Locks the lock file at `path`, making sure the path still names the locked file. */
+async function lockFile(
+  path: string,
+  tryLock: (path: string) => Promise<SqliteLock | "busy">,
+): Promise<SqliteLock> {
+  let emptied = false;
   for (let attempt = 0; attempt < 8; attempt++) {
+    const before = regularFileId(path);
     let result;
     try {
-      result = await (options.kernelLock ?? tryKernelLock)(path);
+      result = await tryLock(path);
     } catch (err) {
-      if (err instanceof LockUnsupportedError) return undefined; // e.g. ENOLCK: no locks on this file system
-      throw err;
-    }
-    if (result === undefined) return undefined;
-    if ("busy" in result) throw new LockedError(path, readHolder(path), KERNEL_HINT);
-    const lock = result.held;
-    let st: fs.Stats | undefined;
-    try {
-      st = fs.statSync(path);
-    } catch { /* deleted meanwhile */ }
-    if (st === undefined || st.ino !== lock.ino || st.dev !== lock.dev) {
-      lock.release(); // the name now means another file: lock that one instead
-      continue;
-    }
-    const record = formatHolder({
-      ...thisProcess(),
-      lock: "kernel",
-      kinds: [...lock.kinds],
-      since: new Date().toISOString(),
-    });
-    const oneKind = new OneKindCheck(
-      { lockPath: path, intentPath: `${real}/${FLOCK_INTENT_FILE}` },
-      lock,
-      record,
-      options.readProcLocks,
-    );
-    try {
-      const refusal = await oneKind.run();
-      if (refusal !== undefined) throw new LockedError(refusal.path, refusal.holder, refusal.hint);
-      const ownerPath = `${real}/${OWNER_FILE}`;
-      const owner = readHolder(ownerPath);
-      if (owner !== undefined && ownerMayBeAlive(owner)) {
-        throw new LockedError(ownerPath, owner, ownerHint(ownerPath, owner));
+      if (err instanceof SqliteLockUnavailable && err.reason === "not-a-database" && !emptied) {
+        // Text an older version of this library wrote, or garbage. SQLite read it under its
+        // shared lock, so nobody holds the exclusive lock: empty it and lock again. This process
+        // holds no lock on the file (that would have made the attempt busy), so the descriptor
+        // opened and closed here drops nothing.
+        emptyLockFile(path);
+        emptied = true;
+        attempt--;
+        continue;
       }
-      if (!oneKind.recordWritten) replaceText(path, record);
+      throw unavailable(path, err);
+    }
+    if (result === "busy") {
+      const holderPath = path.slice(0, -LOCK_FILE.length) + HOLDER_FILE;
+      const holder = readHolder(holderPath);
+      const here = holder !== undefined && isThisProcess(holder);
+      throw new LockedError(
+        path,
+        holder,
+        here ? "use that instance, or close it first" : BUSY_HINT,
+        here,
+      );
+    }
+    // The path must still name the file SQLite locked: unchanged since before the attempt
+    // (or, when the attempt created it, present now).
+    let after;
+    try {
+      after = regularFileId(path);
     } catch (err) {
-      oneKind.undo();
-      lock.release();
+      result.release();
       throw err;
     }
-    return () => {
-      restoreText(path, ""); // nobody
-      oneKind.release();
-      lock.release();
-    };
+    if (after !== undefined && (before === undefined || sameId(before, after))) return result;
+    result.release();
   }
-  throw new LockedError(path, undefined, "the lock file keeps being replaced; stop what does that");
+  throw new LockUnavailable(
+    path,
+    `${path} keeps being replaced`,
+    "stop whatever deletes or replaces the lock file; it must stay while any process may open the log",
+  );
 }
 
-/** Fallback ownership through the owner file. */
-function fileOwnership(real: string): () => void {
-  const outcome = acquireOwnerFile(real);
-  if (typeof outcome !== "function") {
-    throw new LockedError(`${real}/${OWNER_FILE}`, outcome.holder, outcome.hint);
+/** Whether `holder` is this process. */
+function isThisProcess(holder: LockHolder): boolean {
+  const me = thisProcess();
+  return holder.pid === me.pid && holder.pidNamespace === me.pidNamespace &&
+    holder.bootId === me.bootId && holder.host === me.host;
+}
+
+/** Device and inode of the regular file at `path`; undefined if absent; throws if not regular. */
+function regularFileId(path: string): { dev: number; ino: number } | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
   }
-  // A kernel owner (another runtime, or one with its addon) records itself in the lock file.
-  const path = `${real}/${LOCK_FILE}`;
-  const kernelOwner = readHolder(path);
-  if (kernelOwner?.lock === "kernel" && ownerMayBeAlive(kernelOwner)) {
-    outcome();
-    throw new LockedError(path, kernelOwner, ownerHint(path, kernelOwner));
+  if (!st.isFile()) {
+    throw new LockUnavailable(
+      path,
+      `${path} is not a regular file`,
+      "it must be the log's lock file: remove what is there (a link, a directory, a pipe) " +
+        "once no process has the log open",
+    );
   }
-  return outcome;
+  return { dev: st.dev, ino: st.ino };
+}
+
+function sameId(a: { dev: number; ino: number }, b: { dev: number; ino: number } | undefined) {
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Empties a lock file that is not a database, without following a link. */
+function emptyLockFile(path: string): void {
+  const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
+  try {
+    fs.ftruncateSync(fd, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function unavailable(path: string, err: unknown): Error {
+  if (err instanceof LockUnavailable) return err;
+  if (err instanceof SqliteLockUnavailable) {
+    const hint = err.reason === "no-sqlite"
+      ? "use a runtime that has it, or open with { lock: false } if you make sure yourself " +
+        "that no other process opens this directory"
+      : err.reason === "not-a-database"
+      ? `${path} holds something SQLite cannot read even after it was emptied: ` +
+        "remove it once no process has the log open"
+      : "the file system refuses record locks (e.g. NFS without a lock manager): keep the log " +
+        "on a local file system, or open with { lock: false } if you make sure yourself that " +
+        "no other process opens this directory";
+    return new LockUnavailable(path, err.message, hint, err);
+  }
+  return err as Error;
 }

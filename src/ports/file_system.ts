@@ -123,8 +123,9 @@ export interface DirEntry {
 export type OpenMode = "read" | "readwrite" | "create";
 
 /**
- * The owner of a log directory, as its lock file records it. Fields are
- * undefined where they could not be read (no /proc, no permission).
+ * The owner of a log directory, as it records itself in `.mrl.holder` for
+ * the messages of refused opens. Fields are undefined where they could not
+ * be read (no /proc, no permission).
  *
  * @example
  * ```ts
@@ -144,12 +145,10 @@ export interface LockHolder {
   bootId?: string;
   /** "deno", "bun" or "node". */
   runtime?: string;
-  /** How the holder locked: "kernel" (flock/OFD lock) or "file" (lock-file fallback). */
-  lock?: "kernel" | "file";
+  /** The kind of lock it holds: "sqlite" for the runtime adapters' (see `DirLock.kind`). */
+  lock?: string;
   /** When it took the lock (ISO 8601). */
   since?: string;
-  /** The kinds of kernel lock it holds: "flock", "ofd" (where `lock` is "kernel"). */
-  kinds?: string[];
 }
 
 /**
@@ -163,6 +162,12 @@ export interface LockHolder {
  * ```
  */
 export interface DirLock {
+  /**
+   * The kind of lock held, as `MultiRecordLog.lockKind` reports it: "sqlite"
+   * for the runtime adapters' (SQLite's exclusive lock on `.mrl.lock`).
+   * Default "custom".
+   */
+  readonly kind?: string;
   /** Gives the directory up. */
   release(): Promise<void>;
 }
@@ -206,7 +211,10 @@ export interface FileSystem {
    * Rejects with an error whose `code` is "ELOCKED" if another open log
    * holds it; the error may carry `holder` (a {@link LockHolder}), `hint`
    * (what to do) and `inThisProcess` (true when the holder is this very
-   * process), which `LogLockedError` passes on.
+   * process), which `LogLockedError` passes on. Rejects with an error whose
+   * `code` is "ELOCKUNAVAILABLE" (and a `hint`) when no lock can be had
+   * here, which becomes `LockUnavailableError`. A port without `lock` can
+   * only open a log with `{ lock: false }`.
    */
   lock?(path: string): Promise<DirLock>;
 }

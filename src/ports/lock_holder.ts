@@ -1,8 +1,7 @@
 /**
- * Who holds a log directory: the facts a lock file records about its owner,
- * so that a refused open can say who to ask, and so that the lock-file
- * fallback can tell a dead owner from one it cannot see (another PID
- * namespace, another boot, another machine).
+ * Who holds a log directory: the facts the owner records in `.mrl.holder`
+ * so that a refused open can say who to ask. Informational only: ownership
+ * is decided by the kernel lock alone (dir_lock.ts).
  *
  * Uses `node:fs`, `node:os` and `node:process`, which Deno, Bun and Node all
  * provide.
@@ -13,13 +12,41 @@ import * as fs from "node:fs";
 import { hostname } from "node:os";
 import process from "node:process";
 import type { LockHolder } from "./file_system.ts";
+import { runtimeName } from "./runtime.ts";
 
 export type { LockHolder };
 
-/** The trimmed text of the file at `path` ("" when a lock file names nobody), or undefined when unreadable. */
+/** A holder record is one short line: longer files are read only this far. */
+const MAX_RECORD_BYTES = 4096;
+
+/**
+ * Opens `path` without following a link and without blocking (a pipe put
+ * there would otherwise block the open), and checks it is a regular file.
+ */
+function openRegular(path: string, flags: number): number {
+  const c = fs.constants;
+  const fd = fs.openSync(path, flags | c.O_NOFOLLOW | c.O_NONBLOCK, 0o644);
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`${path} is not a regular file`), { code: "EINVAL" });
+  }
+  return fd;
+}
+
+/**
+ * The trimmed text of the regular file at `path` ("" when it names nobody),
+ * at most its first 4 KiB, or undefined when unreadable.
+ */
 export function readText(path: string): string | undefined {
   try {
-    return fs.readFileSync(path, "utf8").trim();
+    const fd = openRegular(path, fs.constants.O_RDONLY);
+    try {
+      const buffer = new Uint8Array(MAX_RECORD_BYTES);
+      const length = fs.readSync(fd, buffer, 0, buffer.length, 0);
+      return new TextDecoder().decode(buffer.subarray(0, length)).trim();
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return undefined;
   }
@@ -31,11 +58,6 @@ function readLink(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function runtimeName(): string {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  return g.Deno !== undefined ? "deno" : g.Bun !== undefined ? "bun" : "node";
 }
 
 let self: LockHolder | undefined;
@@ -82,11 +104,8 @@ export function parseHolder(text: string): LockHolder | undefined {
     if (str(v.pidNamespace) !== undefined) holder.pidNamespace = str(v.pidNamespace);
     if (str(v.bootId) !== undefined) holder.bootId = str(v.bootId);
     if (str(v.runtime) !== undefined) holder.runtime = str(v.runtime);
-    if (v.lock === "kernel" || v.lock === "file") holder.lock = v.lock;
+    if (str(v.lock) !== undefined) holder.lock = str(v.lock);
     if (str(v.since) !== undefined) holder.since = str(v.since);
-    if (Array.isArray(v.kinds) && v.kinds.every((k) => typeof k === "string")) {
-      holder.kinds = v.kinds as string[];
-    }
     return holder;
   } catch {
     return undefined;
@@ -100,39 +119,8 @@ export function readHolder(path: string): LockHolder | undefined {
 }
 
 /**
- * Whether `holder` is a process of this machine and PID namespace, so that
- * its pid means something here. A holder that recorded no namespace or boot
- * id (another OS, or an older version) counts as local only when this
- * process cannot read its own either.
- */
-export function sameNamespace(holder: LockHolder): boolean {
-  const me = thisProcess();
-  return holder.bootId === me.bootId && holder.pidNamespace === me.pidNamespace;
-}
-
-/**
- * Whether process `pid` of this PID namespace is alive. A signal-0 `kill`
- * tells (Deno: --allow-run); where signals are not allowed, Linux's /proc
- * does. When neither can tell, the answer is true: a lock that may be live
- * is never taken over.
- */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ESRCH") return false;
-    if (code === "EPERM") return true; // it exists, owned by someone else
-  }
-  try {
-    if (fs.existsSync("/proc/self")) return fs.existsSync(`/proc/${pid}`);
-  } catch { /* not allowed either */ }
-  return true;
-}
-
-/**
- * Replaces the text of the file at `path` (created if missing) in place:
+ * Replaces the text of the regular file at `path` (created if missing; a
+ * link or anything else there is refused, never written through) in place:
  * written at offset 0, then cut to its length. Never cut to zero: ext4
  * writes back a file cut to zero when it is closed (its replace-by-truncate
  * heuristic), which made taking and releasing a lock cost 0.2 ms against
@@ -140,7 +128,7 @@ export function processAlive(pid: number): boolean {
  */
 export function replaceText(path: string, text: string): void {
   const bytes = new TextEncoder().encode(text);
-  const fd = fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  const fd = openRegular(path, fs.constants.O_RDWR | fs.constants.O_CREAT);
   try {
     let done = 0;
     while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
@@ -148,11 +136,4 @@ export function replaceText(path: string, text: string): void {
   } finally {
     fs.closeSync(fd);
   }
-}
-
-/** Puts back a text this process replaced, "" as one newline (informational: a failure is ignored). */
-export function restoreText(path: string, text: string): void {
-  try {
-    replaceText(path, text === "" ? "\n" : `${text}\n`);
-  } catch { /* informational only */ }
 }

@@ -6,6 +6,12 @@
  */
 import type { FileSystem } from "./file_system.ts";
 
+/** The runtime this code runs on: the one place that asks. */
+export function runtimeName(): "deno" | "bun" | "node" {
+  const globals = globalThis as { Deno?: unknown; Bun?: unknown };
+  return globals.Deno !== undefined ? "deno" : globals.Bun !== undefined ? "bun" : "node";
+}
+
 let chosen: Promise<FileSystem> | undefined;
 
 /** The default {@link FileSystem} for this runtime. */
@@ -15,8 +21,8 @@ export function defaultFileSystem(): Promise<FileSystem> {
 }
 
 async function pick(): Promise<FileSystem> {
-  const globals = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (globals.Deno !== undefined) return (await import("./deno.ts")).denoFileSystem;
-  if (globals.Bun !== undefined) return (await import("./bun.ts")).bunFileSystem;
+  const runtime = runtimeName();
+  if (runtime === "deno") return (await import("./deno.ts")).denoFileSystem;
+  if (runtime === "bun") return (await import("./bun.ts")).bunFileSystem;
   return (await import("./node.ts")).nodeFileSystem;
 }

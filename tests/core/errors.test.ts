@@ -17,6 +17,7 @@ import {
   IoError,
   LogClosedError,
   LogFailedError,
+  LockUnavailableError,
   LogLockedError,
   LogReadOnlyError,
   MrlError,
@@ -42,6 +43,7 @@ const BY_CODE = {
   LOG_CLOSED: new LogClosedError("/d"),
   LOG_FAILED: new LogFailedError("/d", new Error("x")),
   LOG_LOCKED: new LogLockedError("/d", { pid: 1 }),
+  LOCK_UNAVAILABLE: new LockUnavailableError("/d", "no SQLite", "upgrade"),
   LOG_READ_ONLY: new LogReadOnlyError("/d"),
   NOT_A_DIRECTORY: new NotADirectoryError("/f"),
   CORRUPT_LOG: new CorruptLogError("bad", "wal-00000000000000000000"),
@@ -70,6 +72,7 @@ function fieldOf(err: AnyMrlError): string {
     case "LOG_CLOSED":
     case "LOG_FAILED":
     case "LOG_LOCKED":
+    case "LOCK_UNAVAILABLE":
     case "LOG_READ_ONLY":
     case "FILE_SIZE_MISMATCH":
       return err.dir;
@@ -91,7 +94,7 @@ test("errors: each class carries its own code, and the codes are exactly MrlErro
     assert.ok(err instanceof MrlError, code);
     assert.equal(err.name, err.constructor.name);
   }
-  assert.equal(Object.keys(BY_CODE).length, 14);
+  assert.equal(Object.keys(BY_CODE).length, 15);
 });
 
 test("errors: a switch on code narrows to the class (fields of each)", () => {
@@ -101,6 +104,7 @@ test("errors: a switch on code narrows to the class (fields of each)", () => {
     "q",
     "q",
     "q",
+    "/d",
     "/d",
     "/d",
     "/d",

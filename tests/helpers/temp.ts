@@ -3,11 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Creates a fresh temporary directory; `cleanup` removes it. */
+/** Creates a fresh temporary directory (in `parent`, default the OS's); `cleanup` removes it. */
 export async function tempDir(
   prefix = "mrl-test-",
+  parent = tmpdir(),
 ): Promise<{ path: string; cleanup: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), prefix));
+  const path = await mkdtemp(join(parent, prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
 

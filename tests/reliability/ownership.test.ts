@@ -6,7 +6,15 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { Buffer } from "node:buffer";
-import { IoError, LogLockedError, LogReadOnlyError, MultiRecordLog } from "../../mod.ts";
+import {
+  IoError,
+  LockUnavailableError,
+  LogLockedError,
+  LogReadOnlyError,
+  MultiRecordLog,
+} from "../../mod.ts";
+import { nodeFileSystem } from "../../node.ts";
+import { withChildren } from "../helpers/race.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { contents } from "../helpers/log.ts";
 import { scriptCommand, sibling } from "../helpers/run_script.ts";
@@ -146,6 +154,71 @@ test("read-only: an empty directory opens as an empty log and stays empty", asyn
     assert.deepEqual(log.listQueues(), []);
     await log.close();
     assert.deepEqual(await readdir(dir.path), []);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("ownership: a writable open reports the lock it holds as lockKind (sqlite); read-only opens hold none", async () => {
+  const dir = await tempDir();
+  try {
+    const owner = await MultiRecordLog.open(dir.path);
+    assert.equal(owner.lockKind, "sqlite");
+    const reader = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.equal(reader.lockKind, "none");
+    await reader.close();
+    await owner.close();
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("ownership: a port without lock() is refused with LockUnavailableError, and opens with { lock: false } holding none", async () => {
+  const dir = await tempDir();
+  try {
+    const { lock: _lock, ...unlocked } = nodeFileSystem;
+    const err = await MultiRecordLog.open(dir.path, { fs: unlocked }).catch((e) => e);
+    assert.ok(err instanceof LockUnavailableError, String(err));
+    assert.equal(err.code, "LOCK_UNAVAILABLE");
+    assert.equal(err.dir, dir.path);
+    assert.match(err.hint, /\{ lock: false \}/);
+    assert.deepEqual(await readdir(dir.path), [], "nothing was created");
+    const log = await MultiRecordLog.open(dir.path, { fs: unlocked, lock: false });
+    assert.equal(log.lockKind, "none");
+    await log.close();
+    await assert.rejects(
+      MultiRecordLog.open(dir.path, { lock: "no" as unknown as boolean }),
+      TypeError,
+    );
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+/** Runs as many collections as this runtime lets a test ask for (Bun.gc, or garbage enough for V8's). */
+function collectGarbage(): void {
+  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+  if (bun !== undefined) return bun.gc(true);
+  let keep = 0;
+  for (let i = 0; i < 200; i++) keep += new Uint8Array(1 << 20).length + [{ i }].length;
+  assert.equal(keep, 200 * ((1 << 20) + 1));
+}
+
+test("ownership: the lock survives garbage collection and the open and close of a read-only log in the owner's process", async () => {
+  const dir = await tempDir();
+  try {
+    const owner = await MultiRecordLog.open(dir.path);
+    collectGarbage();
+    // A read-only open in the owner's own process lists and reads the directory: nothing it does
+    // may drop the owner's record lock (POSIX locks go when the process closes any descriptor of
+    // the locked file).
+    await (await MultiRecordLog.open(dir.path, { readOnly: true })).close();
+    await withChildren(["deno-noffi", "node26"], async (children) => {
+      for (const [i, child] of children.entries()) {
+        assert.equal(await child.ask(`open ${dir.path} c${i}`), `locked c${i}`);
+      }
+    });
+    await owner.close();
   } finally {
     await dir.cleanup();
   }

@@ -1,0 +1,164 @@
+/**
+ * The one kernel lock every runtime takes on a log directory: SQLite's
+ * exclusive lock on the file `.mrl.lock`, held by an open transaction of the
+ * runtime's own SQLite (`node:sqlite` on Node and Deno, `bun:sqlite` on Bun).
+ *
+ * SQLite locks a database with POSIX record locks (`fcntl` F_SETLK) on fixed
+ * byte ranges, the same in every SQLite build, so every runtime's SQLite sees
+ * every other's: the kernel refuses a second exclusive lock from any process,
+ * in any PID namespace or container sharing the volume, on any local file
+ * system, and drops the lock the moment its holder exits, however it exits.
+ * Deno needs no permission for it beyond reading and writing the directory
+ * (no FFI). Within one process, SQLite keeps a table of the files it has open
+ * (by device and inode), so a second connection to the same file, even
+ * through another path, is refused too.
+ *
+ * The cost of POSIX record locks: the kernel drops all of a process's locks
+ * on a file when the process closes ANY descriptor of that file. So nothing
+ * in this library opens `.mrl.lock` except through SQLite (SQLite itself
+ * keeps such descriptors open until its last connection to the file closes),
+ * and the one exception (emptying a lock file an older version left text in)
+ * runs only while this process holds no lock on it.
+ *
+ * The lock file stays an empty database: nothing is ever written to it.
+ *
+ * @module
+ */
+import process from "node:process";
+import { runtimeName } from "./runtime.ts";
+
+/** A held exclusive lock: `release` ends the transaction and closes the connection. */
+export interface SqliteLock {
+  /** Drops the lock. Never throws; a second call does nothing. */
+  release(): void;
+}
+
+/** Why no lock could be taken, other than another holder having it. */
+export class SqliteLockUnavailable extends Error {
+  /** "no-sqlite" (this runtime has no SQLite), "not-a-database" or "io". */
+  readonly reason: "no-sqlite" | "not-a-database" | "io";
+  /** Creates the error. */
+  constructor(reason: "no-sqlite" | "not-a-database" | "io", message: string, cause?: unknown) {
+    super(message, { cause });
+    this.reason = reason;
+  }
+}
+
+/** The few calls of `node:sqlite`'s DatabaseSync and `bun:sqlite`'s Database used here. */
+interface Connection {
+  exec(sql: string): void;
+  close(): void;
+}
+
+type Connect = (path: string) => Connection;
+
+let connect: Promise<Connect> | undefined;
+
+/** SQLite's connection maker for this runtime (loaded once). */
+function loadConnect(): Promise<Connect> {
+  connect ??= (async (): Promise<Connect> => {
+    if (runtimeName() === "bun") {
+      const spec = "bun:sqlite"; // a variable: bundlers for other targets leave it alone
+      const { Database } = (await import(spec)) as {
+        Database: new (path: string, options: { create: boolean }) => Connection & {
+          run(sql: string): void;
+        };
+      };
+      return (path) => {
+        const db = new Database(path, { create: true });
+        return { exec: (sql) => db.run(sql), close: () => db.close() };
+      };
+    }
+    const { DatabaseSync } = (await importQuietly("node:sqlite")) as {
+      DatabaseSync: new (path: string, options: { timeout: number }) => Connection;
+    };
+    return (path) => new DatabaseSync(path, { timeout: 0 });
+  })();
+  connect.catch(() => connect = undefined); // a later open may try again
+  return connect;
+}
+
+/**
+ * Imports `node:sqlite` without the ExperimentalWarning Node 22 prints when
+ * it is loaded (the module is stable on Node 24 and later, and Deno prints
+ * nothing): only this library's use of it, an empty database held locked,
+ * would be behind that line on a user's stderr. Any other warning passes.
+ */
+async function importQuietly(spec: string): Promise<unknown> {
+  const original = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]) {
+    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
+    const text = warning instanceof Error ? warning.message : String(warning);
+    if (type === "ExperimentalWarning" && /sqlite/i.test(text)) return;
+    return (original as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return await import(spec);
+  } catch (err) {
+    throw new SqliteLockUnavailable(
+      "no-sqlite",
+      `this runtime has no ${spec} (Node 22.13 or later, Deno 2.7 or later and Bun 1.4 or later have it)`,
+      err,
+    );
+  } finally {
+    process.emitWarning = original;
+  }
+}
+
+/** SQLite's "database is locked" (SQLITE_BUSY), as each runtime reports it. */
+function isBusy(err: unknown): boolean {
+  const e = err as { errcode?: unknown; code?: unknown; message?: unknown };
+  return e?.errcode === 5 || e?.code === "SQLITE_BUSY" ||
+    /database is locked/.test(String(e?.message));
+}
+
+/** SQLite's "file is not a database" (SQLITE_NOTADB). */
+export function isNotADatabase(err: unknown): boolean {
+  const e = err as { errcode?: unknown; code?: unknown; message?: unknown };
+  return e?.errcode === 26 || e?.code === "SQLITE_NOTADB" ||
+    /not a database/.test(String(e?.message));
+}
+
+/**
+ * Tries to take the exclusive lock on the SQLite database at `path` (created
+ * empty if missing), without waiting. Resolves to the held lock, or to
+ * "busy" when another connection (in this process or any other) holds it.
+ * Rejects with {@link SqliteLockUnavailable} when no lock can be had: no
+ * SQLite in this runtime, a file that is not a database (reason
+ * "not-a-database": the caller may empty it and try again), or a file
+ * system that refuses (reason "io").
+ */
+export async function trySqliteLock(path: string): Promise<SqliteLock | "busy"> {
+  const open = await loadConnect();
+  let db: Connection | undefined;
+  try {
+    db = open(path);
+    // Exclusive locking mode: once taken, the lock is kept until the connection closes.
+    db.exec("PRAGMA locking_mode=EXCLUSIVE");
+    db.exec("PRAGMA journal_mode=MEMORY"); // nothing is ever written: no journal file (OFF is refused)
+    db.exec("BEGIN EXCLUSIVE");
+  } catch (err) {
+    try {
+      db?.close();
+    } catch { /* closing a connection that holds nothing */ }
+    if (isBusy(err)) return "busy";
+    if (isNotADatabase(err)) {
+      throw new SqliteLockUnavailable("not-a-database", `${path} is not a SQLite database`, err);
+    }
+    throw new SqliteLockUnavailable(
+      "io",
+      `SQLite could not lock ${path}: ${(err as Error)?.message ?? err}`,
+      err,
+    );
+  }
+  let held: Connection | undefined = db;
+  return {
+    release(): void {
+      const connection = held;
+      held = undefined;
+      try {
+        connection?.close(); // closes the descriptor: the kernel drops the lock
+      } catch { /* already closed */ }
+    },
+  };
+}

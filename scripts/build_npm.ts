@@ -56,7 +56,6 @@ if (run(bin("tsc"), ["-p", "tsconfig.build.json"]) !== 0) {
 const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const dev = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const dependencies: Record<string, string> = {
-  "fs-native-extensions": dev.dependencies["fs-native-extensions"],
   "hash-wasm": dev.dependencies["hash-wasm"],
 };
 

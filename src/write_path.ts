@@ -39,6 +39,12 @@ export class WritePath {
   readonly #lock: DirLock | undefined;
   /** True once the close has started running (after every earlier write). */
   #closed = false;
+  /**
+   * Calls that queue more work once they commit (truncate and deleteQueue
+   * collect garbage, compact runs as exclusive work), until they settle:
+   * close() waits for them, so none of that runs after the close.
+   */
+  readonly #settling = new Set<Promise<unknown>>();
 
   constructor(
     path: string,
@@ -89,7 +95,11 @@ export class WritePath {
   }
 
   /** Writes a queue's deletion; resolves once fsynced and committed, and the files it frees deleted. */
-  async deleteQueue(queue: string): Promise<void> {
+  deleteQueue(queue: string): Promise<void> {
+    return this.#untilSettled(this.#deleteQueue(queue));
+  }
+
+  async #deleteQueue(queue: string): Promise<void> {
     await this.#write(() => {
       const r = this.#catalog.reserveDelete(queue);
       this.#writer.writeControl(RECORD_DELETE_QUEUE, r.name, r.next);
@@ -185,7 +195,11 @@ export class WritePath {
   }
 
   /** Writes a truncation; resolves once committed, and the files it frees deleted. */
-  async truncate(queue: string, position: number): Promise<TruncateOutcome> {
+  truncate(queue: string, position: number): Promise<TruncateOutcome> {
+    return this.#untilSettled(this.#truncate(queue, position));
+  }
+
+  async #truncate(queue: string, position: number): Promise<TruncateOutcome> {
     const outcome = await this.#write(() => {
       const r = this.#catalog.reserved(queue);
       const walBytesWritten = this.#writer.writeControl(RECORD_TRUNCATE, r.name, position);
@@ -205,16 +219,27 @@ export class WritePath {
 
   /** Compacts once every earlier write has committed. */
   compact(): Promise<CompactionOutcome> {
-    return this.#write(() => this.#maintenance.compact());
+    return this.#untilSettled(this.#write(() => this.#maintenance.compact()));
+  }
+
+  /** Keeps `call` among the calls close() waits for until it settles. */
+  #untilSettled<T>(call: Promise<T>): Promise<T> {
+    this.#settling.add(call);
+    const forget = () => this.#settling.delete(call);
+    call.then(forget, forget);
+    return call;
   }
 
   /**
-   * Once every earlier write has committed: persists everything and closes
-   * the files (only closes them after a failure), then releases the lock.
+   * Once every call made before it has settled (and so every write has
+   * committed, and the work those calls queue is done): persists everything
+   * and closes the files (only closes them after a failure), then releases
+   * the lock. Nothing touches the directory after it resolves.
    */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#schedule.stop();
-    return this.#pipeline.exclusive(async () => {
+    while (this.#settling.size > 0) await Promise.allSettled(this.#settling);
+    return await this.#pipeline.exclusive(async () => {
       this.#closed = true;
       try {
         if (this.#pipeline.failure === undefined) await this.#writer.close();

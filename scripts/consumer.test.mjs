@@ -268,8 +268,8 @@ console.log(JSON.stringify({ read, resolved, inCore, internal }));
   });
 });
 
-test("consumer: the installed package owns a directory with a kernel lock (its addon dependency loads)", () => {
-  assert.ok(existsSync(join(project, "node_modules", "fs-native-extensions")));
+test("consumer: the installed package owns a directory with SQLite's lock, with no native addon installed", () => {
+  assert.ok(!existsSync(join(project, "node_modules", "fs-native-extensions")));
   writeFileSync(
     join(project, "lock.mjs"),
     `import { MultiRecordLog, LogLockedError } from "@mrl/core";
@@ -278,14 +278,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mrl-lock-"));
 const log = await MultiRecordLog.open(dir);
-const holder = JSON.parse(readFileSync(join(dir, ".mrl.lock"), "utf8"));
+const holder = JSON.parse(readFileSync(join(dir, ".mrl.holder"), "utf8"));
 const second = await MultiRecordLog.open(dir).catch((err) => err);
 await log.close();
-console.log(JSON.stringify({ lock: holder.lock, refused: second instanceof LogLockedError }));
+console.log(JSON.stringify({ lock: holder.lock, kind: log.lockKind, refused: second instanceof LogLockedError }));
 `,
   );
   assert.deepEqual(JSON.parse(sh("node", ["lock.mjs"], project)), {
-    lock: "kernel",
+    lock: "sqlite",
+    kind: "sqlite",
     refused: true,
   });
 });

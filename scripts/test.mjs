@@ -126,7 +126,16 @@ const selected = blocks.filter((b) =>
 );
 // Every runtime's temporary files go to one directory, removed at the end.
 const scratch = mkdtempSync(join(tmpdir(), "mrl-npm-test-"));
-const baseEnv = { ...process.env, NO_COLOR: "1", TMPDIR: scratch, TMP: scratch, TEMP: scratch };
+// A test's child process that runs "node" gets the newest Node the suite runs on (a Node block
+// puts its own first), never the machine's own node.
+const baseEnv = {
+  ...process.env,
+  NO_COLOR: "1",
+  TMPDIR: scratch,
+  TMP: scratch,
+  TEMP: scratch,
+  PATH: `${dirname(newestNode)}${delimiter}${process.env.PATH ?? ""}`,
+};
 let passed = 0;
 let failed = 0;
 let skipped = 0;

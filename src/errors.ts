@@ -19,6 +19,7 @@ import type { LockHolder } from "./ports/file_system.ts";
  *     case "LOG_LOCKED":
  *     case "RESOURCE_EXHAUSTED":
  *       return true;
+ *     case "LOCK_UNAVAILABLE":
  *     case "QUEUE_NOT_FOUND":
  *     case "QUEUE_ALREADY_EXISTS":
  *     case "PAYLOAD_DECODE":

@@ -54,6 +54,9 @@ type Connect = (path: string) => Connection;
 
 let connect: Promise<Connect> | undefined;
 
+/** How long an open waits for a lock that is busy before it is refused (see trySqliteLock). */
+const BUSY_TIMEOUT_MS = 100;
+
 /** SQLite's connection maker for this runtime (loaded once). */
 function loadConnect(): Promise<Connect> {
   connect ??= (async (): Promise<Connect> => {
@@ -133,8 +136,14 @@ export async function trySqliteLock(path: string): Promise<SqliteLock | "busy"> 
   let db: Connection | undefined;
   try {
     db = open(path);
-    // Exclusive locking mode: once taken, the lock is kept until the connection closes.
-    db.exec("PRAGMA locking_mode=EXCLUSIVE");
+    // Contenders that start at the same moment each take SQLite's shared lock on the way to the
+    // exclusive one, and each then finds the others' in its way: without waiting, all of them
+    // would give up and nobody would own the directory. SQLite's busy handler makes the losers
+    // drop their shared lock and retry, so the winner gets through in a millisecond or two; a
+    // directory that really is held is refused once this has run out.
+    db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
+    // Not PRAGMA locking_mode=EXCLUSIVE: in that mode a contender that fails keeps its shared
+    // lock while it waits, in the winner's way. The open transaction holds the lock anyway.
     db.exec("PRAGMA journal_mode=MEMORY"); // nothing is ever written: no journal file (OFF is refused)
     db.exec("BEGIN EXCLUSIVE");
   } catch (err) {

@@ -31,6 +31,7 @@ function withOverrides(inner: FileSystem, overrides: Partial<FileSystem>): FileS
     remove: (path) => inner.remove(path),
     syncDir: (path) => inner.syncDir(path),
     rename: (from, to) => inner.rename!(from, to),
+    lock: (path) => inner.lock!(path),
     ...overrides,
   };
 }

@@ -28,12 +28,13 @@ const RUNTIMES: Runtime[] = ["deno", "bun", "node"];
 
 /**
  * Each runtime's own modules (tree-relative, without extension): its entry
- * point, its adapter and its kernel lock. Everything else is runtime-neutral.
+ * point and its adapter. Everything else is runtime-neutral (the lock's
+ * SQLite module is chosen inside sqlite_lock.ts by runtime.ts).
  */
 const RUNTIME_MODULES: Record<Runtime, string[]> = {
-  deno: ["deno", "src/ports/deno", "src/ports/kernel_lock_deno"],
-  bun: ["bun", "src/ports/bun", "src/ports/kernel_lock_bun"],
-  node: ["node", "src/ports/node", "src/ports/kernel_lock_node"],
+  deno: ["deno", "src/ports/deno"],
+  bun: ["bun", "src/ports/bun"],
+  node: ["node", "src/ports/node"],
 };
 const ALL_RUNTIME_MODULES = RUNTIMES.flatMap((r) => RUNTIME_MODULES[r]);
 const ADAPTER_EXPORT: Record<Runtime, string> = {
@@ -116,7 +117,7 @@ test("entry points: statically, mod loads no runtime's module, and each entry po
   }
   const fromMod = await staticGraph(tree, ext, "mod");
   // The walk does find the core (so an empty result cannot pass), and the lazy chooser. The
-  // adapters and the shared lock code (dir_lock.ts, kernel_lock.ts) come only through it.
+  // adapters and the shared lock code (dir_lock.ts, sqlite_lock.ts) come only through it.
   for (const expected of ["src/log", "src/errors", "src/ports/runtime"]) {
     assert.ok(fromMod.has(expected), `mod reaches ${expected}: ${[...fromMod].sort()}`);
   }

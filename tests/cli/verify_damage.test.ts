@@ -123,6 +123,19 @@ test("mrl verify: a wal file larger than --file-size is damage (file-size mismat
   });
 });
 
+test("mrl verify: a wal file numbered above 2^53 - 1 makes the log unusable, named: exit 2", async () => {
+  await withDir(async (dir) => {
+    await write300(dir);
+    await writeFile(join(dir, "wal-18446744073709551615"), new Uint8Array(32768).fill(7));
+    const { code, out } = await verify(dir);
+    assert.equal(code, 2);
+    assert.match(
+      out,
+      /^unusable: wal file wal-18446744073709551615 is numbered above 2\^53 - 1.*\(in wal-18446744073709551615\)\n$/,
+    );
+  });
+});
+
 test("mrl verify: a clean log of several files exits 0", async () => {
   await withDir(async (dir) => {
     await write300(dir);

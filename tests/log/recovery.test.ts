@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { open as openFile, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { IoError, MultiRecordLog } from "../../mod.ts";
+import { CorruptLogError, IoError, MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { recordEnd, walFiles } from "../helpers/log.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
@@ -597,6 +597,26 @@ test("recovery: garbage collection and compaction leave salvage files in place",
     for (const [name, bytes] of Object.entries(salvaged)) {
       assert.deepEqual(after[name], bytes, name);
     }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: a wal file numbered above 2^53 - 1 (a u64 the Rust crate reads) refuses the open, writable or read-only, naming it; nothing changes", async () => {
+  const dir = await tempDir();
+  try {
+    await writeRecords(dir.path, 3);
+    const big = "wal-18446744073709551615";
+    await writeFile(join(dir.path, big), new Uint8Array(32768).fill(7));
+    const before = await snapshot(dir.path);
+    for (const readOnly of [false, true]) {
+      const err = await MultiRecordLog.open(dir.path, { readOnly }).catch((e) => e);
+      assert.ok(err instanceof CorruptLogError, `readOnly ${readOnly}: ${err}`);
+      assert.equal(err.code, "CORRUPT_LOG");
+      assert.equal(err.file, big);
+      assert.match(err.message, /wal file wal-18446744073709551615 is numbered above 2\^53 - 1/);
+    }
+    assert.deepEqual(await snapshot(dir.path), before);
   } finally {
     await dir.cleanup();
   }

@@ -35,6 +35,7 @@ export type {
   AppendOutcome,
   CompactionOptions,
   CompactionOutcome,
+  FileGapIssue,
   FollowIterator,
   FollowOptions,
   FrameIssue,

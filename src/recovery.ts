@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { fileGap } from "./files/file_gap.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { WalDirectory } from "./files/directory.ts";
 import { RollingReader } from "./files/rolling_reader.ts";
@@ -18,8 +19,6 @@ import { scanUnreadBytes, type UnreadBytes } from "./files/tail_scanner.ts";
 import type { WritePosition } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
-  FRAME_FIRST,
-  FRAME_FULL,
   ITEM_HEADER_SIZE,
   RECORD_APPEND,
   RECORD_DELETE_QUEUE,
@@ -39,8 +38,10 @@ import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
 import { QueueNameDecoder } from "./format/queue_name_decoder.ts";
 import {
+  type FileGapIssue,
   type FrameIssue,
   MAX_LISTED_ISSUES,
+  type RecoveryIssue,
   type RecoveryReport,
   type UnreadBytesIssue,
 } from "./options.ts";
@@ -100,6 +101,7 @@ export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): 
 }
 
 class Replay {
+  readonly #dir: WalDirectory;
   readonly #reader: RollingReader;
   readonly #frames: FrameReader;
   readonly #assembler = new RecordAssembler();
@@ -116,11 +118,13 @@ class Replay {
   };
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
-  #sawRecordStart = false;
+  /** The last gap between files crossed (its frame count grows with the frames continuing past it). */
+  #gap: FileGapIssue | undefined;
   /** The first wal file replayed. */
   readonly #firstFile: number;
 
   constructor(dir: WalDirectory, crc: Crc32) {
+    this.#dir = dir;
     this.#reader = new RollingReader(dir);
     this.#frames = new FrameReader(crc);
     this.#recordFile = this.#reader.fileNumber;
@@ -139,6 +143,7 @@ class Replay {
         if (!haveBlock || badBlock || frames.cursor > BLOCK_SIZE - 7) {
           if (!(await reader.next())) break;
           if (reader.fileNumber !== lastFile) {
+            this.#crossGap(lastFile, reader.fileNumber);
             lastFile = reader.fileNumber;
             this.#report.filesRead++;
           }
@@ -172,8 +177,8 @@ class Replay {
         );
         if (this.#assembler.interrupted) this.#issue("unterminated-record", frameAt);
         // The log may start inside a record whose first frames were in deleted files: no damage.
-        if (this.#assembler.orphan && this.#sawRecordStart) this.#issue("orphan-frame", frameAt);
-        if (frames.type === FRAME_FULL || frames.type === FRAME_FIRST) this.#sawRecordStart = true;
+        if (this.#assembler.orphan) this.#issue("orphan-frame", frameAt);
+        else if (this.#assembler.continued && this.#assembler.afterBreak) this.#gap!.frames++;
         if (record === undefined) continue;
         if (!decodeRecord(record, this.#record)) {
           this.#issue("malformed-record", frameAt);
@@ -283,6 +288,21 @@ class Replay {
     });
   }
 
+  /**
+   * Reading moves on from a block of file `from` to one of file `to`: across
+   * a gap (`files/file_gap.ts`), the record being assembled is dropped and
+   * the gap reported (always listed: there are few, and each is a loss).
+   */
+  #crossGap(from: number, to: number): void {
+    const gap = fileGap(this.#dir, from, to);
+    if (gap === undefined) return;
+    gap.frames = this.#assembler.breakStream();
+    this.#gap = gap;
+    this.#recordFile = to;
+    this.#report.issues.push(gap);
+    countIssue(this.#report, gap.file, gap.reason);
+  }
+
   #issue(reason: FrameIssue["reason"], blockOffset: number): void {
     const report = this.#report;
     const reader = this.#reader;
@@ -301,7 +321,7 @@ class Replay {
 function countIssue(
   report: RecoveryReport,
   file: string,
-  reason: FrameIssue["reason"] | UnreadBytesIssue["reason"],
+  reason: RecoveryIssue["reason"],
 ): void {
   report.issueCount++;
   const counts = report.byFile[file] ??= {};

@@ -1,11 +1,19 @@
 /** Reopening after damage: corruption loses only the records it touches, and writing resumes safely. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open as openFile, readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import {
+  open as openFile,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptLogError, IoError, MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { recordEnd, walFiles } from "../helpers/log.ts";
+import { recordEnd, walFiles, writeAcrossThreeFiles } from "../helpers/log.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const WAL0 = "wal-00000000000000000000";
@@ -617,6 +625,101 @@ test("recovery: a wal file numbered above 2^53 - 1 (a u64 the Rust crate reads) 
       assert.match(err.message, /wal file wal-18446744073709551615 is numbered above 2\^53 - 1/);
     }
     assert.deepEqual(await snapshot(dir.path), before);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+/** The open's view of a log: q's records as [position, length], and the report's issues. */
+async function openedView(
+  path: string,
+  readOnly: boolean,
+): Promise<
+  { records: [number, number][]; issues: unknown[]; issueCount: number; byFile: unknown }
+> {
+  const log = await MultiRecordLog.open(path, { readOnly });
+  try {
+    const { issues, issueCount, byFile } = log.recovery;
+    return {
+      records: [...log.range("q")].map((r) => [r.position, r.payload.length]),
+      issues,
+      issueCount,
+      byFile,
+    };
+  } finally {
+    await log.close();
+  }
+}
+
+const GAP_AT_WAL1 = {
+  file: WAL1,
+  offset: 0,
+  reason: "missing-file",
+  files: 1,
+  next: WAL2,
+  // A's FIRST and 3 MIDDLE frames in wal-00, and B's LAST frame opening wal-02.
+  frames: 5,
+};
+
+test("recovery: a deleted middle wal file whose neighbours' frames add up to a record is reported, and nothing is joined across it", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await rm(join(dir.path, WAL1));
+    for (const readOnly of [true, false]) {
+      assert.deepEqual(await openedView(dir.path, readOnly), {
+        records: [[2, 5]], // "after"; A and B are lost, no spliced record
+        issues: [{ ...GAP_AT_WAL1, emptyFiles: [] }],
+        issueCount: 1,
+        byFile: { [WAL1]: { "missing-file": 1 } },
+      }, `readOnly ${readOnly}`);
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: an empty (0-byte) wal file between files with data is a gap: reported, nothing joined across it", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await cut(join(dir.path, WAL1), 0);
+    for (const readOnly of [true, false]) {
+      assert.deepEqual(await openedView(dir.path, readOnly), {
+        records: [[2, 5]],
+        issues: [{ ...GAP_AT_WAL1, emptyFiles: [WAL1] }],
+        issueCount: 1,
+        byFile: { [WAL1]: { "missing-file": 1 } },
+      }, `readOnly ${readOnly}`);
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: several missing numbers are one gap, counted in files", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await rename(join(dir.path, WAL2), join(dir.path, WAL4));
+    await rm(join(dir.path, WAL1));
+    const { records, issues } = await openedView(dir.path, true);
+    assert.deepEqual(records, [[2, 5]]);
+    assert.deepEqual(issues, [{ ...GAP_AT_WAL1, files: 3, next: WAL4, emptyFiles: [] }]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: missing files at the front of the log are no damage (garbage collection deletes the oldest)", async () => {
+  const dir = await tempDir();
+  try {
+    const { b } = await writeAcrossThreeFiles(dir.path);
+    await rm(join(dir.path, WAL0));
+    const { records, issues } = await openedView(dir.path, true);
+    // A's LAST frame opens wal-01: the rest of a record whose start was deleted.
+    assert.deepEqual(records, [[1, b.length], [2, 5]]);
+    assert.deepEqual(issues, []);
   } finally {
     await dir.cleanup();
   }

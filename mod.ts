@@ -35,6 +35,7 @@ export type {
   AppendOutcome,
   CompactionOptions,
   CompactionOutcome,
+  DroppedTail,
   FileGapIssue,
   FollowIterator,
   FollowOptions,

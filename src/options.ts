@@ -528,6 +528,40 @@ export interface RecoveryReport {
   issueCount: number;
   /** Damaged spots counted by wal file and reason (all of them, not only the first 1000). */
   byFile: Record<string, Partial<Record<RecoveryIssue["reason"], number>>>;
+  /** Present when the log ended in frames replay dropped, which a writable open cuts. */
+  droppedTail?: DroppedTail;
+}
+
+/**
+ * The frames at the end of a log that replay read and dropped, after its
+ * last complete record: an unfinished record (its last frames never
+ * written, as after a crash while it was being written; not damage) or a
+ * torn or damaged frame (reported among the issues). Writing resumes where
+ * they begin, not after them: a writable open first copies them, as they
+ * are, to salvage files (one per wal file they lie in, named in
+ * `salvageFiles`, fsynced), then cuts them, so that later opens neither read
+ * nor report them. A read-only open only tells.
+ *
+ * @example
+ * ```ts
+ * import type { DroppedTail } from "@mrl/core";
+ * const tail: DroppedTail = {
+ *   file: "wal-00000000000000000000",
+ *   offset: 100058,
+ *   bytes: 31014,
+ *   salvageFiles: ["salvage-wal-00000000000000000000-offset-100058"],
+ * };
+ * ```
+ */
+export interface DroppedTail {
+  /** The wal file in which the dropped frames begin: writing resumes there. */
+  file: string;
+  /** Offset in that file of the first dropped frame. */
+  offset: number;
+  /** Bytes from there to where replay stopped reading (whole blocks, across files). */
+  bytes: number;
+  /** The salvage files keeping those bytes; only after a writable open. */
+  salvageFiles?: string[];
 }
 
 /**

@@ -172,8 +172,10 @@ class Replay {
     let badBlock = false;
     let end: WritePosition | undefined;
     let lastFile = -1;
-    /** Just past the last frame that left the log whole (a record completed), and whether frames replay dropped follow it. */
-    let clean: WritePosition = { fileNumber: reader.fileNumber, offset: 0 };
+    // Just past the last frame that left the log whole (a record completed; two numbers, not an
+    // object per record), and whether frames replay dropped follow it.
+    let cleanFile = reader.fileNumber;
+    let cleanOffset = 0;
     let dropped = false;
     try {
       for (;;) {
@@ -216,10 +218,8 @@ class Replay {
         if (assembler.withinRecord || assembler.orphan || lostToGap) {
           dropped = true;
         } else {
-          clean = {
-            fileNumber: reader.fileNumber,
-            offset: reader.blockIndex * BLOCK_SIZE + frames.cursor,
-          };
+          cleanFile = reader.fileNumber;
+          cleanOffset = reader.blockIndex * BLOCK_SIZE + frames.cursor;
           dropped = false;
         }
         if (record === undefined) continue;
@@ -247,7 +247,7 @@ class Replay {
       }
     }
     // A log ending in dropped frames resumes where they begin (the writable open cuts them).
-    const resumeAt = dropped ? clean : end;
+    const resumeAt = dropped ? { fileNumber: cleanFile, offset: cleanOffset } : end;
     return { queues: this.#queues, resumeAt, end, report: this.#report };
   }
 

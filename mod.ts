@@ -35,6 +35,8 @@ export type {
   AppendOutcome,
   CompactionOptions,
   CompactionOutcome,
+  DroppedTail,
+  FileGapIssue,
   FollowIterator,
   FollowOptions,
   FrameIssue,

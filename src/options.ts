@@ -368,9 +368,9 @@ export interface LogSummary {
  * `unterminated-record` (a multi-frame record cut short), `orphan-frame`
  * (a MIDDLE/LAST frame with no FIRST), `malformed-record` (a record that
  * does not decode), `position-in-past` (an append below its queue's next
- * position: the queue was reset to the newer data), or one of the reasons
- * of {@link UnreadBytesIssue} (`bytes-after-end`, `partial-block`), which
- * carry more fields.
+ * position: the queue was reset to the newer data), one of the reasons
+ * of {@link UnreadBytesIssue} (`bytes-after-end`, `partial-block`), or
+ * `missing-file` ({@link FileGapIssue}); these two carry more fields.
  *
  * @example
  * ```ts
@@ -378,7 +378,7 @@ export interface LogSummary {
  * const issue: RecoveryIssue = { file: "wal-00000000000000000000", offset: 40000, reason: "bad-checksum" };
  * ```
  */
-export type RecoveryIssue = FrameIssue | UnreadBytesIssue;
+export type RecoveryIssue = FrameIssue | UnreadBytesIssue | FileGapIssue;
 
 /**
  * A damaged spot inside the part of the log that replay read: a frame or a
@@ -452,6 +452,50 @@ export interface UnreadBytesIssue {
   salvageFile?: string;
 }
 
+/**
+ * Wal files missing between two files that hold data: absent from the
+ * numbering, or present with no whole 32 KiB block (empty, or cut short).
+ * Garbage collection only deletes the oldest files, so a healthy log never
+ * has a gap after its first file. The records those files held are lost
+ * (how many cannot be known), and so are the records crossing the gap: the
+ * record being read before it is dropped, and the frames continuing a record
+ * begun in the gap are ignored; frames are never joined across a gap.
+ *
+ * @example
+ * ```ts
+ * import type { FileGapIssue } from "@mrl/core";
+ * const issue: FileGapIssue = {
+ *   file: "wal-00000000000000000001",
+ *   offset: 0,
+ *   reason: "missing-file",
+ *   files: 1,
+ *   emptyFiles: [],
+ *   next: "wal-00000000000000000002",
+ *   frames: 5,
+ * };
+ * ```
+ */
+export interface FileGapIssue {
+  /** The first wal file of the gap (the name it would have when absent). */
+  file: string;
+  /** Always 0. */
+  offset: number;
+  /** Always `missing-file`. */
+  reason: "missing-file";
+  /** File numbers in the gap: from `file` to the one before `next`. */
+  files: number;
+  /** Those of them that exist but hold no whole block (empty or cut short), by name. */
+  emptyFiles: string[];
+  /** The wal file reading went on with after the gap. */
+  next: string;
+  /**
+   * Frames read next to the gap that belong to records crossing it, dropped
+   * with them: those of the record being read before the gap, and those
+   * continuing, at the start of `next`, a record begun in the gap.
+   */
+  frames: number;
+}
+
 /** How many frame issues a report lists, in log order (all of them are counted). */
 export const MAX_LISTED_ISSUES = 1000;
 
@@ -484,14 +528,49 @@ export interface RecoveryReport {
    */
   payloadRecordsReplayed: number;
   /**
-   * Damaged spots: those replay met, in log order (at most the first 1000),
-   * then every {@link UnreadBytesIssue}, in file order.
+   * Damaged spots: those replay met, in log order (at most the first 1000,
+   * but every {@link FileGapIssue}), then every {@link UnreadBytesIssue}, in
+   * file order.
    */
   issues: RecoveryIssue[];
   /** Total damaged spots seen (may exceed `issues.length`). */
   issueCount: number;
   /** Damaged spots counted by wal file and reason (all of them, not only the first 1000). */
   byFile: Record<string, Partial<Record<RecoveryIssue["reason"], number>>>;
+  /** Present when the log ended in frames replay dropped, which a writable open cuts. */
+  droppedTail?: DroppedTail;
+}
+
+/**
+ * The frames at the end of a log that replay read and dropped, after its
+ * last complete record: an unfinished record (its last frames never
+ * written, as after a crash while it was being written; not damage) or a
+ * torn or damaged frame (reported among the issues). Writing resumes where
+ * they begin, not after them: a writable open first copies them, as they
+ * are, to salvage files (one per wal file they lie in, named in
+ * `salvageFiles`, fsynced), then cuts them, so that later opens neither read
+ * nor report them. A read-only open only tells.
+ *
+ * @example
+ * ```ts
+ * import type { DroppedTail } from "@mrl/core";
+ * const tail: DroppedTail = {
+ *   file: "wal-00000000000000000000",
+ *   offset: 100058,
+ *   bytes: 31014,
+ *   salvageFiles: ["salvage-wal-00000000000000000000-offset-100058"],
+ * };
+ * ```
+ */
+export interface DroppedTail {
+  /** The wal file in which the dropped frames begin: writing resumes there. */
+  file: string;
+  /** Offset in that file of the first dropped frame. */
+  offset: number;
+  /** Bytes from there to where replay stopped reading (whole blocks, across files). */
+  bytes: number;
+  /** The salvage files keeping those bytes; only after a writable open. */
+  salvageFiles?: string[];
 }
 
 /**

@@ -1,25 +1,27 @@
 /**
  * Replay at start-up: reads every wal file, reassembles records, and rebuilds
  * the queues in memory. Damage costs only the records it touches; each
- * damaged spot is reported. Also works out where writing resumes, and looks
- * past that point for bytes replay did not read (`files/tail_scanner.ts`):
- * they are reported as damage, and a writable open keeps them in salvage
- * files ({@link keepUnreadBytes}) before the writer may cut them. Replay
- * never brings those bytes back: what it returns stays what the Rust crate
+ * damaged spot is reported. Also works out where writing resumes: where
+ * reading ended, or, when the log ends in frames replay dropped (an
+ * unfinished record, a torn or damaged frame), where those begin, so that
+ * they are cut rather than left in the middle of the log. It looks past the
+ * end for bytes replay did not read (`files/tail_scanner.ts`): they are
+ * reported as damage. A writable open keeps both in salvage files
+ * ({@link keepUnreadBytes}) before the writer may cut them. Replay never
+ * brings those bytes back: what it returns stays what the Rust crate
  * returns for the same files.
  *
  * @module
  */
+import { fileGap } from "./files/file_gap.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { WalDirectory } from "./files/directory.ts";
 import { RollingReader } from "./files/rolling_reader.ts";
-import { salvageUnreadBytes } from "./files/salvage.ts";
+import { type ByteRange, salvageUnreadBytes } from "./files/salvage.ts";
 import { scanUnreadBytes, type UnreadBytes } from "./files/tail_scanner.ts";
 import type { WritePosition } from "./files/rolling_writer.ts";
 import {
   BLOCK_SIZE,
-  FRAME_FIRST,
-  FRAME_FULL,
   ITEM_HEADER_SIZE,
   RECORD_APPEND,
   RECORD_DELETE_QUEUE,
@@ -39,8 +41,10 @@ import { RecordAssembler } from "./format/record_assembler.ts";
 import { MemQueues } from "./memory/queues.ts";
 import { QueueNameDecoder } from "./format/queue_name_decoder.ts";
 import {
+  type FileGapIssue,
   type FrameIssue,
   MAX_LISTED_ISSUES,
+  type RecoveryIssue,
   type RecoveryReport,
   type UnreadBytesIssue,
 } from "./options.ts";
@@ -48,10 +52,15 @@ import {
 /** The outcome of replay. */
 export interface Recovered {
   queues: MemQueues;
+  /** Where writing resumes: `end`, or where the frames replay dropped at the end of the log begin. */
   resumeAt: WritePosition;
+  /** Where replay stopped reading (the look past the end starts there). */
+  end: WritePosition;
   report: RecoveryReport;
   /** Non-zero bytes replay did not read, each with its entry in `report.issues`. */
   unread: { bytes: UnreadBytes; issue: UnreadBytesIssue }[];
+  /** The bytes from `resumeAt` to `end`, file by file (see `report.droppedTail`). */
+  droppedTail: ByteRange[];
 }
 
 /** The report entry of non-zero bytes replay did not read. */
@@ -68,38 +77,64 @@ export function unreadBytesIssue(bytes: UnreadBytes): UnreadBytesIssue {
 /** Replays the directory's wal files, then looks past the end for bytes it did not read. Changes nothing. */
 export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
   const replay = new Replay(dir, crc);
-  const { queues, resumeAt, report } = await replay.run();
+  const { queues, resumeAt, end, report } = await replay.run();
+  const droppedTail = rangesBetween(dir, resumeAt, end);
+  if (droppedTail.length > 0) {
+    report.droppedTail = {
+      file: walFileName(resumeAt.fileNumber),
+      offset: resumeAt.offset,
+      bytes: droppedTail.reduce((sum, r) => sum + r.length, 0),
+    };
+  }
   const unread: Recovered["unread"] = [];
-  for (const bytes of await scanUnreadBytes(dir, resumeAt, crc)) {
+  for (const bytes of await scanUnreadBytes(dir, end, crc)) {
     const issue = unreadBytesIssue(bytes);
     // Listed whatever the number of other issues: the person needs each of them (and its salvage file).
     report.issues.push(issue);
     countIssue(report, issue.file, issue.reason);
     unread.push({ bytes, issue });
   }
-  return { queues, resumeAt, report, unread };
+  return { queues, resumeAt, end, report, unread, droppedTail };
+}
+
+/** The whole-block bytes of the wal files from `from` to `to`, file by file (none when equal). */
+function rangesBetween(dir: WalDirectory, from: WritePosition, to: WritePosition): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  for (const n of dir.fileNumbers()) {
+    if (n < from.fileNumber || n > to.fileNumber) continue;
+    const size = dir.sizeOf(n);
+    const start = n === from.fileNumber ? from.offset : 0;
+    const stop = n === to.fileNumber ? to.offset : size - (size % BLOCK_SIZE);
+    if (stop > start) ranges.push({ fileNumber: n, offset: start, length: stop - start });
+  }
+  return ranges;
 }
 
 /**
  * What a writable open does before its writer starts at `resumeAt`: copies
- * every range of unread bytes into a salvage file (durably, named in its
- * report entry as `salvageFile`), then removes the wal files after the one
- * writing resumes in when any held such bytes (the writer would empty them
- * when it rolls into them, and a stale later file must never be read after
- * new data). The resume file itself is cut by the writer. Rejects, having
- * cut nothing, when a copy cannot be made.
+ * every range of unread bytes, and the frames replay dropped at the end of
+ * the log, into salvage files (durably, named in the report: `salvageFile`,
+ * `droppedTail.salvageFiles`), then removes the wal files after the one
+ * writing resumes in (they hold nothing else: a stale later file must never
+ * be read after new data, and the writer creates the files it rolls to).
+ * The resume file itself is cut by the writer. Rejects, having cut nothing,
+ * when a copy cannot be made.
  */
 export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): Promise<void> {
-  const { unread, resumeAt } = recovered;
-  if (unread.length === 0) return;
-  const names = await salvageUnreadBytes(dir, unread.map((u) => u.bytes));
-  for (let i = 0; i < unread.length; i++) unread[i].issue.salvageFile = names[i];
-  if (unread.some((u) => u.bytes.fileNumber > resumeAt.fileNumber)) {
-    await dir.removeAfter(resumeAt.fileNumber);
+  const { unread, droppedTail, resumeAt, report } = recovered;
+  const ranges = [...unread.map((u) => u.bytes), ...droppedTail];
+  if (ranges.length > 0) {
+    const names = await salvageUnreadBytes(dir, ranges);
+    for (let i = 0; i < unread.length; i++) unread[i].issue.salvageFile = names[i];
+    if (report.droppedTail !== undefined) {
+      report.droppedTail.salvageFiles = names.slice(unread.length);
+    }
   }
+  await dir.removeAfter(resumeAt.fileNumber);
 }
 
 class Replay {
+  readonly #dir: WalDirectory;
   readonly #reader: RollingReader;
   readonly #frames: FrameReader;
   readonly #assembler = new RecordAssembler();
@@ -116,29 +151,38 @@ class Replay {
   };
   /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
   #recordFile: number;
-  #sawRecordStart = false;
+  /** The last gap between files crossed (its frame count grows with the frames continuing past it). */
+  #gap: FileGapIssue | undefined;
   /** The first wal file replayed. */
   readonly #firstFile: number;
 
   constructor(dir: WalDirectory, crc: Crc32) {
+    this.#dir = dir;
     this.#reader = new RollingReader(dir);
     this.#frames = new FrameReader(crc);
     this.#recordFile = this.#reader.fileNumber;
     this.#firstFile = this.#reader.fileNumber;
   }
 
-  async run(): Promise<Omit<Recovered, "unread">> {
+  async run(): Promise<Omit<Recovered, "unread" | "droppedTail">> {
     const reader = this.#reader;
     const frames = this.#frames;
+    const assembler = this.#assembler;
     let haveBlock = false;
     let badBlock = false;
-    let resumeAt: WritePosition | undefined;
+    let end: WritePosition | undefined;
     let lastFile = -1;
+    // Just past the last frame that left the log whole (a record completed; two numbers, not an
+    // object per record), and whether frames replay dropped follow it.
+    let cleanFile = reader.fileNumber;
+    let cleanOffset = 0;
+    let dropped = false;
     try {
       for (;;) {
         if (!haveBlock || badBlock || frames.cursor > BLOCK_SIZE - 7) {
           if (!(await reader.next())) break;
           if (reader.fileNumber !== lastFile) {
+            this.#crossGap(lastFile, reader.fileNumber);
             lastFile = reader.fileNumber;
             this.#report.filesRead++;
           }
@@ -150,7 +194,7 @@ class Replay {
         const frameAt = frames.cursor;
         const outcome = frames.read(block);
         if (outcome === FRAME_END_OF_LOG) {
-          resumeAt = {
+          end = {
             fileNumber: reader.fileNumber,
             offset: reader.blockIndex * BLOCK_SIZE + frameAt,
           };
@@ -159,21 +203,25 @@ class Replay {
         if (outcome === FRAME_END_OF_BLOCK) continue;
         if (outcome === FRAME_BAD_BLOCK || outcome === FRAME_BAD_CRC) {
           badBlock = outcome === FRAME_BAD_BLOCK;
+          dropped = true;
           this.#issue(badBlock ? "bad-frame" : "bad-checksum", frameAt);
-          if (this.#assembler.reset()) this.#issue("unterminated-record", frameAt);
+          if (assembler.reset()) this.#issue("unterminated-record", frameAt);
           this.#recordFile = reader.fileNumber;
           continue;
         }
-        const record = this.#assembler.push(
-          frames.type,
-          block,
-          frames.payloadStart,
-          frames.payloadEnd,
-        );
-        if (this.#assembler.interrupted) this.#issue("unterminated-record", frameAt);
+        const record = assembler.push(frames.type, block, frames.payloadStart, frames.payloadEnd);
+        if (assembler.interrupted) this.#issue("unterminated-record", frameAt);
         // The log may start inside a record whose first frames were in deleted files: no damage.
-        if (this.#assembler.orphan && this.#sawRecordStart) this.#issue("orphan-frame", frameAt);
-        if (frames.type === FRAME_FULL || frames.type === FRAME_FIRST) this.#sawRecordStart = true;
+        const lostToGap = assembler.continued && assembler.afterBreak;
+        if (assembler.orphan) this.#issue("orphan-frame", frameAt);
+        else if (lostToGap) this.#gap!.frames++;
+        if (assembler.withinRecord || assembler.orphan || lostToGap) {
+          dropped = true;
+        } else {
+          cleanFile = reader.fileNumber;
+          cleanOffset = reader.blockIndex * BLOCK_SIZE + frames.cursor;
+          dropped = false;
+        }
         if (record === undefined) continue;
         if (!decodeRecord(record, this.#record)) {
           this.#issue("malformed-record", frameAt);
@@ -185,20 +233,22 @@ class Replay {
     } finally {
       await reader.close();
     }
-    if (resumeAt === undefined) {
+    if (end === undefined) {
       if (!haveBlock) {
-        resumeAt = { fileNumber: reader.fileNumber, offset: 0 };
+        end = { fileNumber: reader.fileNumber, offset: 0 };
       } else {
-        // Out of blocks. After a bad block, resume at the next block: the reader
+        // Out of blocks. After a bad block, the end is the next block: the reader
         // skips the rest of a bad block, and new frames must not land there.
         const cursor = badBlock ? BLOCK_SIZE : frames.cursor;
-        resumeAt = {
+        end = {
           fileNumber: reader.fileNumber,
           offset: reader.blockIndex * BLOCK_SIZE + cursor,
         };
       }
     }
-    return { queues: this.#queues, resumeAt, report: this.#report };
+    // A log ending in dropped frames resumes where they begin (the writable open cuts them).
+    const resumeAt = dropped ? { fileNumber: cleanFile, offset: cleanOffset } : end;
+    return { queues: this.#queues, resumeAt, end, report: this.#report };
   }
 
   #apply(record: Uint8Array, frameAt: number): void {
@@ -283,6 +333,21 @@ class Replay {
     });
   }
 
+  /**
+   * Reading moves on from a block of file `from` to one of file `to`: across
+   * a gap (`files/file_gap.ts`), the record being assembled is dropped and
+   * the gap reported (always listed: there are few, and each is a loss).
+   */
+  #crossGap(from: number, to: number): void {
+    const gap = fileGap(this.#dir, from, to);
+    if (gap === undefined) return;
+    gap.frames = this.#assembler.breakStream();
+    this.#gap = gap;
+    this.#recordFile = to;
+    this.#report.issues.push(gap);
+    countIssue(this.#report, gap.file, gap.reason);
+  }
+
   #issue(reason: FrameIssue["reason"], blockOffset: number): void {
     const report = this.#report;
     const reader = this.#reader;
@@ -301,7 +366,7 @@ class Replay {
 function countIssue(
   report: RecoveryReport,
   file: string,
-  reason: FrameIssue["reason"] | UnreadBytesIssue["reason"],
+  reason: RecoveryIssue["reason"],
 ): void {
   report.issueCount++;
   const counts = report.byFile[file] ??= {};

@@ -111,6 +111,14 @@ function describe(issue: ScanIssue, fileSize?: number): string {
         : `kept in ${issue.salvageFile}`;
       return `${what}, ${issue.frames} frame(s) with a good checksum: not replayed (${kept})`;
     }
+    case "missing-file": {
+      const empty = issue.emptyFiles.length === 0
+        ? ""
+        : ` (${issue.emptyFiles.join(", ")} present but without a whole block)`;
+      return `${issue.files} wal file(s) missing before ${issue.next}${empty}: the records ` +
+        `they held are lost (how many cannot be known), and ${issue.frames} frame(s) of ` +
+        `records crossing the gap are dropped with them`;
+    }
     case "cut-in-block":
       return `file cut inside a block: its last ${issue.bytes} byte(s) are not a whole ` +
         `${BLOCK_SIZE / 1024} KiB block (readers skip them; they hold only zeros)`;

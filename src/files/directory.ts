@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { asIoError, IoError, NotADirectoryError } from "../errors.ts";
+import { asIoError, CorruptLogError, IoError, NotADirectoryError } from "../errors.ts";
 import type { FileAllocation, FileHandle, FileSystem, OpenMode } from "../ports/file_system.ts";
-import { joinPath, parseWalFileName, walFileName } from "./file_name.ts";
+import { isUnnumberableWalFileName, joinPath, parseWalFileName, walFileName } from "./file_name.ts";
 
 /** Runs a port call, turning its failure into an {@link IoError} naming `path`. */
 export async function io<T>(operation: string, path: string, call: () => Promise<T>): Promise<T> {
@@ -26,6 +26,23 @@ export function ioSync<T>(operation: string, path: string, call: () => T): T {
   } catch (err) {
     throw asIoError(operation, path, err);
   }
+}
+
+/**
+ * The refusal of a log holding wal file `name`, numbered above 2^53 - 1. The
+ * Rust crate reads it (a u64) after every other file, so ignoring it would
+ * make this library and the crate see different logs, and a writer here
+ * could never roll past it; no writer reaches such a number (one file a
+ * millisecond takes 285,000 years), so the file was put there by hand or by
+ * damage to the directory, and a person must decide.
+ */
+function unnumberable(name: string): CorruptLogError {
+  return new CorruptLogError(
+    `wal file ${name} is numbered above 2^53 - 1, which no writer reaches and this library ` +
+      `cannot number: the log is refused rather than read without it. Move the file out of ` +
+      `the directory (or rename it to its place in the sequence) and open again`,
+    name,
+  );
 }
 
 /** The name of a compaction's temporary file. */
@@ -111,7 +128,11 @@ export class WalDirectory {
     }
   }
 
-  /** Lists the wal files of the existing directory `path`. */
+  /**
+   * Lists the wal files of the existing directory `path`.
+   *
+   * @throws {CorruptLogError} when a wal file's number is above 2^53 - 1 (see {@link unnumberable}).
+   */
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
@@ -121,6 +142,7 @@ export class WalDirectory {
       const n = parseWalFileName(entry.name);
       if (n !== undefined) files.push(n);
       else if (entry.name === TEMP_NAME) strayTemp = true;
+      else if (isUnnumberableWalFileName(entry.name)) throw unnumberable(entry.name);
     }
     files.sort((a, b) => a - b);
     return new WalDirectory(fs, path, fileSize, files, strayTemp);

@@ -1,7 +1,8 @@
 /**
- * Keeps bytes replay does not read (found by `tail_scanner.ts`) in salvage
- * files next to the wal files, before a writable open lets the writer cut or
- * reuse that space.
+ * Keeps bytes replay does not read (found by `tail_scanner.ts`), or drops at
+ * the end of the log (an unfinished record, a torn frame: see
+ * `recovery.ts`), in salvage files next to the wal files, before a writable
+ * open lets the writer cut or reuse that space.
  *
  * A salvage file holds exactly the bytes `[offset, offset + length)` of one
  * wal file and is named after them: `salvage-wal-<20 digits>-offset-<offset>`
@@ -30,6 +31,9 @@ const COPY_BYTES = 1024 * 1024;
 /** Copies of one spot tried before giving up (each a different content). */
 const MAX_COPIES = 1000;
 
+/** A range of bytes of one wal file. */
+export type ByteRange = Pick<UnreadBytes, "fileNumber" | "offset" | "length">;
+
 /** The salvage file name for bytes of wal file `fileNumber` from `offset`; `copy` counts from 1. */
 export function salvageFileName(fileNumber: number, offset: number, copy = 1): string {
   const base = `salvage-${walFileName(fileNumber)}-offset-${offset}`;
@@ -42,7 +46,7 @@ export function salvageFileName(fileNumber: number, offset: number, copy = 1): s
  */
 export async function salvageUnreadBytes(
   dir: WalDirectory,
-  unread: readonly UnreadBytes[],
+  unread: readonly ByteRange[],
 ): Promise<string[]> {
   const names: string[] = [];
   if (unread.length === 0) return names;
@@ -63,7 +67,7 @@ export async function salvageUnreadBytes(
 async function salvageOne(
   dir: WalDirectory,
   source: WalFile,
-  range: UnreadBytes,
+  range: ByteRange,
   buffer: Uint8Array,
   other: Uint8Array,
 ): Promise<string> {
@@ -121,7 +125,7 @@ async function salvageOne(
 async function holdsRange(
   file: WalFile,
   source: WalFile,
-  range: UnreadBytes,
+  range: ByteRange,
   buffer: Uint8Array,
   other: Uint8Array,
 ): Promise<boolean> {

@@ -1,7 +1,9 @@
 /**
  * Reassembles records from frames: a FULL frame is a record by itself; FIRST,
- * MIDDLE*, LAST are joined. A record interrupted by corruption is dropped as a
- * whole; MIDDLE and LAST frames without a FIRST are ignored.
+ * MIDDLE*, LAST are joined. A record interrupted by corruption, or by a break
+ * in the stream of frames (a gap between wal files, see `files/file_gap.ts`),
+ * is dropped as a whole: frames are never joined across a break. MIDDLE and
+ * LAST frames without a FIRST are ignored.
  *
  * @module
  */
@@ -16,6 +18,16 @@ export class RecordAssembler {
   #buffer = EMPTY;
   #length = 0;
   #within = false;
+  /** Frames of the record being assembled. */
+  #frames = 0;
+  /**
+   * True until a FIRST or FULL frame starts a record: a MIDDLE or LAST frame
+   * before that continues a record begun before the frames did (in a deleted
+   * file at the start of the log, or before a break).
+   */
+  #beforeStart = true;
+  /** True from {@link breakStream} to the next FIRST or FULL frame. */
+  #broken = false;
 
   /** True while a FIRST frame has been seen and its LAST not yet. */
   get withinRecord(): boolean {
@@ -25,27 +37,35 @@ export class RecordAssembler {
   /**
    * Feeds one valid frame. Returns the complete record (a view valid until the
    * next call: either into `block` or into an internal buffer), or undefined.
-   * `orphan` is set when a MIDDLE/LAST frame arrives without a FIRST, and
-   * `interrupted` when a FIRST/FULL frame cuts short an unfinished record.
+   * A MIDDLE/LAST frame without a FIRST sets `continued` when no record has
+   * started since the stream began or broke (see {@link afterBreak}), else
+   * `orphan`; `interrupted` is set when a FIRST/FULL frame cuts short an
+   * unfinished record.
    */
   push(type: number, block: Uint8Array, start: number, end: number): Uint8Array | undefined {
     this.orphan = false;
+    this.continued = false;
     this.interrupted = false;
     if (type === FRAME_FULL || type === FRAME_FIRST) {
       this.interrupted = this.#within;
+      this.#beforeStart = false;
+      this.#broken = false;
       if (type === FRAME_FULL) {
         this.#within = false;
         return block.subarray(start, end);
       }
       this.#within = true;
       this.#length = 0;
+      this.#frames = 1;
       this.#append(block, start, end);
       return undefined;
     }
     if (!this.#within) {
-      this.orphan = true;
+      if (this.#beforeStart) this.continued = true;
+      else this.orphan = true;
       return undefined;
     }
+    this.#frames++;
     this.#append(block, start, end);
     if (type === FRAME_LAST) {
       this.#within = false;
@@ -54,10 +74,21 @@ export class RecordAssembler {
     return undefined; // a MIDDLE frame
   }
 
-  /** Set by `push`: the frame was a MIDDLE/LAST with no record open. */
+  /** Set by `push`: the frame was a MIDDLE/LAST with no record open, after a record started (damage). */
   orphan = false;
+  /**
+   * Set by `push`: the frame was a MIDDLE/LAST continuing a record begun
+   * before the stream started (no damage: the log's first files were
+   * deleted) or before a break ({@link afterBreak}: lost with the gap).
+   */
+  continued = false;
   /** Set by `push`: an unfinished record was abandoned for a new one. */
   interrupted = false;
+
+  /** True from {@link breakStream} until a FIRST or FULL frame starts a record. */
+  get afterBreak(): boolean {
+    return this.#broken;
+  }
 
   /** Drops the record being assembled (after a corrupted frame). Returns whether one was open. */
   reset(): boolean {
@@ -65,6 +96,21 @@ export class RecordAssembler {
     this.#within = false;
     this.#length = 0;
     return was;
+  }
+
+  /**
+   * A break in the stream of frames (wal files missing between the last
+   * frame and the next): drops the record being assembled, and the MIDDLE
+   * and LAST frames up to the next record start are then `continued` (their
+   * record began in the gap). Returns how many frames of the dropped record
+   * had been read (0 when none was open).
+   */
+  breakStream(): number {
+    const frames = this.#within ? this.#frames : 0;
+    this.reset();
+    this.#beforeStart = true;
+    this.#broken = true;
+    return frames;
   }
 
   #append(block: Uint8Array, start: number, end: number): void {

@@ -17,6 +17,7 @@
  * @module
  */
 import { QueueNameDecoder } from "../format/queue_name_decoder.ts";
+import { fileGap } from "../files/file_gap.ts";
 import { walFileName } from "../files/file_name.ts";
 import type { WalDirectory, WalFile } from "../files/directory.ts";
 import type { WritePosition } from "../files/rolling_writer.ts";
@@ -31,7 +32,7 @@ import {
 } from "../format/frame_reader.ts";
 import { DecodedRecord, decodeRecord } from "../format/record.ts";
 import { RecordAssembler } from "../format/record_assembler.ts";
-import { type FrameIssue, MAX_LISTED_ISSUES } from "../options.ts";
+import { type FileGapIssue, type FrameIssue, MAX_LISTED_ISSUES } from "../options.ts";
 
 /** {@link FramePass.next}: await {@link FramePass.fill}, then call `next()` again. */
 export const NEED_INPUT = 0;
@@ -45,7 +46,7 @@ const BLOCKS_PER_READ = 128;
 
 /** Damage a pass meets, with its totals. */
 export interface FrameIssues {
-  listed: FrameIssue[];
+  listed: (FrameIssue | FileGapIssue)[];
   count: number;
 }
 
@@ -69,7 +70,9 @@ export class FramePass {
   #haveBlock = false;
   #badBlock = false;
   #finished = false;
-  #sawRecordStart = false;
+  /** The file of the previous block (-1 before the first), and the last gap crossed. */
+  #lastBlockFile = -1;
+  #gap: FileGapIssue | undefined;
   #pendingItems = 0;
   #beginFile = 0;
   #beginOffset = 0;
@@ -147,6 +150,10 @@ export class FramePass {
         const start = this.#blockInChunk * BLOCK_SIZE;
         this.#block = this.#buffer.subarray(start, start + BLOCK_SIZE);
         this.#blockFile = this.#files[this.#fileIndex];
+        if (this.#blockFile !== this.#lastBlockFile) {
+          this.#crossGap(this.#lastBlockFile, this.#blockFile);
+          this.#lastBlockFile = this.#blockFile;
+        }
         this.#blockBase = this.#chunkOffset + start;
         this.#haveBlock = true;
         this.#badBlock = false;
@@ -181,8 +188,8 @@ export class FramePass {
       const record = assembler.push(type, this.#block, frames.payloadStart, frames.payloadEnd);
       if (assembler.interrupted) this.#issue("unterminated-record", here);
       // The log may start inside a record whose first frames were in deleted files: no damage.
-      if (assembler.orphan && this.#sawRecordStart) this.#issue("orphan-frame", here);
-      if (type === FRAME_FULL || type === FRAME_FIRST) this.#sawRecordStart = true;
+      if (assembler.orphan) this.#issue("orphan-frame", here);
+      else if (assembler.continued && assembler.afterBreak && this.#gap) this.#gap.frames++;
       if (record === undefined) continue;
       const decoded = this.decoded;
       if (!decodeRecord(record, decoded)) {
@@ -252,6 +259,21 @@ export class FramePass {
     this.end = end;
     this.#finished = true;
     return DONE;
+  }
+
+  /**
+   * Reading moves on from a block of file `from` to one of file `to`: across
+   * a gap, the record being assembled is dropped and the gap reported, as
+   * replay does (`files/file_gap.ts`).
+   */
+  #crossGap(from: number, to: number): void {
+    const gap = fileGap(this.#dir, from, to);
+    if (gap === undefined) return;
+    gap.frames = this.#assembler.breakStream();
+    if (!this.#reporting) return;
+    this.#gap = gap;
+    this.issues.count++;
+    this.issues.listed.push(gap);
   }
 
   /** Reports damage at `offset` of the current file (replay's reasons and offsets). */

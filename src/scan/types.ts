@@ -155,7 +155,10 @@ export interface ScanReport {
   issues: ScanIssue[];
   /** Total damaged spots (may exceed `issues.length`). */
   issueCount: number;
-  /** Where the log ends: the file and offset writing would resume at. */
+  /**
+   * Where the log ends: where reading stopped (writing resumes there, or
+   * earlier when the log ends in frames replay drops: see `RecoveryReport.droppedTail`).
+   */
   end: { file: string; offset: number };
 }
 

@@ -1,11 +1,12 @@
 /** `mrl verify`: the exit status and the line for each kind of damage, run in-process. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { copyWal } from "../helpers/fixtures.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { runMrl, write300 } from "../helpers/cli.ts";
+import { writeAcrossThreeFiles } from "../helpers/log.ts";
 
 const verify = (...args: string[]) => runMrl(["verify", ...args]);
 
@@ -120,6 +121,49 @@ test("mrl verify: a wal file larger than --file-size is damage (file-size mismat
       out,
       /^wal-00000000000000000002 offset 0: 262144 bytes, larger than the file size 131072 given/m,
     );
+  });
+});
+
+test("mrl verify: a wal file numbered above 2^53 - 1 makes the log unusable, named: exit 2", async () => {
+  await withDir(async (dir) => {
+    await write300(dir);
+    await writeFile(join(dir, "wal-18446744073709551615"), new Uint8Array(32768).fill(7));
+    const { code, out } = await verify(dir);
+    assert.equal(code, 2);
+    assert.match(
+      out,
+      /^unusable: wal file wal-18446744073709551615 is numbered above 2\^53 - 1.*\(in wal-18446744073709551615\)\n$/,
+    );
+  });
+});
+
+test("mrl verify: a deleted middle wal file is damage, even where the frames around it add up to a record: exit 1", async () => {
+  await withDir(async (dir) => {
+    await writeAcrossThreeFiles(dir);
+    await rm(join(dir, "wal-00000000000000000001"));
+    const { code, out } = await verify(dir);
+    assert.equal(code, 1);
+    assert.equal(
+      out,
+      "wal-00000000000000000001 offset 0: 1 wal file(s) missing before " +
+        "wal-00000000000000000002: the records they held are lost (how many cannot be known), " +
+        "and 5 frame(s) of records crossing the gap are dropped with them\n" +
+        "2 file(s), 2 record(s) replayed, 1 damaged spot(s)\n",
+    );
+  });
+});
+
+test("mrl verify: an empty wal file between files with data is damage: exit 1", async () => {
+  await withDir(async (dir) => {
+    await writeAcrossThreeFiles(dir);
+    await truncate(join(dir, "wal-00000000000000000001"), 0);
+    const { code, out } = await verify(dir);
+    assert.equal(code, 1);
+    assert.match(
+      out,
+      /^wal-00000000000000000001 offset 0: 1 wal file\(s\) missing before wal-00000000000000000002 \(wal-00000000000000000001 present but without a whole block\): .* 5 frame\(s\)/,
+    );
+    assert.match(out, /\n2 file\(s\), 2 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
   });
 });
 

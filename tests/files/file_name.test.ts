@@ -4,7 +4,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { joinPath, parseWalFileName, walFileName } from "../../src/files/file_name.ts";
+import {
+  isUnnumberableWalFileName,
+  joinPath,
+  parseWalFileName,
+  walFileName,
+} from "../../src/files/file_name.ts";
 
 test("walFileName: file 0 is wal-00000000000000000000", () => {
   assert.equal(walFileName(0), "wal-00000000000000000000");
@@ -92,6 +97,29 @@ test("parseWalFileName: rejects u64 numbers above Number.MAX_SAFE_INTEGER", () =
     ]
   ) {
     assert.equal(parseWalFileName(name), undefined, name);
+  }
+});
+
+test("isUnnumberableWalFileName: true for wal names the Rust crate reads (u64) above 2^53 - 1, and only those", () => {
+  for (
+    const name of [
+      "wal-00009007199254740992", // 2^53
+      "wal-18446744073709551615", // u64::MAX
+    ]
+  ) {
+    assert.equal(isUnnumberableWalFileName(name), true, name);
+  }
+  for (
+    const name of [
+      "wal-00009007199254740991", // 2^53 - 1: an ordinary wal file
+      "wal-00000000000000000000",
+      "wal-18446744073709551616", // u64::MAX + 1: not a wal file for the crate either
+      "wal-99999999999999999999",
+      "wal-1844674407370955161x",
+      "wal-018446744073709551615",
+    ]
+  ) {
+    assert.equal(isUnnumberableWalFileName(name), false, name);
   }
 });
 

@@ -382,34 +382,46 @@ test("record assembler: records larger than its initial 64 KiB buffer are joined
   assert.deepEqual(result, record);
 });
 
-test("record assembler: a MIDDLE frame without a FIRST is ignored and flagged orphan", () => {
+test("record assembler: a MIDDLE frame without a FIRST, after a record, is ignored and flagged orphan", () => {
   const assembler = new RecordAssembler();
   const src = ascii("middle");
+  assembler.push(FRAME_FULL, src, 0, 1);
   assert.equal(assembler.push(FRAME_MIDDLE, src, 0, 6), undefined);
   assert.deepEqual(
     {
       within: assembler.withinRecord,
       orphan: assembler.orphan,
+      continued: assembler.continued,
       interrupted: assembler.interrupted,
     },
-    { within: false, orphan: true, interrupted: false },
+    { within: false, orphan: true, continued: false, interrupted: false },
   );
   // The flag is per push: the next valid record clears it.
   assert.deepEqual(assembler.push(FRAME_FULL, src, 0, 3), ascii("mid"));
   assert.equal(assembler.orphan, false);
 });
 
-test("record assembler: a LAST frame without a FIRST is ignored and flagged orphan", () => {
+test("record assembler: a LAST frame without a FIRST, after a record, is ignored and flagged orphan", () => {
   const assembler = new RecordAssembler();
+  assembler.push(FRAME_FULL, ascii("full"), 0, 4);
   assert.equal(assembler.push(FRAME_LAST, ascii("last"), 0, 4), undefined);
   assert.deepEqual(
     {
       within: assembler.withinRecord,
       orphan: assembler.orphan,
+      continued: assembler.continued,
       interrupted: assembler.interrupted,
     },
-    { within: false, orphan: true, interrupted: false },
+    { within: false, orphan: true, continued: false, interrupted: false },
   );
+});
+
+test("record assembler: MIDDLE and LAST frames before any record start continue a record begun in deleted files: continued, not orphan", () => {
+  const assembler = new RecordAssembler();
+  assert.equal(assembler.push(FRAME_MIDDLE, ascii("middle"), 0, 6), undefined);
+  assert.deepEqual([assembler.continued, assembler.orphan], [true, false]);
+  assert.equal(assembler.push(FRAME_LAST, ascii("last"), 0, 4), undefined);
+  assert.deepEqual([assembler.continued, assembler.orphan], [true, false]);
 });
 
 test("record assembler: a FIRST interrupted by a FULL reports interrupted, returns the FULL record, and the old tail is orphaned", () => {
@@ -450,6 +462,30 @@ test("record assembler: reset() drops the open record (returns true) so its LAST
   assert.equal(assembler.push(FRAME_LAST, src, 4, 8), undefined);
   assert.equal(assembler.orphan, true);
   assert.equal(assembler.reset(), false);
+});
+
+test("record assembler: breakStream() drops the open record, counting its frames; MIDDLE and LAST frames after it are continued, never joined, until a record starts", () => {
+  const assembler = new RecordAssembler();
+  const src = ascii("AAAABBBBCCCC");
+  assembler.push(FRAME_FULL, src, 0, 1);
+  assembler.push(FRAME_FIRST, src, 0, 4);
+  assembler.push(FRAME_MIDDLE, src, 4, 8);
+  assert.equal(assembler.breakStream(), 2);
+  assert.equal(assembler.push(FRAME_MIDDLE, src, 4, 8), undefined);
+  assert.deepEqual([assembler.continued, assembler.afterBreak, assembler.orphan], [
+    true,
+    true,
+    false,
+  ]);
+  assert.equal(assembler.push(FRAME_LAST, src, 8, 12), undefined);
+  assert.deepEqual([assembler.continued, assembler.afterBreak, assembler.orphan], [
+    true,
+    true,
+    false,
+  ]);
+  assert.deepEqual(assembler.push(FRAME_FULL, src, 8, 12), ascii("CCCC"));
+  assert.equal(assembler.afterBreak, false);
+  assert.equal(assembler.breakStream(), 0, "no record open: nothing dropped");
 });
 
 test("frame reader + record assembler: a corrupted MIDDLE frame loses only the record it belongs to", () => {

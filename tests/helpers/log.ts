@@ -2,7 +2,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MultiRecordLog, type OpenOptions } from "../../mod.ts";
-import { tempDir, text } from "./temp.ts";
+import { pseudoRandomBytes, tempDir, text } from "./temp.ts";
 
 /** What {@link withLog} opens: `open()`'s options, plus queues to create first. */
 export interface WithLogOptions extends OpenOptions {
@@ -80,4 +80,36 @@ export function recordEnd(start: number, length: number): number {
     left -= n;
     if (left === 0) return at;
   }
+}
+
+/**
+ * A log whose records cross wal files (files of 4 blocks) so that, with
+ * `wal-…01` gone, the frames left on either side add up to a record: "q"
+ * created, then A (a 132,001-byte payload) from offset 19 of wal-…00 to the
+ * first 1,007 bytes of wal-…01 (its LAST frame holds 1,000 bytes), B (a
+ * 131,013-byte payload) from there to the first 1,007 bytes of wal-…02 (its
+ * LAST frame holds 1,000 bytes too), then "after" (position 2). A's frames
+ * in wal-…00 and B's in wal-…02 are exactly as long as A's record.
+ */
+export async function writeAcrossThreeFiles(
+  dir: string,
+): Promise<{ a: Uint8Array; b: Uint8Array }> {
+  const a = pseudoRandomBytes(132_001, 1);
+  const b = pseudoRandomBytes(131_013, 2);
+  const log = await MultiRecordLog.open(dir, { fileSize: 4 * 32768 });
+  try {
+    await log.createQueue("q");
+    await log.appendRecord("q", a);
+    await log.appendRecord("q", b);
+    await log.appendRecord("q", new TextEncoder().encode("after"));
+  } finally {
+    await log.close();
+  }
+  for (const name of ["wal-00000000000000000001", "wal-00000000000000000002"]) {
+    const data = await walBytes(dir, name);
+    if (data[4] !== (1000 & 0xff) || data[5] !== 1000 >> 8 || data[6] !== 4) {
+      throw new Error(`${name} does not start with a LAST frame of 1,000 bytes`);
+    }
+  }
+  return { a, b };
 }

@@ -1,12 +1,21 @@
 /** Reopening after damage: corruption loses only the records it touches, and writing resumes safely. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open as openFile, readdir, readFile, truncate, writeFile } from "node:fs/promises";
+import {
+  open as openFile,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
-import { IoError, MultiRecordLog } from "../../mod.ts";
+import { CorruptLogError, IoError, MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { recordEnd, walFiles } from "../helpers/log.ts";
+import { recordEnd, walFiles, writeAcrossThreeFiles } from "../helpers/log.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
+import { runMrl } from "../helpers/cli.ts";
 
 const WAL0 = "wal-00000000000000000000";
 
@@ -124,21 +133,33 @@ test("recovery: a torn frame at the end loses nothing acknowledged, and later wr
   }
 });
 
-test("recovery: after a damaged last block, writing resumes at the next block so new records are readable", async () => {
+test("recovery: a bad frame header ending the log is cut (kept in a salvage file): writing resumes in its place, and reopening reports nothing", async () => {
   const dir = await tempDir();
   try {
     const end = await writeRecords(dir.path, 20);
     // A frame header whose length crosses the block end: the reader skips the rest of this block.
-    await overwrite(join(dir.path, WAL0), end, new Uint8Array([9, 9, 9, 9, 0xff, 0xff, 1]));
+    const header = new Uint8Array([9, 9, 9, 9, 0xff, 0xff, 1]);
+    await overwrite(join(dir.path, WAL0), end, header);
     let log = await MultiRecordLog.open(dir.path);
-    assert.deepEqual(log.recovery.issues.map((i) => i.reason), ["bad-frame"]);
+    assert.deepEqual(log.recovery.issues, [{ file: WAL0, offset: end, reason: "bad-frame" }]);
+    const salvage = `salvage-wal-00000000000000000000-offset-${end}`;
+    assert.deepEqual(log.recovery.droppedTail, {
+      file: WAL0,
+      offset: end,
+      bytes: 32768 - end, // the rest of the block the reader skipped
+      salvageFiles: [salvage],
+    });
+    const kept = new Uint8Array(await readFile(join(dir.path, salvage)));
+    assert.deepEqual(kept.subarray(0, 7), header);
+    assert.equal(kept.length, 32768 - end);
     await log.appendRecord("q", positionPayload(20));
     await log.close();
     log = await MultiRecordLog.open(dir.path);
     assert.deepEqual([...log.range("q")].map((r) => r.position), [...Array(21).keys()]);
+    assert.deepEqual([log.recovery.issues, log.recovery.droppedTail], [[], undefined]);
     await log.close();
     const data = await readFile(join(dir.path, WAL0));
-    assert.equal(data[32768 + 6], 1, "the new record starts the second block with a FULL frame");
+    assert.equal(data[end + 6], 1, "the new record is a FULL frame where the bad header was");
   } finally {
     await dir.cleanup();
   }
@@ -289,6 +310,8 @@ test("recovery: a zeroed block in the middle of a file reports the bytes after t
         [WAL1]: { "bytes-after-end": 1 },
         [WAL2]: { "bytes-after-end": 1 },
       },
+      // Record 31 began at the end of block 0 (offset 31980): its FIRST frame is cut short.
+      droppedTail: { file: WAL0, offset: 31980, bytes: 788 },
     });
     await log.close();
   } finally {
@@ -332,8 +355,16 @@ test("recovery: a writable open keeps the bytes after the end in salvage files, 
       log.recovery.issues,
       ZEROED_BLOCK_ISSUES.map((issue, i) => ({ ...issue, salvageFile: names[i] })),
     );
+    // The FIRST frame of record 31, which block 0 ends with, is kept too.
+    const tail = "salvage-wal-00000000000000000000-offset-31980";
+    assert.deepEqual(log.recovery.droppedTail, {
+      file: WAL0,
+      offset: 31980,
+      bytes: 788,
+      salvageFiles: [tail],
+    });
     await log.close();
-    assert.deepEqual(await salvageFiles(dir.path), names);
+    assert.deepEqual(await salvageFiles(dir.path), [tail, ...names].sort());
     for (const [i, issue] of ZEROED_BLOCK_ISSUES.entries()) {
       const kept = new Uint8Array(await readFile(join(dir.path, names[i])));
       assert.deepEqual(
@@ -341,6 +372,10 @@ test("recovery: a writable open keeps the bytes after the end in salvage files, 
         original[issue.file].subarray(issue.offset, issue.offset + issue.bytes),
       );
     }
+    assert.deepEqual(
+      new Uint8Array(await readFile(join(dir.path, tail))),
+      original[WAL0].subarray(31980, 32768),
+    );
   } finally {
     await dir.cleanup();
   }
@@ -383,10 +418,8 @@ test("recovery: new records written after a salvage are read back, and the salva
     for (const [p, payload] of records(log)) {
       assert.deepEqual(payload, kilobytePayload(p < 31 ? p : 1000 + p - 31));
     }
-    // Record 31 began at the end of block 0: its FIRST frame is still there, cut short.
-    assert.deepEqual(log.recovery.issues, [
-      { file: WAL0, offset: 32768, reason: "unterminated-record" },
-    ]);
+    // Record 31's FIRST frame, cut short at the end of block 0, was cut: new records begin there.
+    assert.deepEqual(log.recovery.issues, []);
     await log.close();
   } finally {
     await dir.cleanup();
@@ -577,15 +610,16 @@ test("recovery: garbage collection and compaction leave salvage files in place",
     for (const name of Object.keys(salvaged)) {
       if (!name.startsWith("salvage-")) delete salvaged[name];
     }
-    assert.equal(Object.keys(salvaged).length, 3);
+    assert.equal(Object.keys(salvaged).length, 4);
     await log.createQueue("quiet");
     await log.appendRecord("quiet", kilobytePayload(0)); // pins every file from the current one on
     for (let i = 0; i < 600; i++) await log.appendRecord("q", kilobytePayload(i));
     await log.truncate("q", log.lastPosition("q")!);
-    // Writing resumed in block 1 of file 0 (files 1 and 2 were salvaged and removed); quiet's
-    // record and 600 of 1031 bytes end before 655360, in file 4. quiet pins file 0, so nothing
-    // was collected; compaction rewrites quiet into file 5 and deletes files 0..4.
-    let end = recordEnd(recordEnd(32768, 11 + 5), 11 + 5 + 12 + 1000);
+    // Writing resumed at 31980 in file 0, where record 31's cut-short FIRST frame was (files 1
+    // and 2 were salvaged and removed); quiet's record and 600 of 1031 bytes end before 655360,
+    // in file 4. quiet pins file 0, so nothing was collected; compaction rewrites quiet into
+    // file 5 and deletes files 0..4.
+    let end = recordEnd(recordEnd(31980, 11 + 5), 11 + 5 + 12 + 1000);
     for (let i = 0; i < 600; i++) end = recordEnd(end, 11 + 1 + 12 + 1000);
     assert.equal(Math.ceil(recordEnd(end, 11 + 1) / FOUR_BLOCKS), 5);
     assert.deepEqual(await walFiles(dir.path), [WAL0, WAL1, WAL2, WAL3, WAL4]);
@@ -600,4 +634,242 @@ test("recovery: garbage collection and compaction leave salvage files in place",
   } finally {
     await dir.cleanup();
   }
+});
+
+test("recovery: a wal file numbered above 2^53 - 1 (a u64 the Rust crate reads) refuses the open, writable or read-only, naming it; nothing changes", async () => {
+  const dir = await tempDir();
+  try {
+    await writeRecords(dir.path, 3);
+    const big = "wal-18446744073709551615";
+    await writeFile(join(dir.path, big), new Uint8Array(32768).fill(7));
+    const before = await snapshot(dir.path);
+    for (const readOnly of [false, true]) {
+      const err = await MultiRecordLog.open(dir.path, { readOnly }).catch((e) => e);
+      assert.ok(err instanceof CorruptLogError, `readOnly ${readOnly}: ${err}`);
+      assert.equal(err.code, "CORRUPT_LOG");
+      assert.equal(err.file, big);
+      assert.match(err.message, /wal file wal-18446744073709551615 is numbered above 2\^53 - 1/);
+    }
+    assert.deepEqual(await snapshot(dir.path), before);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+/** The open's view of a log: q's records as [position, length], and the report's issues. */
+async function openedView(
+  path: string,
+  readOnly: boolean,
+): Promise<
+  { records: [number, number][]; issues: unknown[]; issueCount: number; byFile: unknown }
+> {
+  const log = await MultiRecordLog.open(path, { readOnly });
+  try {
+    const { issues, issueCount, byFile } = log.recovery;
+    return {
+      records: [...log.range("q")].map((r) => [r.position, r.payload.length]),
+      issues,
+      issueCount,
+      byFile,
+    };
+  } finally {
+    await log.close();
+  }
+}
+
+const GAP_AT_WAL1 = {
+  file: WAL1,
+  offset: 0,
+  reason: "missing-file",
+  files: 1,
+  next: WAL2,
+  // A's FIRST and 3 MIDDLE frames in wal-00, and B's LAST frame opening wal-02.
+  frames: 5,
+};
+
+test("recovery: a deleted middle wal file whose neighbours' frames add up to a record is reported, and nothing is joined across it", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await rm(join(dir.path, WAL1));
+    for (const readOnly of [true, false]) {
+      assert.deepEqual(await openedView(dir.path, readOnly), {
+        records: [[2, 5]], // "after"; A and B are lost, no spliced record
+        issues: [{ ...GAP_AT_WAL1, emptyFiles: [] }],
+        issueCount: 1,
+        byFile: { [WAL1]: { "missing-file": 1 } },
+      }, `readOnly ${readOnly}`);
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: an empty (0-byte) wal file between files with data is a gap: reported, nothing joined across it", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await cut(join(dir.path, WAL1), 0);
+    for (const readOnly of [true, false]) {
+      assert.deepEqual(await openedView(dir.path, readOnly), {
+        records: [[2, 5]],
+        issues: [{ ...GAP_AT_WAL1, emptyFiles: [WAL1] }],
+        issueCount: 1,
+        byFile: { [WAL1]: { "missing-file": 1 } },
+      }, `readOnly ${readOnly}`);
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: several missing numbers are one gap, counted in files", async () => {
+  const dir = await tempDir();
+  try {
+    await writeAcrossThreeFiles(dir.path);
+    await rename(join(dir.path, WAL2), join(dir.path, WAL4));
+    await rm(join(dir.path, WAL1));
+    const { records, issues } = await openedView(dir.path, true);
+    assert.deepEqual(records, [[2, 5]]);
+    assert.deepEqual(issues, [{ ...GAP_AT_WAL1, files: 3, next: WAL4, emptyFiles: [] }]);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: missing files at the front of the log are no damage (garbage collection deletes the oldest)", async () => {
+  const dir = await tempDir();
+  try {
+    const { b } = await writeAcrossThreeFiles(dir.path);
+    await rm(join(dir.path, WAL0));
+    const { records, issues } = await openedView(dir.path, true);
+    // A's LAST frame opens wal-01: the rest of a record whose start was deleted.
+    assert.deepEqual(records, [[1, b.length], [2, 5]]);
+    assert.deepEqual(issues, []);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+// A log that ends in frames replay drops (an unfinished record, a torn frame): writing resumes
+// where they begin, and they are cut, kept in a salvage file first.
+
+/**
+ * "q" created, then a 100,000-byte record and a 60,000-byte one in files of 4 blocks: the
+ * second begins at 100,071 in wal-00 (a FIRST frame to the end of the file) and ends in
+ * wal-01. Returns wal-00's bytes.
+ */
+async function writeRecordIntoSecondFile(dir: string): Promise<Uint8Array> {
+  const log = await MultiRecordLog.open(dir, { fileSize: FOUR_BLOCKS });
+  await log.createQueue("q");
+  await log.appendRecord("q", new Uint8Array(100_000).fill(1));
+  await log.appendRecord("q", new Uint8Array(60_000).fill(2));
+  await log.close();
+  assert.equal(recordEnd(19, 11 + 1 + 12 + 100_000), 100_071);
+  return new Uint8Array(await readFile(join(dir, WAL0)));
+}
+
+for (const emptied of ["cut to 0 bytes", "zeroed"]) {
+  test(`recovery: a log ending in an unfinished record (its last frames lost with wal-01, ${emptied}) resumes where it began: reopening after an append reports no damage`, async () => {
+    const dir = await tempDir();
+    try {
+      const wal0 = await writeRecordIntoSecondFile(dir.path);
+      if (emptied === "zeroed") await writeFile(join(dir.path, WAL1), new Uint8Array(FOUR_BLOCKS));
+      else await cut(join(dir.path, WAL1), 0);
+      let log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+      const salvage = "salvage-wal-00000000000000000000-offset-100071";
+      // An unfinished record at the end is what a crash while writing leaves: no damage.
+      assert.deepEqual(log.recovery.issues, []);
+      assert.deepEqual(log.recovery.droppedTail, {
+        file: WAL0,
+        offset: 100_071,
+        bytes: FOUR_BLOCKS - 100_071,
+        salvageFiles: [salvage],
+      });
+      assert.deepEqual(
+        new Uint8Array(await readFile(join(dir.path, salvage))),
+        wal0.subarray(100_071),
+      );
+      assert.deepEqual(await walFiles(dir.path), [WAL0], "wal-01 removed after the salvage");
+      await log.appendRecord("q", new Uint8Array(10).fill(3));
+      await log.close();
+      log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+      assert.deepEqual(
+        [...log.range("q")].map((r) => [r.position, r.payload.length, r.payload[0]]),
+        [[0, 100_000, 1], [1, 10, 3]],
+      );
+      assert.deepEqual([log.recovery.issues, log.recovery.droppedTail], [[], undefined]);
+      await log.close();
+      assert.deepEqual(await salvageFiles(dir.path), [salvage]);
+      assert.deepEqual(await runMrl(["verify", dir.path]), {
+        code: 0,
+        out: "1 file(s), 3 record(s) replayed, no damage\n",
+        err: "",
+      });
+    } finally {
+      await dir.cleanup();
+    }
+  });
+}
+
+test("recovery: a torn last frame (its last 200 payload bytes zero) is reported once, at the first open, then cut: later opens report nothing", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+    await log.createQueue("q");
+    for (let i = 0; i < 3; i++) await log.appendRecord("q", kilobytePayload(i));
+    await log.close();
+    const last = 19 + 2 * 1031; // the third record's FULL frame, 1031 bytes
+    await overwrite(join(dir.path, WAL0), last + 1031 - 200, new Uint8Array(200));
+    const torn = new Uint8Array(await readFile(join(dir.path, WAL0))).slice(last, last + 1031);
+    // A read-only open tells, and changes nothing.
+    const before = await snapshot(dir.path);
+    const reader = await MultiRecordLog.open(dir.path, { readOnly: true });
+    assert.deepEqual(reader.recovery.issues, [{
+      file: WAL0,
+      offset: last,
+      reason: "bad-checksum",
+    }]);
+    assert.deepEqual(reader.recovery.droppedTail, { file: WAL0, offset: last, bytes: 1031 });
+    await reader.close();
+    assert.deepEqual(await snapshot(dir.path), before);
+    const salvage = `salvage-wal-00000000000000000000-offset-${last}`;
+    for (let open = 1; open <= 3; open++) {
+      const writer = await MultiRecordLog.open(dir.path, { fileSize: FOUR_BLOCKS });
+      assert.deepEqual(
+        [writer.recovery.issues, writer.recovery.droppedTail],
+        open === 1
+          ? [
+            [{ file: WAL0, offset: last, reason: "bad-checksum" }],
+            { file: WAL0, offset: last, bytes: 1031, salvageFiles: [salvage] },
+          ]
+          : [[], undefined],
+        `open ${open}`,
+      );
+      assert.deepEqual([...writer.range("q")].map((r) => r.position), [0, 1]);
+      await writer.close();
+    }
+    assert.deepEqual(new Uint8Array(await readFile(join(dir.path, salvage))), torn);
+    assert.equal((await runMrl(["verify", dir.path])).code, 0);
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("recovery: the dropped tail is durable in its salvage file before any wal file is removed or cut", async () => {
+  const fs = new MemoryFileSystem();
+  const log = await MultiRecordLog.open("/wal", { fs, fileSize: FOUR_BLOCKS });
+  await log.createQueue("q");
+  await log.appendRecord("q", new Uint8Array(100_000).fill(1));
+  await log.appendRecord("q", new Uint8Array(60_000).fill(2));
+  await log.close();
+  fs.corrupt(`/wal/${WAL1}`, 0, new Uint8Array(FOUR_BLOCKS));
+  const tail = fs.bytes(`/wal/${WAL0}`).slice(100_071);
+  let after: MemoryFileSystem | undefined;
+  fs.onCall = (op) => {
+    if ((op === "remove" || op === "truncate") && after === undefined) after = fs.powerLoss();
+  };
+  await (await MultiRecordLog.open("/wal", { fs, fileSize: FOUR_BLOCKS })).close();
+  assert.ok(after !== undefined);
+  assert.deepEqual(after.bytes(`/wal/salvage-wal-00000000000000000000-offset-100071`), tail);
 });

@@ -1,11 +1,12 @@
 /** scanLog: the streaming, read-only scan of a log directory. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CorruptLogError, MultiRecordLog, type ScanEntry, scanLog } from "../../mod.ts";
 import { fixtureNames, FIXTURES_DIR, readExpected } from "../helpers/fixtures.ts";
 import { bytes, tempDir, text } from "../helpers/temp.ts";
+import { writeAcrossThreeFiles } from "../helpers/log.ts";
 
 const describe = (e: ScanEntry) =>
   e.kind === "record"
@@ -99,5 +100,30 @@ test("scanLog: a directory without wal files is not a log (CorruptLogError), unl
     assert.match(err.message, /not a log: none of its 1 entries is a wal file/);
   } finally {
     await dir.cleanup();
+  }
+});
+
+test("scanLog: a wal file missing or empty in the middle is reported as the open reports it, and no record is joined across it", async () => {
+  for (const damage of ["deleted", "emptied"]) {
+    const dir = await tempDir();
+    try {
+      await writeAcrossThreeFiles(dir.path);
+      const wal1 = join(dir.path, "wal-00000000000000000001");
+      if (damage === "deleted") await rm(wal1);
+      else await truncate(wal1, 0);
+      const scan = scanLog(dir.path);
+      const entries: string[] = [];
+      for await (const e of scan) {
+        entries.push(e.kind === "record" ? `${e.position}:${e.payload.length}` : e.kind);
+      }
+      assert.deepEqual(entries, ["created", "2:5"], damage);
+      const log = await MultiRecordLog.open(dir.path, { readOnly: true });
+      assert.deepEqual(scan.report.issues, log.recovery.issues, damage);
+      assert.equal(scan.report.issueCount, 1, damage);
+      assert.equal(scan.report.issues[0].reason, "missing-file", damage);
+      await log.close();
+    } finally {
+      await dir.cleanup();
+    }
   }
 });

@@ -84,19 +84,19 @@ export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered>
  * What a writable open does before its writer starts at `resumeAt`: copies
  * every range of unread bytes into a salvage file (durably, named in its
  * report entry as `salvageFile`), then removes the wal files after the one
- * writing resumes in when any held such bytes (the writer would empty them
- * when it rolls into them, and a stale later file must never be read after
- * new data). The resume file itself is cut by the writer. Rejects, having
- * cut nothing, when a copy cannot be made.
+ * writing resumes in (the writer creates the files it rolls into
+ * exclusively, so one left there would stop it, and a stale later file must
+ * never be read after new data; by now each holds nothing unread). The
+ * resume file itself is cut by the writer. Rejects, having cut nothing,
+ * when a copy cannot be made.
  */
 export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): Promise<void> {
   const { unread, resumeAt } = recovered;
-  if (unread.length === 0) return;
-  const names = await salvageUnreadBytes(dir, unread.map((u) => u.bytes));
-  for (let i = 0; i < unread.length; i++) unread[i].issue.salvageFile = names[i];
-  if (unread.some((u) => u.bytes.fileNumber > resumeAt.fileNumber)) {
-    await dir.removeAfter(resumeAt.fileNumber);
+  if (unread.length > 0) {
+    const names = await salvageUnreadBytes(dir, unread.map((u) => u.bytes));
+    for (let i = 0; i < unread.length; i++) unread[i].issue.salvageFile = names[i];
   }
+  await dir.removeAfter(resumeAt.fileNumber);
 }
 
 class Replay {

@@ -291,7 +291,7 @@ async function checkLink(fs: FileSystem, path: string, name: string): Promise<vo
   if (target?.isFile === true) return;
   const what = target === undefined ? "nothing (a dangling link)" : "something not a regular file";
   throw new CorruptLogError(
-    `wal file ${name} is a symbolic link to ${what}; point it at the wal file, or move the file itself there`,
+    `this wal file is a symbolic link to ${what}; point it at the wal file, or put the file itself here`,
     name,
   );
 }

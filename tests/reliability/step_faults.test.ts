@@ -69,6 +69,8 @@ interface Outcome {
   tried: Acked;
   /** Rejections seen, in order. */
   errors: unknown[];
+  /** What `close()` rejected with, if it did. */
+  closeError?: unknown;
 }
 
 /**
@@ -123,12 +125,9 @@ async function run(fs: MemoryFileSystem, start: Acked): Promise<Outcome> {
     // The log takes no more writes once one failed.
     await append().catch((later) => errors.push(later));
   }
-  try {
-    await log.close();
-  } catch (err) {
-    errors.push(err);
-  }
-  return { acked, tried, errors };
+  let closeError: unknown;
+  await log.close().catch((err) => closeError = err);
+  return { acked, tried, errors, closeError };
 }
 
 /** Checks that `fs` opens (no faults) with every acknowledged record, and only submitted ones. */
@@ -187,6 +186,7 @@ test("step faults: a fault at any call of open (salvage), appends (rolls), garba
           `${what}: after a failed write, ${second}`,
         );
       }
+      assert.equal(outcome.closeError, undefined, `${what}: close() rejected`);
       assert.equal(fs.doubleCloses, 0, `${what}: a handle closed twice`);
       assert.equal(fs.openHandles, 0, `${what}: a handle left open after close()`);
       await checkRecovers(fs.powerLoss(), outcome, `${what}, after a power loss`);

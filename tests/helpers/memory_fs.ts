@@ -49,9 +49,10 @@ export interface Fault {
   tornBytes?: number;
 }
 
+/** A write of `bytes` at `offset`, or (when `bytes` is undefined) a change of the length to `offset`. */
 interface Write {
   offset: number;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
 }
 
 /** A change of a directory's entries since its last syncDir: `name` now names `file`, or nothing. */
@@ -65,7 +66,7 @@ interface EntryChange {
 
 /** Units of a journal (what `powerLoss` keeps a prefix of): a write's bytes, 1 per length change. */
 function units(w: Write): number {
-  return w.bytes.length === 0 ? 1 : w.bytes.length;
+  return w.bytes === undefined ? 1 : w.bytes.length;
 }
 
 class MemFile {
@@ -74,7 +75,7 @@ class MemFile {
   /** End of the bytes ever written (space taken on the disk; preallocation by truncate takes none). */
   allocated = 0;
   durable = new Uint8Array(0);
-  /** Writes (and length changes, as empty `bytes` with `offset` = new length) since the last datasync. */
+  /** Writes and length changes since the last datasync. */
   journal: Write[] = [];
 
   write(bytes: Uint8Array, offset: number): void {
@@ -82,7 +83,7 @@ class MemFile {
     this.ensure(end);
     this.data.set(bytes, offset);
     if (end > this.length) this.length = end;
-    this.journal.push({ offset, bytes: bytes.slice() });
+    if (bytes.length > 0) this.journal.push({ offset, bytes: bytes.slice() });
   }
 
   truncate(length: number): void {
@@ -90,7 +91,7 @@ class MemFile {
     if (length < this.length) this.data.fill(0, length, this.length);
     if (length < this.allocated) this.allocated = length;
     this.length = length;
-    this.journal.push({ offset: length, bytes: new Uint8Array(0) });
+    this.journal.push({ offset: length });
   }
 
   sync(): void {
@@ -384,7 +385,7 @@ export class MemoryFileSystem implements FileSystem {
       let left = keep === undefined ? 0 : Math.max(0, Math.min(total, keep(total)));
       for (const w of file.journal) {
         if (left <= 0) break;
-        if (w.bytes.length === 0) copy.truncate(w.offset);
+        if (w.bytes === undefined) copy.truncate(w.offset);
         else copy.write(w.bytes.subarray(0, Math.min(left, w.bytes.length)), w.offset);
         left -= units(w);
       }

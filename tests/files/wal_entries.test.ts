@@ -21,6 +21,7 @@ import {
   renameSync,
   statSync,
   symlinkSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -139,6 +140,31 @@ test("wal entries: when the next wal file cannot be created, the roll fails the 
       "what was at the name is left as it was",
     );
     assert.equal(readFileSync(join(dir.path, "mine-0"), "utf8"), "mine 0");
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("wal entries: a later wal file that holds nothing is removed by a writable open that resumes in an earlier file, so appending rolls into that number again", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 4 * FILE_SIZE });
+    await log.createQueue("q");
+    for (let i = 0; i < 5; i++) await log.appendRecord("q", new Uint8Array(30_000).fill(i + 1));
+    await log.close();
+    // Damage: wal file 0 ends early (a zeroed block), and wal file 1 holds nothing.
+    const wal0 = openSync(join(dir.path, WAL0), "r+");
+    writeSync(wal0, new Uint8Array(FILE_SIZE), 0, FILE_SIZE, FILE_SIZE);
+    closeSync(wal0);
+    writeFileSync(join(dir.path, WAL1), new Uint8Array(4 * FILE_SIZE));
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize: 4 * FILE_SIZE });
+    const kept = [...reopened.range("q")].map((r) => r.position);
+    for (let i = 0; i < 6; i++) await reopened.appendRecord("q", new Uint8Array(30_000).fill(9));
+    await reopened.close();
+    const again = await MultiRecordLog.open(dir.path, { fileSize: 4 * FILE_SIZE });
+    assert.equal([...again.range("q")].length, kept.length + 6);
+    assert.ok(walNames(dir.path).length >= 2, "rolled into wal file 1 again");
+    await again.close();
   } finally {
     await dir.cleanup();
   }

@@ -115,8 +115,9 @@ function rangesBetween(dir: WalDirectory, from: WritePosition, to: WritePosition
  * every range of unread bytes, and the frames replay dropped at the end of
  * the log, into salvage files (durably, named in the report: `salvageFile`,
  * `droppedTail.salvageFiles`), then removes the wal files after the one
- * writing resumes in (they hold nothing else: a stale later file must never
- * be read after new data, and the writer creates the files it rolls to).
+ * writing resumes in (they hold nothing else by then: a stale later file
+ * must never be read after new data, and the writer creates the files it
+ * rolls into exclusively, so one left there would stop it).
  * The resume file itself is cut by the writer. Rejects, having cut nothing,
  * when a copy cannot be made.
  */

@@ -129,17 +129,26 @@ export class WalDirectory {
   }
 
   /**
-   * Lists the wal files of the existing directory `path`.
+   * Lists the wal files of the existing directory `path`. A symbolic link
+   * named like a wal file is read as the file it points to when that is a
+   * regular file; a link to anything else, or to nothing, fails the open
+   * with {@link CorruptLogError} naming it (README, "Symbolic links").
    *
-   * @throws {CorruptLogError} when a wal file's number is above 2^53 - 1 (see {@link unnumberable}).
+   * @throws {CorruptLogError} when a wal file's number is above 2^53 - 1 (see {@link unnumberable}),
+   * or for such a link.
    */
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
     let strayTemp = false;
     for (const entry of entries) {
-      if (!entry.isFile) continue;
       const n = parseWalFileName(entry.name);
+      if (entry.isSymlink === true && n !== undefined) {
+        await checkLink(fs, joinPath(path, entry.name), entry.name);
+        files.push(n);
+        continue;
+      }
+      if (!entry.isFile) continue;
       if (n !== undefined) files.push(n);
       else if (entry.name === TEMP_NAME) strayTemp = true;
       else if (isUnnumberableWalFileName(entry.name)) throw unnumberable(entry.name);
@@ -176,17 +185,26 @@ export class WalDirectory {
   }
 
   /**
-   * Creates wal file `n` empty, preallocated to the file size (zeros), and
-   * makes its directory entry durable, unless `syncDirectory` is false (the
-   * caller then syncs the directory before anything written to the file is
-   * acknowledged as durable).
+   * Creates wal file `n` (exclusively: whatever is at its name already, a
+   * file, a link or a directory, fails the call and is left as it is),
+   * preallocated to the file size (zeros), and makes its directory entry
+   * durable, unless `syncDirectory` is false (the caller then syncs the
+   * directory before anything written to the file is acknowledged as
+   * durable). When a step after the creation fails, the new file is closed
+   * and removed (it holds nothing) before the call rejects.
    */
   async createFile(n: number, syncDirectory = true): Promise<WalFile> {
     const path = this.filePath(n);
     const handle = await io("create", path, () => this.fs.openFile(path, "create"));
     const file = new WalFile(handle, path, n);
-    await file.truncate(this.fileSize);
-    if (syncDirectory) await this.sync();
+    try {
+      await file.truncate(this.fileSize);
+      if (syncDirectory) await this.sync();
+    } catch (err) {
+      await file.close().catch(() => {});
+      await this.fs.remove(path).catch(() => {}); // best effort: an empty last file is harmless
+      throw err;
+    }
     this.#add(n, this.fileSize);
     return file;
   }
@@ -204,9 +222,15 @@ export class WalDirectory {
     return joinPath(this.path, TEMP_NAME);
   }
 
-  /** Creates the temporary file, empty. */
+  /**
+   * Creates the temporary file, empty (exclusively: one a failed compaction
+   * of this log left behind is removed first; it never holds wal data).
+   */
   async createTemp(): Promise<WalFile> {
     const path = this.tempPath;
+    if (await io("stat", path, () => this.fs.stat(path)) !== undefined) {
+      await io("remove", path, () => this.fs.remove(path));
+    }
     const handle = await io("create", path, () => this.fs.openFile(path, "create"));
     return new WalFile(handle, path, -1);
   }
@@ -282,9 +306,24 @@ export class WalDirectory {
   }
 }
 
-/** An open wal file: the port's handle with errors naming the file. */
+/** Checks that the link at `path` points to a regular file (see {@link WalDirectory.list}). */
+async function checkLink(fs: FileSystem, path: string, name: string): Promise<void> {
+  const target = await io("stat", path, () => fs.stat(path));
+  if (target?.isFile === true) return;
+  const what = target === undefined ? "nothing (a dangling link)" : "something not a regular file";
+  throw new CorruptLogError(
+    `this wal file is a symbolic link to ${what}; point it at the wal file, or put the file itself here`,
+    name,
+  );
+}
+
+/**
+ * An open wal file: the port's handle with errors naming the file. It is
+ * closed at most once: `close` after the first does nothing.
+ */
 export class WalFile {
   readonly #handle: FileHandle;
+  #closed = false;
   readonly path: string;
   readonly number: number;
 
@@ -350,8 +389,20 @@ export class WalFile {
     return io("stat", this.path, () => handle.allocation!());
   }
 
-  /** Closes the handle. */
-  close(): Promise<void> {
-    return io("close", this.path, () => this.#handle.close());
+  /**
+   * Closes the handle, the first time only (the port's descriptor number may
+   * belong to another file afterwards). Never rejects: the descriptor is
+   * gone whether or not the close reports an error, and every file the log
+   * wrote to is fdatasynced before it is closed (or abandoned after a
+   * failure), so a lost write has already been reported there.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#handle.close();
+    } catch {
+      // See above: nothing more to report, and nothing to retry.
+    }
   }
 }

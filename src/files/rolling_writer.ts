@@ -273,8 +273,10 @@ export class RollingWriter implements FrameSink {
   async adopt(number: number, offset: number): Promise<void> {
     if (this.#staging.length > 0) throw new Error("adopt() with bytes staged");
     this.#map = undefined;
-    await this.#file.close();
-    this.#file = await this.#dir.openFile(number, "readwrite");
+    // Opened before the current file is closed: when the open fails, `#file` stays open and valid.
+    const next = await this.#dir.openFile(number, "readwrite");
+    const previous = this.#file;
+    this.#file = next;
     this.#fileNumber = number;
     this.#offset = offset;
     this.#capacity = this.#dir.fileSize;
@@ -282,6 +284,7 @@ export class RollingWriter implements FrameSink {
     this.#filled = offset;
     this.#unsynced = false;
     this.#map = mapping(this.#file, this.#fileCapacity);
+    await previous.close();
   }
 
   /** Flushes, syncs and closes the current file; the staging buffers go to the next writer. */
@@ -339,17 +342,24 @@ export class RollingWriter implements FrameSink {
     if (end > this.#filled) this.#filled = end;
   }
 
-  /** The full file is made durable before the next one exists (docs/FORMAT.md, "Writing and rolling"). */
+  /**
+   * The full file is made durable before the next one exists (docs/FORMAT.md,
+   * "Writing and rolling"). The full file is closed only once the next one is
+   * in its place: when a step fails, `#file` is still the full file, open,
+   * and `close`/`abandon` close it (once).
+   */
   async #rollTo(number: number): Promise<void> {
     if (this.#unsynced) await this.#file.datasync();
     this.#unsynced = false;
     this.#map = undefined;
-    await this.#file.close();
-    this.#file = await this.#dir.createFile(number); // its directory sync covers the full file's entry too
+    const next = await this.#dir.createFile(number); // its directory sync covers the full file's entry too
+    const full = this.#file;
+    this.#file = next;
     this.#directoryUnsynced = false;
     this.#fileCapacity = this.#dir.fileSize;
     this.#filled = 0;
-    this.#map = mapping(this.#file, this.#fileCapacity);
+    this.#map = mapping(next, this.#fileCapacity);
+    await full.close();
   }
 }
 

@@ -36,9 +36,9 @@ interface DenoFile {
 interface DenoRuntime {
   open(
     path: string,
-    options: { read?: boolean; write?: boolean; create?: boolean; truncate?: boolean },
+    options: { read?: boolean; write?: boolean; createNew?: boolean },
   ): Promise<DenoFile>;
-  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean }>;
+  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isSymlink: boolean }>;
   stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
   mkdir(path: string, options: { recursive: boolean }): Promise<void>;
   remove(path: string): Promise<void>;
@@ -54,15 +54,28 @@ function deno(): DenoRuntime {
 /** `SEEK_START` */
 const SEEK_START = 0;
 
+/**
+ * A Deno file. It owns its resource: `close` closes it exactly once, and
+ * every other call on a closed handle throws `EBADF`.
+ */
 class DenoFileHandle implements FileHandle {
-  readonly #file: DenoFile;
+  readonly #opened: DenoFile;
+  #closed = false;
   readonly #path: string;
   /** Where the file's cursor stands after our last call, or -1 when unknown (after an error). */
   #cursor = 0;
 
   constructor(file: DenoFile, path: string) {
-    this.#file = file;
+    this.#opened = file;
     this.#path = path;
+  }
+
+  /** The open file; throws `EBADF` once the handle is closed. */
+  get #file(): DenoFile {
+    if (this.#closed) {
+      throw Object.assign(new Error(`EBADF: ${this.#path} was closed`), { code: "EBADF" });
+    }
+    return this.#opened;
   }
 
   // deno-lint-ignore require-await
@@ -107,7 +120,8 @@ class DenoFileHandle implements FileHandle {
     this.#file.truncateSync(length);
   }
 
-  datasync(): Promise<void> {
+  // deno-lint-ignore require-await
+  async datasync(): Promise<void> {
     return this.#file.syncData();
   }
 
@@ -122,9 +136,12 @@ class DenoFileHandle implements FileHandle {
     return fileAllocation(this.#path, info.blocks, info.blksize);
   }
 
+  /** Closes the file; a second call does nothing (see {@link FileHandle.close}). */
   // deno-lint-ignore require-await
   async close(): Promise<void> {
-    this.#file.close();
+    if (this.#closed) return;
+    this.#closed = true; // whatever close() does, the resource is never used again
+    this.#opened.close();
   }
 }
 
@@ -149,13 +166,13 @@ export const denoFileSystem: FileSystem = {
       ? { read: true }
       : mode === "readwrite"
       ? { read: true, write: true }
-      : { read: true, write: true, create: true, truncate: true };
+      : { read: true, write: true, createNew: true }; // O_CREAT|O_EXCL: never empties a file
     return new DenoFileHandle(await deno().open(path, options), path);
   },
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
     for await (const entry of deno().readDir(path)) {
-      entries.push({ name: entry.name, isFile: entry.isFile });
+      entries.push({ name: entry.name, isFile: entry.isFile, isSymlink: entry.isSymlink });
     }
     return entries;
   },

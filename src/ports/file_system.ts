@@ -54,7 +54,11 @@ export interface FileHandle {
    * read as zeros.
    */
   allocation?(): Promise<FileAllocation | undefined>;
-  /** Closes the file. */
+  /**
+   * Closes the file. A handle is closed once: a second call resolves without
+   * touching anything (the descriptor number may by then belong to another
+   * file), and every other call on a closed handle rejects with `EBADF`.
+   */
   close(): Promise<void>;
 }
 
@@ -104,15 +108,23 @@ export interface PathInfo {
 export interface DirEntry {
   /** The entry's name (no directory part). */
   name: string;
-  /** True for a regular file. */
+  /** True for a regular file (false for a symbolic link, whatever it points to). */
   isFile: boolean;
+  /**
+   * Optional: true for a symbolic link. The core follows a link named like a
+   * wal file with `stat` (see the README, "Symbolic links"); a port that
+   * leaves this out lists links as non-files, which the core ignores.
+   */
+  isSymlink?: boolean;
 }
 
 /**
  * How {@link FileSystem.openFile} opens a file.
  * - `read`: an existing file, read only.
  * - `readwrite`: an existing file, for reading and writing.
- * - `create`: a new empty file for reading and writing (an existing one is emptied).
+ * - `create`: a new empty file for reading and writing, created exclusively
+ *   (O_CREAT|O_EXCL): rejects with `EEXIST` when anything is at `path`, a
+ *   symbolic link included. No mode ever empties an existing file.
  *
  * @example
  * ```ts
@@ -192,7 +204,7 @@ export interface FileSystem {
   openFile(path: string, mode: OpenMode): Promise<FileHandle>;
   /** Lists a directory. */
   readDir(path: string): Promise<DirEntry[]>;
-  /** Tells what `path` is, or undefined when nothing is there. */
+  /** Tells what `path` is (following symbolic links), or undefined when nothing is there (a dangling link included). */
   stat(path: string): Promise<PathInfo | undefined>;
   /** Creates a directory and its missing parents. */
   mkdir(path: string): Promise<void>;

@@ -26,16 +26,31 @@ import type {
 import { fileAllocation } from "./allocation.ts";
 import { acquireDirLock } from "./dir_lock.ts";
 
-/** A file open on a descriptor, with synchronous positioned I/O. */
+/** The error every call but `close` throws on a closed handle. */
+export function closedHandleError(path: string): Error {
+  return Object.assign(new Error(`EBADF: ${path} was closed`), { code: "EBADF" });
+}
+
+/**
+ * A file open on a descriptor, with synchronous positioned I/O. It owns its
+ * descriptor: `close` closes it exactly once, and no call uses the number
+ * afterwards (it may belong to another file by then).
+ */
 export class FdFileHandle implements FileHandle {
-  /** The descriptor. */
-  protected readonly fd: number;
+  /** The descriptor, or -1 once closed. */
+  #fd: number;
   /** The path it was opened at. */
   protected readonly path: string;
 
   constructor(path: string, fd: number) {
-    this.fd = fd;
+    this.#fd = fd;
     this.path = path;
+  }
+
+  /** The descriptor; throws `EBADF` once the handle is closed. */
+  protected get fd(): number {
+    if (this.#fd < 0) throw closedHandleError(this.path);
+    return this.#fd;
   }
 
   // deno-lint-ignore require-await
@@ -61,9 +76,10 @@ export class FdFileHandle implements FileHandle {
   }
 
   datasync(): Promise<void> {
-    return new Promise((resolve, reject) =>
-      fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve()))
-    );
+    return new Promise((resolve, reject) => {
+      const fd = this.fd; // throws on a closed handle (rejecting this promise)
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    });
   }
 
   // deno-lint-ignore require-await
@@ -77,13 +93,18 @@ export class FdFileHandle implements FileHandle {
     return fileAllocation(this.path, info.blocks, info.blksize);
   }
 
+  /** Closes the descriptor; a second call does nothing (see {@link FileHandle.close}). */
   // deno-lint-ignore require-await
   async close(): Promise<void> {
-    fs.closeSync(this.fd);
+    const fd = this.#fd;
+    if (fd < 0) return;
+    this.#fd = -1; // whatever closeSync does, the number is never used again
+    fs.closeSync(fd);
   }
 }
 
-const FLAGS: Record<OpenMode, string> = { read: "r", readwrite: "r+", create: "w+" };
+/** `create` is O_CREAT|O_EXCL: an existing file (or link) at the path is an error, never emptied. */
+const FLAGS: Record<OpenMode, string> = { read: "r", readwrite: "r+", create: "wx+" };
 
 /** Opens `path` as the descriptor flags of `mode` say. */
 export function openFd(path: string, mode: OpenMode): number {
@@ -94,7 +115,11 @@ export function openFd(path: string, mode: OpenMode): number {
 export const nodeFsDirectoryCalls: Omit<FileSystem, "openFile"> = {
   async readDir(path: string): Promise<DirEntry[]> {
     const entries = await fs.promises.readdir(path, { withFileTypes: true });
-    return entries.map((entry) => ({ name: entry.name, isFile: entry.isFile() }));
+    return entries.map((entry) => ({
+      name: entry.name,
+      isFile: entry.isFile(),
+      isSymlink: entry.isSymbolicLink(),
+    }));
   },
   async stat(path: string): Promise<PathInfo | undefined> {
     try {

@@ -65,9 +65,18 @@ test("rolling writer: a full file stays current until the next byte; that byte g
   const ops: string[] = [];
   fs.onCall = (op) => ops.push(op);
   await writer.flush();
-  // Write the end of file 0, make it durable, then create file 1 (entry synced) and write there.
-  assert.deepEqual(ops.slice(0, 5), ["write", "datasync", "open", "truncate", "syncDir"]);
-  assert.equal(ops[5], "write");
+  // Write the end of file 0, make it durable, then create file 1 (entry synced), close file 0
+  // (only once file 1 is in its place) and write to file 1.
+  assert.deepEqual(ops, ["write", "datasync", "open", "truncate", "syncDir", "close", "write"]);
+  assert.deepEqual(fs.ops.slice(-7), [
+    "write wal-00000000000000000000",
+    "datasync wal-00000000000000000000",
+    "create wal-00000000000000000001",
+    "truncate wal-00000000000000000001",
+    "syncDir /wal",
+    "close wal-00000000000000000000",
+    "write wal-00000000000000000001",
+  ]);
   assert.deepEqual(fs.files(DIR), ["wal-00000000000000000000", "wal-00000000000000000001"]);
   assert.equal(fs.bytes(FILE_0)[BLOCK_SIZE - 1], 1);
   assert.deepEqual([...fs.bytes(FILE_1).subarray(0, 11)], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0]);

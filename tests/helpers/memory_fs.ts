@@ -1,10 +1,25 @@
 /**
  * An in-memory FileSystem that models what survives a power loss, with fault
- * injection. Each file has its current bytes (what reads see: the page
- * cache) and its durable bytes (as of its last datasync); a directory's
- * entries become durable on syncDir. `powerLoss()` gives the file system as a
- * machine would find it after the power came back: durable entries with
- * their durable bytes, plus (optionally) a prefix of the writes made since.
+ * injection and a log of every call. Each file has its current bytes (what
+ * reads see: the page cache) and its durable bytes (as of its last
+ * datasync), plus the journal of its writes and length changes since; a
+ * directory has its current entries, its durable entries (as of its last
+ * syncDir) and the journal of its changes since (creations, renames,
+ * removals). `powerLoss()` gives the file system as a machine would find it
+ * after the power came back: each directory's durable entries plus a prefix
+ * of its journal (none by default: an unsynced creation is lost, an
+ * unsynced rename undone), each file with its durable bytes plus a prefix of
+ * its journal torn at any byte (none by default), whatever name the file
+ * then has. A file renamed before its data was synced thus appears under the
+ * new name with partial contents.
+ *
+ * Handles are owned: closing one twice counts in `doubleCloses` (and does
+ * nothing more), any other call on a closed handle throws EBADF, and
+ * `openHandles` counts the handles not closed yet. `ops` logs the calls in
+ * order ("create wal-…", "write wal-…", "datasync wal-…", "truncate wal-…",
+ * "rename a b", "remove wal-…", "syncDir /wal", "open wal-…", "close wal-…"),
+ * for tests of the order of durability steps; `mark()` adds a line of the
+ * test's own (say, "ack").
  */
 import type {
   DirEntry,
@@ -27,16 +42,31 @@ export class FaultError extends Error {
 
 /** Which call fails: the `nth` (1-based, counted from when the fault is set) call of `op`. */
 export interface Fault {
-  op: "write" | "datasync" | "open" | "remove" | "syncDir" | "truncate" | "rename";
+  op: "write" | "datasync" | "open" | "remove" | "syncDir" | "truncate" | "rename" | "close";
   nth: number;
   code: "EIO" | "ENOSPC";
   /** For writes: write only this many bytes before failing (a torn write). */
   tornBytes?: number;
 }
 
+/** A write of `bytes` at `offset`, or (when `bytes` is undefined) a change of the length to `offset`. */
 interface Write {
   offset: number;
-  bytes: Uint8Array;
+  bytes?: Uint8Array;
+}
+
+/** A change of a directory's entries since its last syncDir: `name` now names `file`, or nothing. */
+interface EntryChange {
+  /** Names removed by the change (a rename's source, a removal). */
+  gone: string[];
+  /** The name set by the change (a creation, a rename's target), if any. */
+  name?: string;
+  file?: MemFile;
+}
+
+/** Units of a journal (what `powerLoss` keeps a prefix of): a write's bytes, 1 per length change. */
+function units(w: Write): number {
+  return w.bytes === undefined ? 1 : w.bytes.length;
 }
 
 class MemFile {
@@ -45,7 +75,7 @@ class MemFile {
   /** End of the bytes ever written (space taken on the disk; preallocation by truncate takes none). */
   allocated = 0;
   durable = new Uint8Array(0);
-  /** Writes (and truncations, as `bytes` of length -1 with `offset` = new length) since the last datasync. */
+  /** Writes and length changes since the last datasync. */
   journal: Write[] = [];
 
   write(bytes: Uint8Array, offset: number): void {
@@ -53,7 +83,7 @@ class MemFile {
     this.ensure(end);
     this.data.set(bytes, offset);
     if (end > this.length) this.length = end;
-    this.journal.push({ offset, bytes: bytes.slice() });
+    if (bytes.length > 0) this.journal.push({ offset, bytes: bytes.slice() });
   }
 
   truncate(length: number): void {
@@ -61,7 +91,7 @@ class MemFile {
     if (length < this.length) this.data.fill(0, length, this.length);
     if (length < this.allocated) this.allocated = length;
     this.length = length;
-    this.journal.push({ offset: length, bytes: new Uint8Array(0) });
+    this.journal.push({ offset: length });
   }
 
   sync(): void {
@@ -97,8 +127,21 @@ export class MemoryFileSystem implements FileSystem {
   readonly calls = new Map<string, number>();
   /** When set, file handles report this as their allocation (`FileHandle.allocation`); otherwise they have none. */
   allocationOf: ((path: string) => FileAllocation | undefined) | undefined;
-  /** Called before each write, datasync, open, remove, syncDir, truncate or rename (e.g. to cut the power there). */
+  /** Called before each write, datasync, open, remove, syncDir, truncate, rename or close (e.g. to cut the power there). */
   onCall: ((op: Fault["op"]) => void) | undefined;
+  /** The calls made, in order (see the module documentation). */
+  readonly ops: string[] = [];
+  /** Handles not closed yet. */
+  openHandles = 0;
+  /** Calls of `close` on a handle already closed. */
+  doubleCloses = 0;
+  /** Changes of each directory's entries since its last syncDir. */
+  readonly #dirJournal = new Map<string, EntryChange[]>();
+
+  /** Adds a line of the test's own to `ops`. */
+  mark(line: string): void {
+    this.ops.push(line);
+  }
 
   /** Makes the `nth` next call of `fault.op` fail. */
   inject(fault: Fault): void {
@@ -111,8 +154,9 @@ export class MemoryFileSystem implements FileSystem {
     this.#faults = [];
   }
 
-  #check(op: Fault["op"], what: string): Fault | undefined {
+  #check(op: Fault["op"], what: string, line: string): Fault | undefined {
     this.onCall?.(op);
+    this.ops.push(line);
     this.calls.set(op, (this.calls.get(op) ?? 0) + 1);
     const count = (this.#counts.get(op) ?? 0) + 1;
     this.#counts.set(op, count);
@@ -130,25 +174,43 @@ export class MemoryFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
-    this.#check("open", path);
     const [dir, name] = split(path);
+    this.#check("open", path, `${mode === "create" ? "create" : "open"} ${name}`);
     const entries = this.#dirs.get(dir);
     if (entries === undefined) throw new FaultError("ENOENT", `open ${path}`);
     let file = entries.get(name);
-    if (file === undefined) {
-      if (mode !== "create") throw new FaultError("ENOENT", `open ${path}`);
+    if (mode === "create") {
+      // O_CREAT|O_EXCL, as the runtime adapters: anything at the name is an error.
+      if (file !== undefined || this.#dirs.has(path)) {
+        throw new FaultError("EEXIST", `open ${path}`);
+      }
       file = new MemFile();
       entries.set(name, file);
-    } else if (mode === "create") {
-      file.truncate(0);
+      this.#changed(dir, { gone: [], name, file });
+    } else if (file === undefined) {
+      throw new FaultError(this.#dirs.has(path) ? "EISDIR" : "ENOENT", `open ${path}`);
     }
     return this.#handle(path, file, mode === "read");
   }
 
+  /** Journals a change of `dir`'s entries (undone at a power loss unless kept, see `powerLoss`). */
+  #changed(dir: string, change: EntryChange): void {
+    const journal = this.#dirJournal.get(dir);
+    if (journal === undefined) this.#dirJournal.set(dir, [change]);
+    else journal.push(change);
+  }
+
   #handle(path: string, file: MemFile, readOnly: boolean): FileHandle {
+    const name = split(path)[1];
+    let closed = false;
+    this.openHandles++;
+    const live = (op: string): void => {
+      if (closed) throw new FaultError("EBADF", `${op} ${path} (closed handle)`);
+    };
     const writeSync = (data: Uint8Array, offset: number): void => {
+      live("write");
       if (readOnly) throw new FaultError("EBADF", `write ${path}`);
-      const fault = this.#check("write", path);
+      const fault = this.#check("write", path, `write ${name}`);
       const grows = Math.max(0, offset + data.length - file.allocated);
       if (this.spaceLeft !== undefined) {
         if (grows > this.spaceLeft) throw new FaultError("ENOSPC", `write ${path}`);
@@ -164,6 +226,7 @@ export class MemoryFileSystem implements FileSystem {
     return {
       // deno-lint-ignore require-await
       read: async (buffer, offset) => {
+        live("read");
         const n = Math.max(0, Math.min(buffer.length, file.length - offset));
         buffer.set(file.data.subarray(offset, offset + n));
         return n;
@@ -173,20 +236,34 @@ export class MemoryFileSystem implements FileSystem {
       writeSync,
       // deno-lint-ignore require-await
       truncate: async (length) => {
-        this.#check("truncate", path);
+        live("truncate");
+        this.#check("truncate", path, `truncate ${name}`);
         file.truncate(length);
       },
       // deno-lint-ignore require-await
       datasync: async () => {
-        this.#check("datasync", path);
+        live("datasync");
+        this.#check("datasync", path, `datasync ${name}`);
         file.sync();
       },
       // deno-lint-ignore require-await
-      size: async () => file.length,
+      size: async () => {
+        live("size");
+        return file.length;
+      },
       allocation: this.allocationOf === undefined
         ? undefined
         : () => Promise.resolve(this.allocationOf!(path)),
-      close: () => Promise.resolve(),
+      // deno-lint-ignore require-await
+      close: async () => {
+        if (closed) {
+          this.doubleCloses++;
+          return;
+        }
+        closed = true; // closed whether or not an injected fault fails the call, as close(2)
+        this.openHandles--;
+        this.#check("close", path, `close ${name}`);
+      },
     };
   }
 
@@ -218,27 +295,31 @@ export class MemoryFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async remove(path: string): Promise<void> {
-    this.#check("remove", path);
     const [dir, name] = split(path);
+    this.#check("remove", path, `remove ${name}`);
     if (!this.#dirs.get(dir)?.delete(name)) throw new FaultError("ENOENT", `remove ${path}`);
+    this.#changed(dir, { gone: [name] });
   }
 
   // deno-lint-ignore require-await
   async rename(from: string, to: string): Promise<void> {
-    this.#check("rename", from);
     const [fromDir, fromName] = split(from);
     const [toDir, toName] = split(to);
+    this.#check("rename", from, `rename ${fromName} ${toName}`);
+    if (fromDir !== toDir) throw new FaultError("EXDEV", `rename ${from} ${to}`);
     const file = this.#dirs.get(fromDir)?.get(fromName);
     if (file === undefined) throw new FaultError("ENOENT", `rename ${from}`);
     this.#dirs.get(fromDir)!.delete(fromName);
     this.#dirs.get(toDir)!.set(toName, file);
+    this.#changed(fromDir, { gone: [fromName], name: toName, file }); // atomic: both or neither
   }
 
   // deno-lint-ignore require-await
   async syncDir(path: string): Promise<void> {
-    this.#check("syncDir", path);
+    this.#check("syncDir", path, `syncDir ${path}`);
     const entries = this.#dirs.get(path);
     if (entries !== undefined) this.#durableDirs.set(path, new Map(entries));
+    this.#dirJournal.delete(path);
   }
 
   readonly #locks = new Set<string>();
@@ -281,30 +362,49 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   /**
-   * The file system after a power loss: durable directory entries with their
-   * durable bytes; with `keep`, each file also keeps the first `keep(n)` of
-   * its n writes since the last datasync (a random prefix, as a disk may).
+   * The file system after a power loss. Each directory has its durable
+   * entries plus the first `keepEntries(n)` of its n entry changes since its
+   * last syncDir (default none); each file its durable bytes plus the first
+   * `keep(n)` units of its journal since its last datasync, where a write
+   * counts one unit per byte (so a write may be torn at any byte) and a
+   * length change one unit (default none). `keep` is asked once per file,
+   * whatever names the file has then.
    */
-  powerLoss(keep?: (unsynced: number) => number): MemoryFileSystem {
+  powerLoss(
+    keep?: (unsynced: number) => number,
+    keepEntries?: (unsynced: number) => number,
+  ): MemoryFileSystem {
     const after = new MemoryFileSystem();
     const copies = new Map<MemFile, MemFile>();
-    for (const [dir, entries] of this.#durableDirs) {
-      const restored = new Map<string, MemFile>();
-      for (const [name, file] of entries) {
-        let copy = copies.get(file);
-        if (copy === undefined) {
-          copy = new MemFile();
-          copy.write(file.durable, 0);
-          const kept = keep === undefined ? 0 : keep(file.journal.length);
-          for (const w of file.journal.slice(0, kept)) {
-            if (w.bytes.length === 0) copy.truncate(w.offset);
-            else copy.write(w.bytes, w.offset);
-          }
-          copy.sync();
-          copies.set(file, copy);
-        }
-        restored.set(name, copy);
+    const restore = (file: MemFile): MemFile => {
+      let copy = copies.get(file);
+      if (copy !== undefined) return copy;
+      copy = new MemFile();
+      copy.write(file.durable, 0);
+      const total = file.journal.reduce((sum, w) => sum + units(w), 0);
+      let left = keep === undefined ? 0 : Math.max(0, Math.min(total, keep(total)));
+      for (const w of file.journal) {
+        if (left <= 0) break;
+        if (w.bytes === undefined) copy.truncate(w.offset);
+        else copy.write(w.bytes.subarray(0, Math.min(left, w.bytes.length)), w.offset);
+        left -= units(w);
       }
+      copy.sync();
+      copies.set(file, copy);
+      return copy;
+    };
+    for (const [dir, durable] of this.#durableDirs) {
+      const entries = new Map(durable);
+      const journal = this.#dirJournal.get(dir) ?? [];
+      const kept = keepEntries === undefined
+        ? 0
+        : Math.max(0, Math.min(journal.length, keepEntries(journal.length)));
+      for (const change of journal.slice(0, kept)) {
+        for (const name of change.gone) entries.delete(name);
+        if (change.name !== undefined) entries.set(change.name, change.file!);
+      }
+      const restored = new Map<string, MemFile>();
+      for (const [name, file] of entries) restored.set(name, restore(file));
       after.#dirs.set(dir, restored);
       after.#durableDirs.set(dir, new Map(restored));
     }

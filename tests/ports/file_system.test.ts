@@ -6,6 +6,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { type FileSystem, MultiRecordLog } from "../../mod.ts";
 import { nodeFileSystem } from "../../node.ts";
 import { defaultFileSystem } from "../../src/ports/runtime.ts";
@@ -28,6 +39,12 @@ test("ports: the default adapter is the one of the runtime the code runs on", as
   }[runtime];
   assert.equal(await defaultFileSystem(), await fromEntryPoint());
 });
+
+/** The error of an exclusive creation over an existing entry, as each runtime throws it. */
+function isExists(err: unknown): boolean {
+  const e = err as { code?: string; name?: string };
+  return e.code === "EEXIST" || e.name === "AlreadyExists";
+}
 
 for (const [name, fs] of adapters) {
   test(`ports (${name}): create, write at offsets, read back, size, truncate`, async () => {
@@ -55,7 +72,7 @@ for (const [name, fs] of adapters) {
     }
   });
 
-  test(`ports (${name}): "create" empties an existing file; "readwrite" and "read" keep it`, async () => {
+  test(`ports (${name}): "create" makes a new file; "readwrite" and "read" keep an existing one`, async () => {
     const dir = await tempDir();
     try {
       const path = join(dir.path, "f");
@@ -71,8 +88,6 @@ for (const [name, fs] of adapters) {
       assert.equal(await file.read(buffer, 0), 4);
       assert.deepEqual([...buffer], [5, 6, 7, 8]);
       await file.close();
-      file = await fs.openFile(path, "create");
-      assert.equal(await file.size(), 0);
       await file.close();
     } finally {
       await dir.cleanup();
@@ -91,10 +106,84 @@ for (const [name, fs] of adapters) {
       assert.deepEqual(await fs.stat(join(nested, "x")), { isFile: true, isDirectory: false });
       await fs.mkdir(join(nested, "sub"));
       const entries = (await fs.readDir(nested)).sort((p, q) => p.name.localeCompare(q.name));
-      assert.deepEqual(entries, [{ name: "sub", isFile: false }, { name: "x", isFile: true }]);
+      assert.deepEqual(entries, [
+        { name: "sub", isFile: false, isSymlink: false },
+        { name: "x", isFile: true, isSymlink: false },
+      ]);
       await fs.syncDir(nested);
       await fs.remove(join(nested, "x"));
       assert.equal(await fs.stat(join(nested, "x")), undefined);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): "create" is exclusive: an existing file, link or directory at the name is EEXIST, and a file there keeps its bytes`, async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, "f");
+      const file = await fs.openFile(path, "create");
+      await file.write(new Uint8Array([5, 6, 7]), 0);
+      await file.close();
+      const target = join(dir.path, "elsewhere");
+      writeFileSync(target, new Uint8Array([1, 2]));
+      symlinkSync(target, join(dir.path, "link"));
+      symlinkSync(join(dir.path, "missing"), join(dir.path, "dangling"));
+      mkdirSync(join(dir.path, "d"));
+      for (const name of ["f", "link", "dangling", "d"]) {
+        await assert.rejects(fs.openFile(join(dir.path, name), "create"), isExists, name);
+      }
+      assert.deepEqual([...readFileSync(path)], [5, 6, 7]);
+      assert.deepEqual([...readFileSync(target)], [1, 2]);
+      assert.equal(
+        existsSync(join(dir.path, "missing")),
+        false,
+        "nothing created through the dangling link",
+      );
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): a handle closes once: a second close does nothing (a descriptor opened meanwhile stays open), other calls reject with EBADF`, async () => {
+    const dir = await tempDir();
+    try {
+      const file = await fs.openFile(join(dir.path, "f"), "create");
+      await file.close();
+      const other = openSync(join(dir.path, "other"), "w+"); // may reuse the closed descriptor's number
+      try {
+        writeSync(other, "kept");
+        await file.close();
+        assert.equal(fstatSync(other).size, 4, "the other descriptor is still open");
+        const isBadF = (err: unknown) => (err as { code?: string }).code === "EBADF";
+        await assert.rejects(file.write(new Uint8Array([1]), 0), isBadF);
+        await assert.rejects(file.read(new Uint8Array(1), 0), isBadF);
+        await assert.rejects(file.datasync(), isBadF);
+        await assert.rejects(file.truncate(0), isBadF);
+        await assert.rejects(file.size(), isBadF);
+        assert.equal(readFileSync(join(dir.path, "other"), "utf8"), "kept");
+      } finally {
+        closeSync(other);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  test(`ports (${name}): readDir marks symbolic links; stat follows them (a dangling one is undefined)`, async () => {
+    const dir = await tempDir();
+    try {
+      writeFileSync(join(dir.path, "target"), new Uint8Array([1]));
+      symlinkSync(join(dir.path, "target"), join(dir.path, "link"));
+      symlinkSync(join(dir.path, "missing"), join(dir.path, "dangling"));
+      const entries = (await fs.readDir(dir.path)).sort((p, q) => p.name.localeCompare(q.name));
+      assert.deepEqual(entries, [
+        { name: "dangling", isFile: false, isSymlink: true },
+        { name: "link", isFile: false, isSymlink: true },
+        { name: "target", isFile: true, isSymlink: false },
+      ]);
+      assert.deepEqual(await fs.stat(join(dir.path, "link")), { isFile: true, isDirectory: false });
+      assert.equal(await fs.stat(join(dir.path, "dangling")), undefined);
     } finally {
       await dir.cleanup();
     }

@@ -11,6 +11,14 @@ import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { prng } from "../helpers/model.ts";
 import { pseudoRandomBytes } from "../helpers/temp.ts";
 
+/**
+ * What a power loss keeps of the unsynced writes (torn at any byte) or
+ * directory changes since the last sync: a random prefix.
+ */
+function somePrefix(random: () => number): (unsynced: number) => number {
+  return (unsynced) => Math.floor(random() * (unsynced + 1));
+}
+
 const DIR = "/wal";
 const FILE_SIZE = 32768 * 2;
 
@@ -43,8 +51,7 @@ for (const seed of [1, 2, 3, 4]) {
       stream: [...log.range("stream")].map((r) => [r.position, [...r.payload]]),
     };
     const crashes: MemoryFileSystem[] = [];
-    fs.onCall = () =>
-      crashes.push(fs.powerLoss((unsynced) => Math.floor(random() * (unsynced + 1))));
+    fs.onCall = () => crashes.push(fs.powerLoss(somePrefix(random), somePrefix(random)));
     const outcome = await log.compact();
     fs.onCall = undefined;
     crashes.push(fs.powerLoss(() => 0));

@@ -113,7 +113,9 @@ async function applyDamage(fs: MemoryFileSystem, d: Damage): Promise<void> {
         x ^= x << 5;
         bytes[i] = x & 0xff;
       }
-      const handle = await fs.openFile(path(`wal-${String(d.number).padStart(20, "0")}`), "create");
+      const target = path(`wal-${String(d.number).padStart(20, "0")}`);
+      await fs.remove(target).catch(() => {}); // "create" never replaces a file
+      const handle = await fs.openFile(target, "create");
       await handle.write(bytes, 0);
       await handle.datasync();
       return;

@@ -10,6 +10,14 @@ import { MultiRecordLog, type PersistPolicy } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { LogModel, type Op, prng, snapshot } from "../helpers/model.ts";
 
+/**
+ * What a power loss keeps of the unsynced writes (torn at any byte) or
+ * directory changes since the last sync: a random prefix.
+ */
+function somePrefix(random: () => number): (unsynced: number) => number {
+  return (unsynced) => Math.floor(random() * (unsynced + 1));
+}
+
 const DIR = "/wal";
 const QUEUES = ["a", "b", "c"];
 
@@ -89,7 +97,7 @@ async function scenario(
     pending.push(call(log, op).catch(() => {}));
     states.push(JSON.stringify(model.snapshot()));
   }
-  const crashed = fs.powerLoss((unsynced) => Math.floor(random() * (unsynced + 1)));
+  const crashed = fs.powerLoss(somePrefix(random), somePrefix(random));
   await Promise.all(pending);
   await log.close();
   const reopened = await MultiRecordLog.open(DIR, {
@@ -214,7 +222,7 @@ test("power loss after an injected fault: reopening recovers a prefix of the wri
         durable = states.length - 1;
       }
     }
-    const crashed = fs.powerLoss((unsynced) => Math.floor(random() * (unsynced + 1)));
+    const crashed = fs.powerLoss(somePrefix(random), somePrefix(random));
     await log.close();
     const reopened = await MultiRecordLog.open(DIR, { fs: crashed, fileSize: 32768 * 2 });
     const recovered = JSON.stringify(snapshot(reopened));

@@ -149,7 +149,11 @@ async function lockFile(
         // shared lock, so nobody holds the exclusive lock: empty it and lock again. This process
         // holds no lock on the file (that would have made the attempt busy), so the descriptor
         // opened and closed here drops nothing.
-        emptyLockFile(path);
+        try {
+          emptyLockFile(path);
+        } catch (cause) {
+          throw unavailable(path, cause);
+        }
         emptied = true;
         attempt--;
         continue;
@@ -193,7 +197,12 @@ function isThisProcess(holder: LockHolder): boolean {
     holder.bootId === me.bootId && holder.host === me.host;
 }
 
-/** Device and inode of the regular file at `path`; undefined if absent; throws if not regular. */
+/**
+ * Device and inode of the lock file at `path`; undefined if absent. Throws
+ * when it is not a regular file of its own: a link, a directory, a pipe, or
+ * a file with other hard links (a lock on a wal file's inode would be
+ * dropped whenever the log closes that file).
+ */
 function regularFileId(path: string): { dev: number; ino: number } | undefined {
   let st: fs.Stats;
   try {
@@ -202,11 +211,11 @@ function regularFileId(path: string): { dev: number; ino: number } | undefined {
     if ((err as { code?: string }).code === "ENOENT") return undefined;
     throw err;
   }
-  if (!st.isFile()) {
+  if (!st.isFile() || st.nlink !== 1) {
     throw new LockUnavailable(
       path,
-      `${path} is not a regular file`,
-      "it must be the log's lock file: remove what is there (a link, a directory, a pipe) " +
+      st.isFile() ? `${path} has other hard links` : `${path} is not a regular file`,
+      "it must be the log's own lock file: remove what is there (a link, a directory, a pipe) " +
         "once no process has the log open",
     );
   }
@@ -217,10 +226,25 @@ function sameId(a: { dev: number; ino: number }, b: { dev: number; ino: number }
   return b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
-/** Empties a lock file that is not a database, without following a link. */
+/** The most an older version's text in the lock file ever took; a larger file is never emptied. */
+const MAX_OLD_LOCK_TEXT = 4096;
+
+/**
+ * Empties a lock file that is not a database, when it is what an older
+ * version left (a regular file of its own, at most a few KiB), without
+ * following a link; anything else is refused.
+ */
 function emptyLockFile(path: string): void {
   const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
   try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.nlink !== 1 || st.size > MAX_OLD_LOCK_TEXT) {
+      throw new LockUnavailable(
+        path,
+        `${path} is not a SQLite database (${st.size} bytes)`,
+        "it is not the log's lock file: move it away once no process has the log open",
+      );
+    }
     fs.ftruncateSync(fd, 0);
   } finally {
     fs.closeSync(fd);

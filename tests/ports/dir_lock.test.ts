@@ -2,7 +2,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import {
@@ -133,6 +141,27 @@ test("dir lock: a lock file holding an older version's text is emptied and locke
     assert.equal(statSync(join(dir, LOCK_FILE)).size, 0);
     assert.equal(await trySqliteLock(join(dir, LOCK_FILE)), "busy");
     await lock.release();
+  });
+});
+
+test("dir lock: a lock file hard-linked to a wal file is refused, and the wal file left whole", async () => {
+  await inTempDir(async (dir) => {
+    const wal = join(dir, "wal-00000000000000000000");
+    writeFileSync(wal, "records that must survive");
+    linkSync(wal, join(dir, LOCK_FILE));
+    const err = await rejection(acquireDirLock(dir), LockUnavailable);
+    assert.match(err.message, /other hard links/);
+    assert.equal(readFileSync(wal, "utf8"), "records that must survive");
+  });
+});
+
+test("dir lock: a lock file too large to be an older version's text is refused, not emptied", async () => {
+  await inTempDir(async (dir) => {
+    const big = "x".repeat(5000);
+    writeFileSync(join(dir, LOCK_FILE), big);
+    const err = await rejection(acquireDirLock(dir), LockUnavailable);
+    assert.match(err.message, /not a SQLite database \(5000 bytes\)/);
+    assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), big);
   });
 });
 

@@ -105,12 +105,18 @@ export class RollingWriter implements FrameSink {
   }
 
   /**
-   * Opens the writer at `at`. The file is created if missing; an existing
-   * file is cut at `at.offset` and extended back with zeros (what lies past
-   * the resume point is unreachable for a reader, and stale frames there
-   * must never become readable after new ones), and kept a whole number of
+   * Opens the writer at `at`. The file is created if missing; in an existing
+   * file, what lies past `at.offset` is made zeros (it is unreachable for a
+   * reader, kept in salvage files by then, and stale frames there must never
+   * become readable after new ones), and the file is kept a whole number of
    * blocks long. A file larger than the file size keeps its size (files
    * must be full before the next one starts).
+   *
+   * Invariant: the file is a whole number of blocks long after every step,
+   * so a crash or a failure between steps never leaves a partial block, which
+   * a reader drops whole with the records before `at.offset` in it. So the
+   * rest of `at.offset`'s block is overwritten with zeros (not cut), the
+   * file is cut at a block boundary, and only then extended.
    */
   static async open(dir: WalDirectory, at: WritePosition): Promise<RollingWriter> {
     if (!dir.fileNumbers().includes(at.fileNumber)) {
@@ -125,7 +131,10 @@ export class RollingWriter implements FrameSink {
       const size = await file.size();
       const capacity = Math.max(dir.fileSize, size - (size % BLOCK_SIZE));
       if (size !== capacity || size > at.offset) {
-        if (size > at.offset) await file.truncate(at.offset);
+        const blockEnd = Math.ceil(at.offset / BLOCK_SIZE) * BLOCK_SIZE;
+        const zeroUpTo = Math.min(blockEnd, size);
+        if (zeroUpTo > at.offset) await file.write(new Uint8Array(zeroUpTo - at.offset), at.offset);
+        if (size > blockEnd) await file.truncate(blockEnd);
         await file.truncate(capacity);
         await file.datasync();
       }

@@ -161,11 +161,13 @@ test("durability order: salvage at open syncs each salvage file and the director
   const ops = fs.ops;
   const salvaged = fs.files(DIR).filter((n) => n.startsWith("salvage-"));
   assert.deepEqual(salvaged, [
+    "salvage-wal-00000000000000000000-offset-31980", // the unfinished record replay ended in
     "salvage-wal-00000000000000000000-offset-36864",
     "salvage-wal-00000000000000000001-offset-0",
   ]);
   const removed = at(ops, `remove ${WAL(1)}`, start);
-  const cut = at(ops, `truncate ${WAL(0)}`, start);
+  // The cut: zeros written over the rest of the resume block, then a truncation.
+  const cut = Math.min(at(ops, `write ${WAL(0)}`, start), at(ops, `truncate ${WAL(0)}`, start));
   for (const name of salvaged) {
     const created = at(ops, `create ${name}`, start);
     const synced = at(ops, `datasync ${name}`, at(ops, `write ${name}`, created));

@@ -200,3 +200,25 @@ test("faults: a failed write rejects the queue creation with IoError; the queue 
   assert.equal(log.queueExists("new"), false);
   await log.close();
 });
+
+test("faults: a writable open that fails while cutting the dropped tail (at the extension back to full size) leaves the file whole blocks long, and every record before the cut is read back", async () => {
+  const fs = new MemoryFileSystem();
+  const log = await open(fs);
+  await log.createQueue("q");
+  for (let i = 0; i < 40; i++) await log.appendRecord("q", new Uint8Array(1000).fill(i));
+  await log.close();
+  // Block 1 zeroed: replay ends in block 0, inside a record whose later frames were there.
+  fs.corrupt(`${DIR}/wal-00000000000000000000`, 32768, new Uint8Array(32768));
+  const before = await MultiRecordLog.open(DIR, { fs, fileSize: FILE_SIZE, readOnly: true });
+  const kept = contents(before, "q");
+  await before.close();
+  assert.equal(kept.length, 31);
+  // The open's cut: zeros over the rest of the resume block, a cut at its end, the extension (2nd).
+  fs.inject({ op: "truncate", nth: 2, code: "EIO" });
+  await assert.rejects(open(fs), isIo("EIO"));
+  fs.clearFaults();
+  assert.equal(fs.bytes(`${DIR}/wal-00000000000000000000`).length % 32768, 0);
+  const after = await open(fs);
+  assert.deepEqual(contents(after, "q"), kept);
+  await after.close();
+});

@@ -135,6 +135,7 @@ async function checkRecovers(fs: MemoryFileSystem, outcome: Outcome, what: strin
   const log = await MultiRecordLog.open(DIR, { fs, fileSize: FILE_SIZE });
   try {
     for (const [queue, records] of outcome.acked) {
+      assert.ok(log.queueExists(queue), `${what}: queue ${queue} lost`);
       const found = new Map([...log.range(queue)].map((r) => [r.position, r.payload.slice()]));
       for (const [position, bytes] of records) {
         assert.deepEqual(found.get(position), bytes, `${what}: ${queue} @ ${position} lost`);

@@ -42,6 +42,12 @@ export class WalDirectory {
   readonly #sizes = new Map<number, number>();
   /** True when the listing showed a temporary file a crashed compaction left behind. */
   #strayTemp: boolean;
+  /**
+   * Entries named like wal files that are not regular files (directories,
+   * FIFOs, sockets, devices): never opened (opening a FIFO would block), and
+   * not among the wal files.
+   */
+  readonly notFiles: readonly string[];
 
   private constructor(
     fs: FileSystem,
@@ -49,12 +55,14 @@ export class WalDirectory {
     fileSize: number,
     files: number[],
     strayTemp: boolean,
+    notFiles: string[] = [],
   ) {
     this.fs = fs;
     this.path = path;
     this.#fileSize = fileSize;
     this.#files = files;
     this.#strayTemp = strayTemp;
+    this.notFiles = notFiles;
   }
 
   /** Bytes per wal file: new files are created this large. */
@@ -115,15 +123,20 @@ export class WalDirectory {
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
+    const notFiles: string[] = [];
     let strayTemp = false;
     for (const entry of entries) {
-      if (!entry.isFile) continue;
       const n = parseWalFileName(entry.name);
+      if (!entry.isFile) {
+        if (n !== undefined) notFiles.push(entry.name);
+        continue;
+      }
       if (n !== undefined) files.push(n);
       else if (entry.name === TEMP_NAME) strayTemp = true;
     }
     files.sort((a, b) => a - b);
-    return new WalDirectory(fs, path, fileSize, files, strayTemp);
+    notFiles.sort();
+    return new WalDirectory(fs, path, fileSize, files, strayTemp, notFiles);
   }
 
   /** File numbers present, ascending (a copy). */

@@ -9,14 +9,15 @@
  * @module
  */
 import { CorruptLogError, IoError } from "../errors.ts";
-import { WalDirectory } from "../files/directory.ts";
+import { retryWhileVanishing } from "../read_only_replay.ts";
+import type { WalDirectory } from "../files/directory.ts";
 import { walFileName } from "../files/file_name.ts";
 import { scanUnreadBytes } from "../files/tail_scanner.ts";
 import { BLOCK_SIZE, DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { type Crc32, loadCrc32 } from "../format/crc.ts";
 import type { UnreadBytesIssue } from "../options.ts";
 import { unreadBytesIssue } from "../recovery.ts";
-import type { FileHandle, FileSystem } from "../ports/file_system.ts";
+import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/runtime.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
@@ -42,7 +43,20 @@ export class ScanSession {
   /** The first pass, once run. */
   first: FramePass | undefined;
 
-  private constructor(dir: WalDirectory, crc: Crc32, options: ScanOptions, total: number) {
+  readonly #files: ScanFileSystem;
+
+  private constructor(
+    dir: WalDirectory,
+    crc: Crc32,
+    options: ScanOptions,
+    total: number,
+    files: ScanFileSystem,
+  ) {
+    this.#files = files;
+    files.count = (n) => {
+      this.report.bytesRead += n;
+      this.#onProgress?.(this.report.bytesRead, this.plannedBytes);
+    };
     this.dir = dir;
     this.crc = crc;
     this.files = dir.fileNumbers();
@@ -59,31 +73,66 @@ export class ScanSession {
     };
   }
 
-  /** Opens `path` read-only: lists its wal files and reads their sizes. */
-  static async open(path: string, options: ScanOptions = {}): Promise<ScanSession> {
-    const opened: { session?: ScanSession } = {};
-    const counted = countingFileSystem(options.fs ?? await defaultFileSystem(), (n) => {
-      const session = opened.session;
-      if (session === undefined) return;
-      session.report.bytesRead += n;
-      session.#onProgress?.(session.report.bytesRead, session.plannedBytes);
-    });
-    await WalDirectory.ensure(counted, path, true);
-    const dir = await WalDirectory.list(counted, path, options.fileSize ?? DEFAULT_FILE_SIZE);
+  /**
+   * Opens `path` read-only: lists its wal files, opens them and reads their
+   * sizes, then (with `firstPass`) runs {@link firstPass}. A log's writer
+   * may be collecting wal files meanwhile: a listed file gone before it is
+   * opened or read makes the scan list the directory again and start over,
+   * as a read-only open does (`read_only_replay.ts`); the oldest files are
+   * kept open from the start (see {@link HELD_FILES}), so that a collection
+   * after that point changes nothing the scan reads. Close the session when
+   * done ({@link close}).
+   */
+  static async open(
+    path: string,
+    options: ScanOptions = {},
+    extra: { firstPass?: boolean; markBlocks?: boolean } = {},
+  ): Promise<ScanSession> {
+    const files = new ScanFileSystem(options.fs ?? await defaultFileSystem(), extra.markBlocks);
+    const crc = await loadCrc32(nativeCrc32Candidates);
+    try {
+      return await retryWhileVanishing(files, path, async (dir) => {
+        await files.release();
+        const session = await ScanSession.#openListed(files, dir, crc, options);
+        try {
+          if (extra.firstPass === true) await session.firstPass();
+        } catch (err) {
+          await files.release();
+          throw err;
+        }
+        return session;
+      });
+    } catch (err) {
+      await files.release();
+      throw err;
+    }
+  }
+
+  static async #openListed(
+    files: ScanFileSystem,
+    dir: WalDirectory,
+    crc: Crc32,
+    options: ScanOptions,
+  ): Promise<ScanSession> {
+    dir.useFileSize(options.fileSize ?? DEFAULT_FILE_SIZE);
     const numbers = dir.fileNumbers();
     if (numbers.length === 0 && options.emptyIsLog !== true) {
-      const entries = await counted.readDir(path);
+      const entries = await files.readDir(dir.path);
       throw notALog(
-        path,
+        dir.path,
         entries.length === 0
           ? "it is empty"
+          : dir.notFiles.length > 0
+          ? `its entries named like wal files are not regular files (${dir.notFiles.join(", ")})`
           : `none of its ${entries.length} entries is a wal file`,
       );
     }
     let total = 0;
     const fileIssues: FileIssue[] = [];
-    for (const n of numbers) {
+    for (const [i, n] of numbers.entries()) {
+      files.holding = i < HELD_FILES;
       const file = await dir.openFile(n, "read");
+      files.holding = false;
       let size: number;
       try {
         size = await file.size();
@@ -106,11 +155,27 @@ export class ScanSession {
         fileIssues.push({ file: name, offset: 0, reason: "file-size-mismatch", bytes: size });
       }
     }
-    const crc = await loadCrc32(nativeCrc32Candidates);
-    const session = new ScanSession(dir, crc, options, total);
-    opened.session = session;
+    for (const name of dir.notFiles) {
+      fileIssues.push({ file: name, offset: 0, reason: "not-a-regular-file", bytes: 0 });
+    }
+    const session = new ScanSession(dir, crc, options, total, files);
     session.#fileIssues.push(...fileIssues);
     return session;
+  }
+
+  /** Closes the wal files the session keeps open. */
+  close(): Promise<void> {
+    return this.#files.release();
+  }
+
+  /**
+   * Blocks (of 32 KiB; a partial last one counts) of wal file `n` holding a
+   * non-zero byte, among those read so far (only when opened with
+   * `markBlocks`; once the first pass is over, every block that may hold
+   * data was read: the look past the end reads what the pass did not).
+   */
+  blocksWithData(n: number): number {
+    return this.#files.marks?.count(this.dir.filePath(n)) ?? 0;
   }
 
   /** A pass over every record (reporting damage), applying each to the queue states. */
@@ -202,29 +267,124 @@ export function notALog(path: string, why: string): CorruptLogError {
   );
 }
 
-/** `fs` with every read counted. */
-function countingFileSystem(fs: FileSystem, count: (bytes: number) => void): FileSystem {
-  const wrap = (handle: FileHandle): FileHandle => ({
-    read: async (buffer, offset) => {
-      const n = await handle.read(buffer, offset);
-      if (n > 0) count(n);
-      return n;
-    },
-    write: (data, offset) => handle.write(data, offset),
-    truncate: (length) => handle.truncate(length),
-    datasync: () => handle.datasync(),
-    size: () => handle.size(),
-    close: () => handle.close(),
-  });
-  return {
-    openFile: async (path, mode) => {
-      if (mode !== "read") throw new IoError("open", path, new Error("a scan only reads"));
-      return wrap(await fs.openFile(path, mode));
-    },
-    readDir: (path) => fs.readDir(path),
-    stat: (path) => fs.stat(path),
-    mkdir: (path) => Promise.reject(new IoError("mkdir", path, new Error("a scan only reads"))),
-    remove: (path) => Promise.reject(new IoError("remove", path, new Error("a scan only reads"))),
-    syncDir: () => Promise.resolve(),
-  };
+/**
+ * Wal files a scan keeps open from the start, oldest first: a writer's
+ * collection deletes the oldest files, and a deleted file stays readable
+ * through a descriptor opened before (on every runtime). A log with more
+ * files opens the later ones when it reaches them (a collection reaching
+ * them meanwhile makes the scan start over, or fail in a second pass).
+ */
+const HELD_FILES = 256;
+
+/**
+ * The port as a scan uses it: reads only, every read counted (and, with
+ * `markBlocks`, the blocks holding data marked), the handles opened while
+ * `holding` kept open until {@link release} (their `close()` does nothing).
+ */
+class ScanFileSystem implements FileSystem {
+  readonly #fs: FileSystem;
+  readonly #held = new Map<string, { kept: FileHandle; close(): Promise<void> }>();
+  readonly marks: BlockMarks | undefined;
+  /** Called with the bytes of each read. */
+  count: (bytes: number) => void = () => {};
+  /** True while the handles opened are to be kept. */
+  holding = false;
+
+  constructor(fs: FileSystem, markBlocks = false) {
+    this.#fs = fs;
+    this.marks = markBlocks ? new BlockMarks() : undefined;
+  }
+
+  async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
+    if (mode !== "read") throw new IoError("open", path, new Error("a scan only reads"));
+    const held = this.#held.get(path);
+    if (held !== undefined) return held.kept;
+    const handle = await this.#fs.openFile(path, mode);
+    const marks = this.marks;
+    const wrapped: FileHandle = {
+      read: async (buffer, offset) => {
+        const n = await handle.read(buffer, offset);
+        if (n > 0) {
+          marks?.mark(path, buffer, n, offset);
+          this.count(n);
+        }
+        return n;
+      },
+      write: () => Promise.reject(new IoError("write", path, new Error("a scan only reads"))),
+      truncate: () => Promise.reject(new IoError("truncate", path, new Error("a scan only reads"))),
+      datasync: () => handle.datasync(),
+      size: () => handle.size(),
+      close: () => handle.close(),
+    };
+    if (!this.holding) return wrapped;
+    const kept = { ...wrapped, close: () => Promise.resolve() };
+    this.#held.set(path, { kept, close: () => handle.close() });
+    return kept;
+  }
+
+  /** Closes the handles kept. */
+  async release(): Promise<void> {
+    const held = [...this.#held.values()];
+    this.#held.clear();
+    for (const h of held) await h.close();
+  }
+
+  readDir(path: string): Promise<DirEntry[]> {
+    return this.#fs.readDir(path);
+  }
+
+  stat(path: string): Promise<PathInfo | undefined> {
+    return this.#fs.stat(path);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return Promise.reject(new IoError("mkdir", path, new Error("a scan only reads")));
+  }
+
+  remove(path: string): Promise<void> {
+    return Promise.reject(new IoError("remove", path, new Error("a scan only reads")));
+  }
+
+  syncDir(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Per file, a bit per 32 KiB block: set once a read met a non-zero byte in that block. */
+class BlockMarks {
+  readonly #bits = new Map<string, Uint8Array>();
+
+  /** Marks the blocks of `path` in which `buffer[0, n)`, read at `offset`, holds data. */
+  mark(path: string, buffer: Uint8Array, n: number, offset: number): void {
+    let bits = this.#bits.get(path);
+    const lastBlock = Math.floor((offset + n - 1) / BLOCK_SIZE);
+    if (bits === undefined || bits.length * 8 <= lastBlock) {
+      const grown = new Uint8Array(Math.max(64, (lastBlock >> 3) + 1) * 2);
+      if (bits !== undefined) grown.set(bits);
+      bits = grown;
+      this.#bits.set(path, bits);
+    }
+    for (let block = Math.floor(offset / BLOCK_SIZE); block <= lastBlock; block++) {
+      if ((bits[block >> 3] & (1 << (block & 7))) !== 0) continue;
+      const from = Math.max(block * BLOCK_SIZE, offset) - offset;
+      const to = Math.min((block + 1) * BLOCK_SIZE, offset + n) - offset;
+      for (let i = from; i < to; i++) {
+        if (buffer[i] !== 0) {
+          bits[block >> 3] |= 1 << (block & 7);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Blocks of `path` marked. */
+  count(path: string): number {
+    const bits = this.#bits.get(path);
+    let count = 0;
+    if (bits === undefined) return 0;
+    for (const byte of bits) {
+      for (let b = byte; b !== 0; b &= b - 1) count++;
+    }
+    return count;
+  }
 }

@@ -68,8 +68,8 @@ test("mrl verify: a wal file cut to 300 bytes (every record gone) is damage: exi
     await truncate(join(dir, WAL0), 300);
     const { code, out } = await verify(dir);
     assert.equal(code, 1);
-    assert.match(out, /^wal-0+ offset 0: 287 byte\(s\) of data in a partial block/);
-    assert.match(out, /\n0 file\(s\), 0 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
+    assert.match(out, /^0 file\(s\), 0 record\(s\) replayed, 1 damaged spot\(s\)\n/);
+    assert.match(out, /\nwal-0+ offset 0: 287 byte\(s\) of data in a partial block/);
   });
 });
 
@@ -95,8 +95,8 @@ test("mrl verify: a frame with a bad checksum is damage, with the record lost: e
     await writeFile(path, data);
     const { code, out } = await verify(dir);
     assert.equal(code, 1);
-    assert.match(out, /^wal-0+ offset \d+: checksum mismatch: one frame dropped/);
-    assert.match(out, /3 file\(s\), 300 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
+    assert.match(out, /^3 file\(s\), 300 record\(s\) replayed, 1 damaged spot\(s\)\n/);
+    assert.match(out, /\nwal-0+ offset \d+: checksum mismatch: one frame dropped/);
   });
 });
 

@@ -22,9 +22,45 @@ import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/runtime.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
 
+/** Times the damage at the end of a log is read again, in case a write was in progress (see `#settleTail`). */
+const TAIL_REREADS = 6;
+
+/** Damage a frame half written can cause. */
+const FRAME_DAMAGE = new Set(["bad-checksum", "bad-frame", "unterminated-record", "orphan-frame"]);
+
+/**
+ * True when every frame of `buffer` (whole blocks) from `from` up to `end`
+ * has a good checksum, or zeros follow the last one.
+ */
+function framesCheckOut(
+  reader: FrameReader,
+  buffer: Uint8Array,
+  from: number,
+  end: number,
+): boolean {
+  for (let b = from - (from % BLOCK_SIZE); b < end; b += BLOCK_SIZE) {
+    const block = buffer.subarray(b, b + BLOCK_SIZE);
+    reader.cursor = b < from ? from - b : 0;
+    while (b + reader.cursor < end) {
+      const outcome = reader.read(block);
+      if (outcome === FRAME_OK) continue;
+      if (outcome === FRAME_END_OF_BLOCK) break;
+      // Zeros from here to the end of the block: nothing more was being written.
+      return outcome === FRAME_END_OF_LOG && !block.subarray(reader.cursor).some((x) => x !== 0);
+    }
+  }
+  return true;
+}
+
 /** The first pass tells nobody about the records it applies. */
 const NO_SINK: RecordSink = {};
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
+import {
+  FRAME_END_OF_BLOCK,
+  FRAME_END_OF_LOG,
+  FRAME_OK,
+  FrameReader,
+} from "../format/frame_reader.ts";
 import { QueueStates } from "./queue_states.ts";
 import type { FileIssue, ScanIssue, ScanOptions, ScanReport } from "./types.ts";
 
@@ -204,6 +240,7 @@ export class ScanSession {
     const pass = this.first!;
     this.report.end = { file: walFileName(pass.end.fileNumber), offset: pass.end.offset };
     if (this.files.length === 0) return;
+    await this.#settleTail(pass);
     // What the look past the end reads (in part again: the end's block), for the progress.
     let tail = 0;
     for (const n of this.files) {
@@ -215,6 +252,53 @@ export class ScanSession {
     this.plannedBytes = Math.max(this.plannedBytes, this.report.bytesRead + tail);
     for (const bytes of await scanUnreadBytes(this.dir, pass.end, this.crc)) {
       this.#unread.push(unreadBytesIssue(bytes));
+    }
+  }
+
+  /**
+   * Drops the damage the pass met at the very end of the log when it was a
+   * write in progress: a log's writer may be appending while the scan reads
+   * (no lock), and a read racing a write can see a frame half written (a
+   * bad checksum or frame header, and the record it cuts). Such damage
+   * starts with a bad frame in the last two blocks before the end, in the
+   * file the log ends in, and is all frame damage; once the write is over,
+   * every frame from there to the end checks out (or zeros follow). It is
+   * read again up to {@link TAIL_REREADS} times, a pause doubling from 1 ms
+   * before each; a damaged log reads the same bad bytes every time, so its
+   * damage stays (at the cost of those pauses).
+   */
+  async #settleTail(pass: FramePass): Promise<void> {
+    const { listed } = pass.issues;
+    if (listed.length === 0 || pass.issues.count !== listed.length) return;
+    const end = pass.end;
+    const endName = walFileName(end.fileNumber);
+    const lastBlock = Math.floor(Math.max(end.offset - 1, 0) / BLOCK_SIZE);
+    const floor = Math.max(lastBlock - 1, 0) * BLOCK_SIZE;
+    let k = listed.length;
+    while (
+      k > 0 && listed[k - 1].file === endName && listed[k - 1].offset >= floor &&
+      FRAME_DAMAGE.has(listed[k - 1].reason)
+    ) k--;
+    if (k === listed.length) return;
+    if (listed[k].reason !== "bad-checksum" && listed[k].reason !== "bad-frame") return;
+    const from = listed[k].offset;
+    const start = from - (from % BLOCK_SIZE);
+    const blocks = Math.max(1, Math.ceil((end.offset - start) / BLOCK_SIZE));
+    const buffer = new Uint8Array(blocks * BLOCK_SIZE);
+    const reader = new FrameReader(this.crc);
+    for (let attempt = 0; attempt < TAIL_REREADS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
+      const file = await this.dir.openFile(end.fileNumber, "read");
+      try {
+        if (await file.readFully(buffer, start) < buffer.length) return;
+      } finally {
+        await file.close();
+      }
+      if (framesCheckOut(reader, buffer, from - start, end.offset - start)) {
+        pass.issues.count -= listed.length - k;
+        listed.length = k;
+        return;
+      }
     }
   }
 

@@ -97,3 +97,19 @@ test("mrl modules: the CLI takes the block size and the wal file names from the 
   }
   assert.deepEqual(copies, []);
 });
+
+test("mrl modules: the CLI never opens the log (which holds every record in memory): every command reads through the scan", async () => {
+  const reachable = new Set<string>();
+  const walk = async (key: string): Promise<void> => {
+    if (reachable.has(key)) return;
+    reachable.add(key);
+    for (const next of await importsOf(key)) await walk(next);
+  };
+  await walk("src/cli/main");
+  assert.ok(reachable.has("src/scan/session"), "the walk reaches the scan");
+  assert.ok(reachable.has("src/cli/summary"));
+  const opensTheLog = ["mod", "src/log", "src/log_reader", "src/open_log"].filter((m) =>
+    reachable.has(m)
+  );
+  assert.deepEqual(opensTheLog, []);
+});

@@ -165,3 +165,49 @@ test("scanLog: a frame at the end of the log that stays bad when read again is d
     ["wal-00000000000000000000", "bad-checksum"],
   ]);
 });
+
+test("scanLog: a wal file collected between the listing and its opening makes the scan list again and start over (no error, no damage)", async () => {
+  const mem = new MemoryFileSystem();
+  const eio = (path: string) => Object.assign(new Error(`EIO: remove ${path}`), { code: "EIO" });
+  // The writer's removals fail: file 0 stays although it holds only truncated records.
+  const writer = await MultiRecordLog.open("/wal", {
+    fs: { ...portOf(mem), remove: (path) => Promise.reject(eio(path)) },
+    fileSize: 65536,
+  });
+  await writer.createQueue("q");
+  for (let i = 0; i < 5; i++) await writer.appendRecord("q", bytes(`r${i}`.repeat(15_000)));
+  await writer.truncate("q", 2);
+  assert.deepEqual(Object.keys(writer.summary().files).length, 3);
+  const wal0 = "/wal/wal-00000000000000000000";
+  let opensOfFile0 = 0;
+  const collecting: FileSystem = {
+    ...portOf(mem),
+    openFile: async (path, mode) => {
+      if (path === wal0 && opensOfFile0++ === 0) await mem.remove(path); // the collection, just now
+      return await mem.openFile(path, mode);
+    },
+  };
+  for (const live of [true, false]) {
+    opensOfFile0 = 0;
+    const scan = scanLog("/wal", { fs: collecting, live });
+    const records: number[] = [];
+    for await (const e of scan) if (e.kind === "record") records.push(e.position);
+    assert.deepEqual(records, [3, 4], `live: ${live}`);
+    assert.deepEqual(scan.report.issues, []);
+    assert.equal(scan.report.files, 2);
+  }
+  await writer.close();
+});
+
+/** Every call of `fs`, forwarded (so that some can be replaced). */
+function portOf(fs: MemoryFileSystem): FileSystem {
+  return {
+    openFile: (p, mode) => fs.openFile(p, mode),
+    readDir: (p) => fs.readDir(p),
+    stat: (p) => fs.stat(p),
+    mkdir: (p) => fs.mkdir(p),
+    remove: (p) => fs.remove(p),
+    syncDir: (p) => fs.syncDir(p),
+    rename: (from, to) => fs.rename(from, to),
+  };
+}

@@ -37,17 +37,20 @@ interface QueueTotals {
   firstFile: number;
 }
 
+/** Control characters (and the backslash, which escapes them) in a name. */
+// deno-lint-ignore no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f\\]/g;
+
 /** A queue name as a table cell: control characters escaped, shortened past {@link NAME_WIDTH}. */
 export function tableName(name: string): string {
-  // deno-lint-ignore no-control-regex
   const escaped = name.replace(
-    /[\u0000-\u001f\u007f\\]/g,
+    UNPRINTABLE,
     (c) => c === "\\" ? "\\\\" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
   if (escaped.length <= NAME_WIDTH) return escaped;
   const chars = [...escaped];
   if (chars.length <= NAME_WIDTH) return escaped;
-  const marker = `…[${[...name].length} chars]`;
+  const marker = `…[${[...name].length}-chars]`;
   return chars.slice(0, NAME_WIDTH - marker.length).join("") + marker;
 }
 

@@ -113,13 +113,18 @@ test("mrl verify, dump and summary while a writer in this process appends, trunc
           () => Promise.resolve(truncatedUpTo),
           `round ${round}`,
         );
+        // Each round against a directory the writer collected in since the last one.
+        const seen = collections;
+        for (let turn = 0; turn < 5000 && collections === seen; turn++) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
       }
     } finally {
       stop = true;
       await writing;
       await writer.close();
     }
-    assert.ok(collections >= 3, `${collections} collections while the commands ran`);
+    assert.ok(collections >= 20, `${collections} collections while the commands ran`);
   } finally {
     await dir.cleanup();
   }
@@ -171,7 +176,7 @@ test(
       }
       const end = (await progressOf(progress))!;
       assert.ok(running, `the writer exited: ${stderr}`);
-      assert.ok(end.acked.busy > start.acked.busy + 15, "the writer wrote while the commands ran");
+      assert.ok(end.acked.busy > start.acked.busy, "the writer wrote while the commands ran");
     } finally {
       writer.kill("SIGKILL");
       await exited;

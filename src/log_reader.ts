@@ -269,7 +269,8 @@ export class LogReader {
 
   /**
    * Each queue's first and last retained positions and the oldest wal file
-   * it needs.
+   * it needs. The dictionaries keyed by queue name have no prototype (see
+   * {@link LogSummary}).
    *
    * @example
    * ```ts
@@ -279,7 +280,7 @@ export class LogReader {
    * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
-   * console.log(log.summary().queues); // { q: { start: 0, end: 1, fileNumber: 0 } }
+   * console.log({ ...log.summary().queues }); // { q: { start: 0, end: 1, fileNumber: 0 } }
    * await log.close();
    * ```
    */

@@ -2,7 +2,8 @@
  * `mrl` at scale: builds a log of 2 GiB (8 queues, payloads of 100 B to
  * 16 KiB, batches of 32 records; queues 1 to 7 are truncated to keep about
  * their newest 100 MiB, queue 0 never is, so every wal file stays) and runs
- * `mrl verify`, `mrl dump > /dev/null` and `mrl read` (one queue) on it on
+ * `mrl verify`, `mrl dump > /dev/null`, `mrl read` (one queue) and
+ * `mrl summary` on it on
  * Deno, Bun and Node, printing for each the median wall time of the runs
  * (3 by default), the throughput (log bytes / time) and the maximum
  * resident memory over the runs (from /usr/bin/time). Figures only;
@@ -95,6 +96,7 @@ const commands: [string, string[]][] = [
   ["verify", ["verify", dir]],
   ["dump", ["dump", dir]],
   ["read", ["read", dir, "queue-3", "--format", "base64"]],
+  ["summary", ["summary", dir]],
 ];
 console.log(`log: ${dir}, ${(total / 2 ** 30).toFixed(2)} GiB; median of ${runs} runs`);
 console.log("runtime  command  exit  median s  MB/s (log bytes)  max RSS MiB");

@@ -112,8 +112,13 @@ export class LogReader {
 
   /**
    * Records with `start <= position < end`, in position order. Payloads are
-   * views of the log's memory (no copy): do not modify them. An iteration
-   * still going when the log closes ends there.
+   * views of the log's memory (no copy): do not modify them, copy them
+   * (`slice()`) to. Writing into one anyway is not detected: the record
+   * changes as this process holds it (later reads return the new bytes),
+   * the wal file keeps the bytes appended (a reopen returns those) until a
+   * compaction relocates the record, writing the changed bytes, which then
+   * stay the record for good (README, "Use"). An iteration still going when
+   * the log closes ends there.
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
@@ -222,7 +227,9 @@ export class LogReader {
   }
 
   /**
-   * The queue's last retained record, or undefined when it is empty.
+   * The queue's last retained record, or undefined when it is empty. Its
+   * payload is a view of the log's memory, as {@link range}'s are: do not
+   * modify it (what writing into it does is said there).
    *
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
@@ -262,7 +269,8 @@ export class LogReader {
 
   /**
    * Each queue's first and last retained positions and the oldest wal file
-   * it needs.
+   * it needs. The dictionaries keyed by queue name have no prototype (see
+   * {@link LogSummary}).
    *
    * @example
    * ```ts
@@ -272,7 +280,7 @@ export class LogReader {
    * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
-   * console.log(log.summary().queues); // { q: { start: 0, end: 1, fileNumber: 0 } }
+   * console.log({ ...log.summary().queues }); // { q: { start: 0, end: 1, fileNumber: 0 } }
    * await log.close();
    * ```
    */

@@ -355,9 +355,11 @@ export interface LogSummary {
   /**
    * Every queue, by name, except those refused with `PositionOutOfRangeError`
    * (their positions cannot be given as numbers; `listQueues()` names them).
+   * Objects keyed by queue name have no prototype: every name, `__proto__`
+   * and `constructor` included, is an own property like any other.
    */
   queues: Record<string, QueueSummary>;
-  /** Every wal file, by name: its size, and the payload bytes each queue retains in it (the queues that pin it). */
+  /** Every wal file, by name: its size, and the payload bytes each queue retains in it (the queues that pin it; no prototype either). */
   files: Record<string, { size: number; queues: Record<string, number> }>;
 }
 

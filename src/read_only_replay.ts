@@ -53,17 +53,38 @@ export interface ReadOnlyReplay {
  * listed wal file vanishes; rejects with an {@link IoError} (ENOENT) after
  * {@link READ_ONLY_REPLAY_ATTEMPTS} attempts.
  */
-export async function recoverReadOnly(
+export function recoverReadOnly(
   fs: FileSystem,
   path: string,
   fileSize: number | undefined,
   crc: Crc32,
 ): Promise<ReadOnlyReplay> {
+  return retryWhileVanishing(fs, path, async (directory) => {
+    await settleFileSize(directory, fileSize);
+    return { directory, recovered: await recover(directory, crc) };
+  });
+}
+
+/**
+ * Runs `attempt` on a steady listing of `path` (listed twice, the second
+ * holding every file of the first), starting over with a fresh listing when
+ * the listing is not steady or `attempt` fails because a listed wal file
+ * vanished (an {@link IoError} ENOENT naming it): the rule of every
+ * read-only reader of a directory a writer may be collecting (the
+ * read-only open, and the scan of `src/scan/`). Rejects with an
+ * {@link IoError} (ENOENT) after {@link READ_ONLY_REPLAY_ATTEMPTS} attempts;
+ * any other failure at once.
+ */
+export async function retryWhileVanishing<T>(
+  fs: FileSystem,
+  path: string,
+  attempt: (directory: WalDirectory) => Promise<T>,
+): Promise<T> {
   let vanished: IoError | undefined;
-  for (let attempt = 1; attempt <= READ_ONLY_REPLAY_ATTEMPTS; attempt++) {
+  for (let round = 1; round <= READ_ONLY_REPLAY_ATTEMPTS; round++) {
     // A pause, doubling: a collection deletes its files one after the other, and a busy
-    // machine may run the writer's collections faster than this open replays.
-    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, pauseBefore(attempt)));
+    // machine may run the writer's collections faster than this reader reads.
+    if (round > 1) await new Promise((resolve) => setTimeout(resolve, pauseBefore(round)));
     const earlier = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
     const directory = await WalDirectory.open(fs, path, DEFAULT_FILE_SIZE, true);
     const listed = new Set(directory.fileNumbers());
@@ -74,8 +95,7 @@ export async function recoverReadOnly(
       continue;
     }
     try {
-      await settleFileSize(directory, fileSize);
-      return { directory, recovered: await recover(directory, crc) };
+      return await attempt(directory);
     } catch (err) {
       if (!isVanishedWalFile(err, directory)) throw err;
       vanished = err;

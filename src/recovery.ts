@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { CorruptLogError } from "./errors.ts";
 import { fileGap } from "./files/file_gap.ts";
 import { walFileName } from "./files/file_name.ts";
 import type { WalDirectory } from "./files/directory.ts";
@@ -76,6 +77,15 @@ export function unreadBytesIssue(bytes: UnreadBytes): UnreadBytesIssue {
 
 /** Replays the directory's wal files, then looks past the end for bytes it did not read. Changes nothing. */
 export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
+  const notFile = dir.notFiles[0];
+  if (notFile !== undefined) {
+    // Never opened (a pipe would block): the data the name stands for is not there to read.
+    throw new CorruptLogError(
+      "this wal file name is not a regular file (a directory, a pipe, a device, ...): put the " +
+        "wal file itself here, or move what is there away if it holds no records",
+      notFile,
+    );
+  }
   const replay = new Replay(dir, crc);
   const { queues, resumeAt, end, report } = await replay.run();
   const droppedTail = rangesBetween(dir, resumeAt, end);

@@ -14,15 +14,25 @@ export class UsageError extends Error {}
 export interface Parsed {
   positionals: string[];
   options: Map<string, string>;
+  /** The flags (options without a value) given. */
+  flags: Set<string>;
   help: boolean;
 }
 
-/** Splits `args`; `known` lists the options (without `--`) that take a value. */
-export function parseArgs(args: string[], known: readonly string[]): Parsed {
+/**
+ * Splits `args`; `known` lists the options (without `--`) that take a
+ * value, `flags` those that take none.
+ */
+export function parseArgs(
+  args: string[],
+  known: readonly string[],
+  flags: readonly string[] = [],
+): Parsed {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
     help: { type: "boolean", short: "h" },
   };
   for (const name of known) options[name] = { type: "string" };
+  for (const name of flags) options[name] = { type: "boolean" };
   let result;
   try {
     result = parse({ args, options, allowPositionals: true, strict: true });
@@ -40,10 +50,17 @@ export function parseArgs(args: string[], known: readonly string[]): Parsed {
     throw new UsageError(message);
   }
   const parsed = new Map<string, string>();
+  const given = new Set<string>();
   for (const [name, value] of Object.entries(result.values)) {
     if (typeof value === "string") parsed.set(name, value);
+    else if (value === true && name !== "help") given.add(name);
   }
-  return { positionals: result.positionals, options: parsed, help: result.values.help === true };
+  return {
+    positionals: result.positionals,
+    options: parsed,
+    flags: given,
+    help: result.values.help === true,
+  };
 }
 
 /**

@@ -21,3 +21,23 @@ export interface CliIo {
   /** The clock of progress bars, in milliseconds (default: `performance.now`). */
   now?(): number;
 }
+
+/**
+ * What `CliIo.out` throws when the reader of stdout went away (EPIPE, e.g.
+ * `mrl verify DIR | head -1`): output ends quietly, and the command exits
+ * with the status it would have had (verify's verdict; 0 for the others,
+ * whose status is settled before output starts).
+ */
+export class OutputClosed extends Error {
+  constructor() {
+    super("stdout closed by its reader");
+  }
+}
+
+/** What `CliIo.out` throws when writing to stdout fails otherwise (ENOSPC, EIO, ...). */
+export class OutputFailed extends Error {
+  constructor(cause: unknown) {
+    const e = cause as { code?: string; message?: string } | undefined;
+    super(`cannot write to stdout: ${e?.message ?? String(cause)}`, { cause });
+  }
+}

@@ -2,14 +2,15 @@
  * `mrl`: inspects a log directory (also ones Quickwit's Rust crate wrote),
  * always read-only.
  *
- *   mrl summary DIR                     queues, then wal files
+ *   mrl summary DIR [--json]            queues, then wal files
  *   mrl read DIR QUEUE [--start N] [--end N] [--format text|json|base64]
  *   mrl dump DIR                        every queue as one JSON document
  *   mrl verify DIR                      damaged spots; exit 0 clean, 1 damaged, 2 unusable
  *   mrl --version
  *
- * read, dump and verify stream the log (`src/scan/`): memory stays bounded
- * whatever its size.
+ * Every command streams the log (`src/scan/`): memory stays bounded
+ * whatever its size. Every failure is one line on stderr and a non-zero
+ * status.
  *
  * Every command takes --file-size N (bytes per wal file; by default worked out
  * from the wal files as `MultiRecordLog.open` does without `fileSize`: needed
@@ -17,28 +18,34 @@
  *
  * @module
  */
-import { MrlError, MultiRecordLog } from "../../mod.ts";
 import { integerOption, parseArgs, type Parsed, UsageError } from "./args.ts";
-import { scanFiles } from "./files.ts";
-import type { CliIo } from "./io.ts";
+import { type CliIo, OutputClosed } from "./io.ts";
 import { dump, read, verify } from "./scan_commands.ts";
+import { summary } from "./summary.ts";
 import { VERSION } from "./version.ts";
 
 interface Command {
   usage: string;
   help: string;
   options: readonly string[];
+  /** Options that take no value. */
+  flags?: readonly string[];
   positionals: number;
   run(parsed: Parsed, io: CliIo): Promise<number>;
 }
 
 const COMMANDS: Record<string, Command> = {
   summary: {
-    usage: "mrl summary DIR [--file-size N]",
+    usage: "mrl summary DIR [--json] [--file-size N]",
     help: "Lists the queues (first and last position, records, bytes, oldest wal file),\n" +
       "then the wal files: size, how many 32 KiB blocks hold data, and which queues\n" +
-      "retain records written in it (they keep it from being deleted), with their bytes.",
+      "retain records written in it (they keep it from being deleted), with their bytes.\n" +
+      "Queue names longer than 64 characters are shortened in the tables (their length\n" +
+      "in brackets); --json prints one JSON document with every name whole. Streamed:\n" +
+      "memory stays bounded whatever the size of the log. A directory with no wal file\n" +
+      "is not a log (exit 2).",
     options: ["file-size"],
+    flags: ["json"],
     positionals: 1,
     run: summary,
   },
@@ -80,8 +87,29 @@ const USAGE =
   "usage: mrl summary|read|dump|verify DIR [...] [--file-size N] (mrl COMMAND --help)\n" +
   "       mrl --version";
 
-/** Runs `mrl` with `args`; resolves to the exit status. */
+/**
+ * Runs `mrl` with `args`; resolves to the exit status. Every failure is one
+ * line on stderr and a non-zero status (2); the reader of stdout going away
+ * ends output quietly with the status the command would have had (see
+ * {@link OutputClosed}).
+ */
 export async function run(args: string[], io: CliIo): Promise<number> {
+  try {
+    return await runCommand(args, io);
+  } catch (err) {
+    if (err instanceof OutputClosed) return 0;
+    io.err(`mrl${args[0] === undefined ? "" : ` ${args[0]}`}: ${oneLine(err)}\n`);
+    return 2;
+  }
+}
+
+/** An error's message on one line. */
+function oneLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/\s*\n\s*/g, " ");
+}
+
+async function runCommand(args: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = args;
   const usage = `${USAGE}\n\n${Object.values(COMMANDS).map((c) => `  ${c.usage}`).join("\n")}\n`;
   if (name === undefined) {
@@ -96,14 +124,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     await io.out(`mrl ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     io.err(`mrl: unknown command ${JSON.stringify(name)}\n${USAGE}\n`);
     return 2;
   }
   let parsed: Parsed;
   try {
-    parsed = parseArgs(rest, command.options);
+    parsed = parseArgs(rest, command.options, command.flags);
     if (parsed.help) {
       await io.out(`usage: ${command.usage}\n\n${command.help}\n`);
       return 0;
@@ -120,76 +148,6 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       io.err(`mrl ${name}: ${err.message}\nusage: ${command.usage}\n`);
       return 2;
     }
-    if (err instanceof MrlError || err instanceof RangeError) {
-      io.err(`mrl ${name}: ${err.message}\n`);
-      return 2;
-    }
     throw err;
   }
-}
-
-function openLog(parsed: Parsed): Promise<MultiRecordLog> {
-  return MultiRecordLog.open(parsed.positionals[0], {
-    readOnly: true,
-    fileSize: integerOption(parsed, "file-size"),
-  });
-}
-
-async function summary(parsed: Parsed, io: CliIo): Promise<number> {
-  const log = await openLog(parsed);
-  try {
-    const rows = [["queue", "first", "last", "records", "bytes", "oldest file"]];
-    const queues = log.summary().queues;
-    for (const name of Object.keys(queues).sort()) {
-      let records = 0;
-      let bytes = 0;
-      for (const r of log.range(name)) {
-        records++;
-        bytes += r.payload.length;
-      }
-      const q = queues[name];
-      rows.push([
-        name,
-        records === 0 ? "-" : String(q.start),
-        String(log.lastPosition(name) ?? "-"),
-        String(records),
-        String(bytes),
-        q.fileNumber === undefined ? "-" : String(q.fileNumber),
-      ]);
-    }
-    io.out(table(rows));
-    // Queues whose positions a number cannot name (PositionOutOfRangeError): named, not read.
-    for (const name of log.listQueues().filter((n) => !Object.hasOwn(queues, n)).sort()) {
-      try {
-        log.range(name);
-      } catch (err) {
-        io.out(`${name}: ${(err as Error).message}\n`);
-      }
-    }
-    const files = await scanFiles(parsed.positionals[0], io);
-    const pins = log.summary().files;
-    const fileRows = [["file", "size", "blocks with data", "retained by (queue: bytes)"]];
-    for (const f of files) {
-      const retained = Object.entries(pins[f.name]?.queues ?? {})
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([queue, bytes]) => `${queue}: ${bytes}`);
-      fileRows.push([
-        f.name,
-        String(f.size),
-        `${f.blocksWithData} of ${f.blocks}`,
-        retained.join(", ") || "-",
-      ]);
-    }
-    io.out("\n" + table(fileRows));
-    return 0;
-  } finally {
-    await log.close();
-  }
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join(
-    "\n",
-  ) + "\n";
 }

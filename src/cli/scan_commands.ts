@@ -14,17 +14,25 @@ import type { ScanIssue } from "../scan/types.ts";
 import { BLOCK_SIZE } from "../format/constants.ts";
 import { integerOption, type Parsed, UsageError } from "./args.ts";
 import { ChunkedOut, writeDump } from "./dump.ts";
-import type { CliIo } from "./io.ts";
+import { type CliIo, OutputClosed } from "./io.ts";
 import { Progress } from "./progress.ts";
 
-/** Opens the scan of the command's directory, its progress drawn on `progress`. */
-function openScan(parsed: Parsed, progress: Progress): Promise<ScanSession> {
+/**
+ * Opens the scan of the command's directory and runs its first pass, its
+ * progress drawn on `progress` (with `markBlocks`, counting the blocks
+ * holding data). Close the session when done.
+ */
+export function openScan(
+  parsed: Parsed,
+  progress: Progress,
+  markBlocks = false,
+): Promise<ScanSession> {
   const fileSize = integerOption(parsed, "file-size");
   if (fileSize !== undefined) checkFileSize(fileSize);
   return ScanSession.open(parsed.positionals[0], {
     fileSize,
     onProgress: (done, total) => progress.update(done, total),
-  });
+  }, { firstPass: true, markBlocks });
 }
 
 /** `mrl read DIR QUEUE`: the records of one queue still in the log, streamed. */
@@ -37,9 +45,9 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
   const end = integerOption(parsed, "end", 2 ** 53) ?? Infinity; // exclusive: 2^53 reaches 2^53 - 1
   const queue = parsed.positionals[1];
   const progress = new Progress(io, "read 1/2");
+  let session: ScanSession | undefined;
   try {
-    const session = await openScan(parsed, progress);
-    await session.firstPass();
+    session = await openScan(parsed, progress);
     const out = session.states.outOfRange.get(queue);
     if (out !== undefined) {
       throw new PositionOutOfRangeError(queue, out.position, walFileName(out.file));
@@ -71,21 +79,23 @@ export async function read(parsed: Parsed, io: CliIo): Promise<number> {
     return 0;
   } finally {
     progress.end();
+    await session?.close();
   }
 }
 
 /** `mrl dump DIR`: every queue as one JSON document, streamed. */
 export async function dump(parsed: Parsed, io: CliIo): Promise<number> {
   const progress = new Progress(io, "dump 1/2");
+  let session: ScanSession | undefined;
   try {
-    const session = await openScan(parsed, progress);
-    await session.firstPass();
+    session = await openScan(parsed, progress);
     progress.phase("dump 2/2");
     progress.yieldToOutput();
     await writeDump(session, io);
     return 0;
   } finally {
     progress.end();
+    await session?.close();
   }
 }
 
@@ -125,6 +135,9 @@ function describe(issue: ScanIssue, fileSize?: number): string {
     case "not-a-wal-file":
       return `named like a wal file but not one: ${issue.bytes} byte(s) and not one frame ` +
         `checks out (nothing in it is read)`;
+    case "not-a-regular-file":
+      return "named like a wal file but not a regular file (a directory, FIFO, socket or " +
+        "device): never opened, nothing in it is read";
     case "file-size-mismatch":
       return `${issue.bytes} bytes, larger than the file size ${fileSize} given: that log was ` +
         `written with a larger file size (or the file grew); run without --file-size`;
@@ -136,39 +149,50 @@ function describe(issue: ScanIssue, fileSize?: number): string {
 /**
  * `mrl verify DIR`: reads every byte of every wal file once and reports
  * each damaged spot. Exit 0 clean, 1 damaged, 2 unusable (not a directory,
- * not a log, unreadable).
+ * not a log, unreadable). The verdict is the first line, so that
+ * `mrl verify DIR | head -1` shows it; the status is the verdict even when
+ * the reader of stdout goes away (see {@link OutputClosed}).
  */
 export async function verify(parsed: Parsed, io: CliIo): Promise<number> {
   const progress = new Progress(io, "verify");
   let report;
   let filesRead = 0;
+  let session: ScanSession | undefined;
   try {
-    const session = await openScan(parsed, progress);
-    await session.firstPass();
+    session = await openScan(parsed, progress);
     report = session.finish();
     const endFile = session.first!.end.fileNumber;
-    filesRead = session.files.filter((n) =>
-      n <= endFile && session.dir.sizeOf(n) >= BLOCK_SIZE
-    ).length;
+    const dir = session.dir;
+    filesRead = session.files.filter((n) => n <= endFile && dir.sizeOf(n) >= BLOCK_SIZE).length;
   } catch (err) {
     if (err instanceof UsageError) throw err;
     progress.end();
-    io.out(`unusable: ${(err as Error).message}\n`);
-    return 2;
+    return await verdict(io, 2, `unusable: ${(err as Error).message}\n`);
   } finally {
     progress.end();
+    await session?.close();
   }
   const fileSize = integerOption(parsed, "file-size");
   const { issues, issueCount, records } = report;
-  const lines: string[] = [];
+  const status = issueCount === 0 ? 0 : 1;
+  const lines = [
+    `${filesRead} file(s), ${records} record(s) replayed, ` +
+    `${issueCount === 0 ? "no damage" : `${issueCount} damaged spot(s)`}`,
+  ];
   for (const issue of issues) {
     lines.push(`${issue.file} offset ${issue.offset}: ${describe(issue, fileSize)}`);
   }
   if (issueCount > issues.length) lines.push(`... and ${issueCount - issues.length} more`);
-  lines.push(
-    `${filesRead} file(s), ${records} record(s) replayed, ` +
-      `${issueCount === 0 ? "no damage" : `${issueCount} damaged spot(s)`}`,
-  );
-  await io.out(lines.join("\n") + "\n");
-  return issueCount === 0 ? 0 : 1;
+  return await verdict(io, status, lines.join("\n") + "\n");
+}
+
+/** Writes `text`; resolves to `status`, also when the reader of stdout went away. */
+async function verdict(io: CliIo, status: number, text: string): Promise<number> {
+  try {
+    await io.out(text);
+  } catch (err) {
+    if (err instanceof OutputClosed) return status;
+    throw err;
+  }
+  return status;
 }

@@ -59,6 +59,12 @@ export class WalDirectory {
   readonly #sizes = new Map<number, number>();
   /** True when the listing showed a temporary file a crashed compaction left behind. */
   #strayTemp: boolean;
+  /**
+   * Entries named like wal files that are not regular files (directories,
+   * FIFOs, sockets, devices): never opened (opening a FIFO would block), and
+   * not among the wal files.
+   */
+  readonly notFiles: readonly string[];
 
   private constructor(
     fs: FileSystem,
@@ -66,12 +72,14 @@ export class WalDirectory {
     fileSize: number,
     files: number[],
     strayTemp: boolean,
+    notFiles: string[] = [],
   ) {
     this.fs = fs;
     this.path = path;
     this.#fileSize = fileSize;
     this.#files = files;
     this.#strayTemp = strayTemp;
+    this.notFiles = notFiles;
   }
 
   /** Bytes per wal file: new files are created this large. */
@@ -140,6 +148,7 @@ export class WalDirectory {
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
+    const notFiles: string[] = [];
     let strayTemp = false;
     for (const entry of entries) {
       const n = parseWalFileName(entry.name);
@@ -148,13 +157,17 @@ export class WalDirectory {
         files.push(n);
         continue;
       }
-      if (!entry.isFile) continue;
+      if (!entry.isFile) {
+        if (n !== undefined) notFiles.push(entry.name);
+        continue;
+      }
       if (n !== undefined) files.push(n);
       else if (entry.name === TEMP_NAME) strayTemp = true;
       else if (isUnnumberableWalFileName(entry.name)) throw unnumberable(entry.name);
     }
     files.sort((a, b) => a - b);
-    return new WalDirectory(fs, path, fileSize, files, strayTemp);
+    notFiles.sort();
+    return new WalDirectory(fs, path, fileSize, files, strayTemp, notFiles);
   }
 
   /** File numbers present, ascending (a copy). */

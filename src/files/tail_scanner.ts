@@ -87,7 +87,10 @@ export async function scanUnreadBytes(
       const readEnd = await dataEnd(file, from, size);
       // Where the log ended mid-block, the frames after the end are found by searching.
       const hit = await scanner.scan(file, from, size, n === end.fileNumber, readEnd);
-      if (hit !== undefined) found.push(hit);
+      // Checked again: the writer may have appended between the check above and the scan.
+      if (hit === undefined) continue;
+      if (n === end.fileNumber && await grewAfterReplay(file, end.offset, size)) continue;
+      found.push(hit);
     } finally {
       await file.close();
     }

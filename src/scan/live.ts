@@ -44,6 +44,106 @@ export function liveBytes(session: ScanSession, select: (queue: string) => boole
   return bytesOf(session, liveFiles(session, select));
 }
 
+/** {@link LiveItems.next}: an item is ready (`queue`, `position`, `record[begin, end)`, ...). */
+export const ITEM = 1;
+export { DONE, NEED_INPUT };
+
+/**
+ * A second pass as a synchronous cursor over the surviving items of the
+ * queues `select` accepts (after `session.firstPass()`), in log order:
+ * {@link next} returns {@link ITEM}, {@link NEED_INPUT} (await
+ * {@link fill}) or {@link DONE}. No allocation per item: the payload is
+ * `record[begin, end)`, valid until the next call. Close it when done.
+ */
+export class LiveItems {
+  readonly #pass: FramePass | undefined;
+  readonly #states: QueueStates;
+  readonly #select: (queue: string) => boolean;
+  #left = 0;
+  #at = 0;
+  #seq = 0;
+  /** The current item's queue and position. */
+  queue = "";
+  position = 0;
+  /** The record holding it, and where its payload lies in it. */
+  record: Uint8Array = new Uint8Array(0);
+  begin = 0;
+  end = 0;
+
+  /** Starts the pass; the bytes it reads are added to the planned bytes, unless `planned`. */
+  constructor(session: ScanSession, select: (queue: string) => boolean, planned = false) {
+    this.#states = session.states;
+    this.#select = select;
+    const files = liveFiles(session, select);
+    if (files.length === 0) return;
+    if (!planned) session.plannedBytes += bytesOf(session, files);
+    const first = session.first!;
+    this.#pass = new FramePass(session.dir, session.crc, files, {
+      stopAt: first.end,
+      firstSeq: first.fileStartSeq.get(files[0]) ?? 0,
+      report: false,
+    });
+  }
+
+  /** The wal file number and offset of the current item's record. */
+  get file(): number {
+    return this.#pass!.recordFile;
+  }
+
+  /** The name of that wal file. */
+  get fileName(): string {
+    return this.#pass!.recordFileName;
+  }
+
+  /** Offset of that record's first frame in it. */
+  get offset(): number {
+    return this.#pass!.recordOffset;
+  }
+
+  /** Advances to the next surviving item. */
+  next(): number {
+    const pass = this.#pass;
+    if (pass === undefined) return DONE;
+    const states = this.#states;
+    for (;;) {
+      while (this.#left > 0) {
+        this.#left--;
+        const record = pass.record;
+        const at = this.#at;
+        const position = readU64(record, at);
+        const begin = at + ITEM_HEADER_SIZE;
+        this.#at = begin + readU32(record, at + 8);
+        const seq = this.#seq++;
+        if (!states.survives(pass.queue, seq, position)) continue;
+        this.queue = pass.queue;
+        this.position = position;
+        this.record = record;
+        this.begin = begin;
+        this.end = this.#at;
+        return ITEM;
+      }
+      const step = pass.next();
+      if (step === NEED_INPUT || step === DONE) return step;
+      const r = pass.decoded;
+      const queue = pass.queue;
+      if (r.kind !== RECORD_APPEND || !this.#select(queue) || !states.queues.has(queue)) continue;
+      this.#left = r.itemCount;
+      this.#at = r.bodyStart;
+      this.#seq = pass.seq;
+    }
+  }
+
+  /** Reads on (after {@link NEED_INPUT}). */
+  fill(): Promise<void> {
+    return this.#pass!.fill();
+  }
+
+  /** Closes the file being read. */
+  async close(): Promise<void> {
+    await this.#pass?.close();
+  }
+}
+
 /**
  * Yields, in log order, the surviving records of the queues `select`
  * accepts (after `session.firstPass()`). The payload of each is a view
@@ -55,50 +155,25 @@ export async function* liveRecords(
   select: (queue: string) => boolean,
   planned = false,
 ): AsyncGenerator<ScanRecord, void, undefined> {
-  const first = session.first!;
-  const files = liveFiles(session, select);
-  if (files.length === 0) return;
-  const start = files[0];
-  if (!planned) session.plannedBytes += bytesOf(session, files);
-  const pass = new FramePass(session.dir, session.crc, files, {
-    stopAt: first.end,
-    firstSeq: first.fileStartSeq.get(start) ?? 0,
-    report: false,
-  });
-  const states = session.states;
+  const items = new LiveItems(session, select, planned);
   try {
     for (;;) {
-      const step = pass.next();
+      const step = items.next();
       if (step === NEED_INPUT) {
-        await pass.fill();
+        await items.fill();
         continue;
       }
       if (step === DONE) break;
-      const r = pass.decoded;
-      const queue = pass.queue;
-      if (r.kind !== RECORD_APPEND || !select(queue) || !states.queues.has(queue)) continue;
-      const record = pass.record;
-      const file = pass.recordFileName;
-      const offset = pass.recordOffset;
-      const seq = pass.seq;
-      let at = r.bodyStart;
-      for (let i = 0; i < r.itemCount; i++) {
-        const position = readU64(record, at);
-        const len = readU32(record, at + 8);
-        const begin = at + ITEM_HEADER_SIZE;
-        at = begin + len;
-        if (!states.survives(queue, seq + i, position)) continue;
-        yield {
-          kind: "record",
-          queue,
-          position,
-          payload: record.subarray(begin, begin + len),
-          file,
-          offset,
-        };
-      }
+      yield {
+        kind: "record",
+        queue: items.queue,
+        position: items.position,
+        payload: items.record.subarray(items.begin, items.end),
+        file: items.fileName,
+        offset: items.offset,
+      };
     }
   } finally {
-    await pass.close();
+    await items.close();
   }
 }

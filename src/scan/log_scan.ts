@@ -26,8 +26,14 @@ import type { LogScan, ScanEntry, ScanOptions, ScanReport } from "./types.ts";
  * pass keeps positions, never payloads (see {@link ScanOptions.live}).
  *
  * The scan takes no lock and changes nothing. A log being written meanwhile
- * is read up to where it ended when the first pass reached it; a wal file
- * its writer deletes during the scan makes the scan reject ({@link IoError}).
+ * is read up to where it ended when the first pass reached it. Its writer
+ * may delete wal files meanwhile (collection, compaction): the scan keeps
+ * the oldest 256 open from the start, and a listed file gone before the
+ * scan opened it makes it list the directory again and start over, as a
+ * read-only open does (with `live`, until its first pass is over; after 20
+ * attempts, or once entries were yielded, it rejects with an {@link IoError}
+ * ENOENT). Entries named like wal files that are not regular files are
+ * never opened (`not-a-regular-file`).
  *
  * @throws {CorruptLogError} ("not a log") when `dir` holds no wal file (unless `emptyIsLog`),
  *   or only wal-named files of which not one frame checks out.
@@ -91,12 +97,23 @@ class Scan implements LogScan {
   }
 
   async *#run(dir: string, options: ScanOptions): AsyncGenerator<ScanEntry, void, undefined> {
-    const session = await ScanSession.open(dir, options);
+    const live = options.live === true;
+    const session = await ScanSession.open(dir, options, { firstPass: live });
     this.#session = session;
+    try {
+      yield* this.#entriesOf(session, options);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async *#entriesOf(
+    session: ScanSession,
+    options: ScanOptions,
+  ): AsyncGenerator<ScanEntry, void, undefined> {
     const wanted = options.queues === undefined ? undefined : new Set(options.queues);
     const select = (queue: string) => wanted === undefined || wanted.has(queue);
     if (options.live === true) {
-      await session.firstPass();
       session.finish();
       yield* liveRecords(session, select);
       return;

@@ -9,21 +9,58 @@
  * @module
  */
 import { CorruptLogError, IoError } from "../errors.ts";
-import { WalDirectory } from "../files/directory.ts";
+import { retryWhileVanishing } from "../read_only_replay.ts";
+import type { WalDirectory } from "../files/directory.ts";
 import { walFileName } from "../files/file_name.ts";
 import { scanUnreadBytes } from "../files/tail_scanner.ts";
 import { BLOCK_SIZE, DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { type Crc32, loadCrc32 } from "../format/crc.ts";
 import type { UnreadBytesIssue } from "../options.ts";
 import { unreadBytesIssue } from "../recovery.ts";
-import type { FileHandle, FileSystem } from "../ports/file_system.ts";
+import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/runtime.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
 
+/** Times the damage at the end of a log is read again, in case a write was in progress (see `#settleTail`). */
+const TAIL_REREADS = 6;
+
+/** Damage a frame half written can cause. */
+const FRAME_DAMAGE = new Set(["bad-checksum", "bad-frame", "unterminated-record", "orphan-frame"]);
+
+/**
+ * True when every frame of `buffer` (whole blocks) from `from` up to `end`
+ * has a good checksum, or zeros follow the last one.
+ */
+function framesCheckOut(
+  reader: FrameReader,
+  buffer: Uint8Array,
+  from: number,
+  end: number,
+): boolean {
+  for (let b = from - (from % BLOCK_SIZE); b < end; b += BLOCK_SIZE) {
+    const block = buffer.subarray(b, b + BLOCK_SIZE);
+    reader.cursor = b < from ? from - b : 0;
+    while (b + reader.cursor < end) {
+      const outcome = reader.read(block);
+      if (outcome === FRAME_OK) continue;
+      if (outcome === FRAME_END_OF_BLOCK) break;
+      // Zeros from here to the end of the block: nothing more was being written.
+      return outcome === FRAME_END_OF_LOG && !block.subarray(reader.cursor).some((x) => x !== 0);
+    }
+  }
+  return true;
+}
+
 /** The first pass tells nobody about the records it applies. */
 const NO_SINK: RecordSink = {};
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
+import {
+  FRAME_END_OF_BLOCK,
+  FRAME_END_OF_LOG,
+  FRAME_OK,
+  FrameReader,
+} from "../format/frame_reader.ts";
 import { QueueStates } from "./queue_states.ts";
 import type { FileIssue, ScanIssue, ScanOptions, ScanReport } from "./types.ts";
 
@@ -42,7 +79,20 @@ export class ScanSession {
   /** The first pass, once run. */
   first: FramePass | undefined;
 
-  private constructor(dir: WalDirectory, crc: Crc32, options: ScanOptions, total: number) {
+  readonly #files: ScanFileSystem;
+
+  private constructor(
+    dir: WalDirectory,
+    crc: Crc32,
+    options: ScanOptions,
+    total: number,
+    files: ScanFileSystem,
+  ) {
+    this.#files = files;
+    files.count = (n) => {
+      this.report.bytesRead += n;
+      this.#onProgress?.(this.report.bytesRead, this.plannedBytes);
+    };
     this.dir = dir;
     this.crc = crc;
     this.files = dir.fileNumbers();
@@ -59,31 +109,66 @@ export class ScanSession {
     };
   }
 
-  /** Opens `path` read-only: lists its wal files and reads their sizes. */
-  static async open(path: string, options: ScanOptions = {}): Promise<ScanSession> {
-    const opened: { session?: ScanSession } = {};
-    const counted = countingFileSystem(options.fs ?? await defaultFileSystem(), (n) => {
-      const session = opened.session;
-      if (session === undefined) return;
-      session.report.bytesRead += n;
-      session.#onProgress?.(session.report.bytesRead, session.plannedBytes);
-    });
-    await WalDirectory.ensure(counted, path, true);
-    const dir = await WalDirectory.list(counted, path, options.fileSize ?? DEFAULT_FILE_SIZE);
+  /**
+   * Opens `path` read-only: lists its wal files, opens them and reads their
+   * sizes, then (with `firstPass`) runs {@link firstPass}. A log's writer
+   * may be collecting wal files meanwhile: a listed file gone before it is
+   * opened or read makes the scan list the directory again and start over,
+   * as a read-only open does (`read_only_replay.ts`); the oldest files are
+   * kept open from the start (see {@link HELD_FILES}), so that a collection
+   * after that point changes nothing the scan reads. Close the session when
+   * done ({@link close}).
+   */
+  static async open(
+    path: string,
+    options: ScanOptions = {},
+    extra: { firstPass?: boolean; markBlocks?: boolean } = {},
+  ): Promise<ScanSession> {
+    const files = new ScanFileSystem(options.fs ?? await defaultFileSystem(), extra.markBlocks);
+    const crc = await loadCrc32(nativeCrc32Candidates);
+    try {
+      return await retryWhileVanishing(files, path, async (dir) => {
+        await files.release();
+        const session = await ScanSession.#openListed(files, dir, crc, options);
+        try {
+          if (extra.firstPass === true) await session.firstPass();
+        } catch (err) {
+          await files.release();
+          throw err;
+        }
+        return session;
+      });
+    } catch (err) {
+      await files.release();
+      throw err;
+    }
+  }
+
+  static async #openListed(
+    files: ScanFileSystem,
+    dir: WalDirectory,
+    crc: Crc32,
+    options: ScanOptions,
+  ): Promise<ScanSession> {
+    dir.useFileSize(options.fileSize ?? DEFAULT_FILE_SIZE);
     const numbers = dir.fileNumbers();
     if (numbers.length === 0 && options.emptyIsLog !== true) {
-      const entries = await counted.readDir(path);
+      const entries = await files.readDir(dir.path);
       throw notALog(
-        path,
+        dir.path,
         entries.length === 0
           ? "it is empty"
+          : dir.notFiles.length > 0
+          ? `its entries named like wal files are not regular files (${dir.notFiles.join(", ")})`
           : `none of its ${entries.length} entries is a wal file`,
       );
     }
     let total = 0;
     const fileIssues: FileIssue[] = [];
-    for (const n of numbers) {
+    for (const [i, n] of numbers.entries()) {
+      files.holding = i < HELD_FILES;
       const file = await dir.openFile(n, "read");
+      files.holding = false;
       let size: number;
       try {
         size = await file.size();
@@ -106,11 +191,27 @@ export class ScanSession {
         fileIssues.push({ file: name, offset: 0, reason: "file-size-mismatch", bytes: size });
       }
     }
-    const crc = await loadCrc32(nativeCrc32Candidates);
-    const session = new ScanSession(dir, crc, options, total);
-    opened.session = session;
+    for (const name of dir.notFiles) {
+      fileIssues.push({ file: name, offset: 0, reason: "not-a-regular-file", bytes: 0 });
+    }
+    const session = new ScanSession(dir, crc, options, total, files);
     session.#fileIssues.push(...fileIssues);
     return session;
+  }
+
+  /** Closes the wal files the session keeps open. */
+  close(): Promise<void> {
+    return this.#files.release();
+  }
+
+  /**
+   * Blocks (of 32 KiB; a partial last one counts) of wal file `n` holding a
+   * non-zero byte, among those read so far (only when opened with
+   * `markBlocks`; once the first pass is over, every block that may hold
+   * data was read: the look past the end reads what the pass did not).
+   */
+  blocksWithData(n: number): number {
+    return this.#files.marks?.count(this.dir.filePath(n)) ?? 0;
   }
 
   /** A pass over every record (reporting damage), applying each to the queue states. */
@@ -139,6 +240,7 @@ export class ScanSession {
     const pass = this.first!;
     this.report.end = { file: walFileName(pass.end.fileNumber), offset: pass.end.offset };
     if (this.files.length === 0) return;
+    await this.#settleTail(pass);
     // What the look past the end reads (in part again: the end's block), for the progress.
     let tail = 0;
     for (const n of this.files) {
@@ -150,6 +252,53 @@ export class ScanSession {
     this.plannedBytes = Math.max(this.plannedBytes, this.report.bytesRead + tail);
     for (const bytes of await scanUnreadBytes(this.dir, pass.end, this.crc)) {
       this.#unread.push(unreadBytesIssue(bytes));
+    }
+  }
+
+  /**
+   * Drops the damage the pass met at the very end of the log when it was a
+   * write in progress: a log's writer may be appending while the scan reads
+   * (no lock), and a read racing a write can see a frame half written (a
+   * bad checksum or frame header, and the record it cuts). Such damage
+   * starts with a bad frame in the last two blocks before the end, in the
+   * file the log ends in, and is all frame damage; once the write is over,
+   * every frame from there to the end checks out (or zeros follow). It is
+   * read again up to {@link TAIL_REREADS} times, a pause doubling from 1 ms
+   * before each; a damaged log reads the same bad bytes every time, so its
+   * damage stays (at the cost of those pauses).
+   */
+  async #settleTail(pass: FramePass): Promise<void> {
+    const { listed } = pass.issues;
+    if (listed.length === 0 || pass.issues.count !== listed.length) return;
+    const end = pass.end;
+    const endName = walFileName(end.fileNumber);
+    const lastBlock = Math.floor(Math.max(end.offset - 1, 0) / BLOCK_SIZE);
+    const floor = Math.max(lastBlock - 1, 0) * BLOCK_SIZE;
+    let k = listed.length;
+    while (
+      k > 0 && listed[k - 1].file === endName && listed[k - 1].offset >= floor &&
+      FRAME_DAMAGE.has(listed[k - 1].reason)
+    ) k--;
+    if (k === listed.length) return;
+    if (listed[k].reason !== "bad-checksum" && listed[k].reason !== "bad-frame") return;
+    const from = listed[k].offset;
+    const start = from - (from % BLOCK_SIZE);
+    const blocks = Math.max(1, Math.ceil((end.offset - start) / BLOCK_SIZE));
+    const buffer = new Uint8Array(blocks * BLOCK_SIZE);
+    const reader = new FrameReader(this.crc);
+    for (let attempt = 0; attempt < TAIL_REREADS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 2 ** attempt));
+      const file = await this.dir.openFile(end.fileNumber, "read");
+      try {
+        if (await file.readFully(buffer, start) < buffer.length) return;
+      } finally {
+        await file.close();
+      }
+      if (framesCheckOut(reader, buffer, from - start, end.offset - start)) {
+        pass.issues.count -= listed.length - k;
+        listed.length = k;
+        return;
+      }
     }
   }
 
@@ -202,29 +351,124 @@ export function notALog(path: string, why: string): CorruptLogError {
   );
 }
 
-/** `fs` with every read counted. */
-function countingFileSystem(fs: FileSystem, count: (bytes: number) => void): FileSystem {
-  const wrap = (handle: FileHandle): FileHandle => ({
-    read: async (buffer, offset) => {
-      const n = await handle.read(buffer, offset);
-      if (n > 0) count(n);
-      return n;
-    },
-    write: (data, offset) => handle.write(data, offset),
-    truncate: (length) => handle.truncate(length),
-    datasync: () => handle.datasync(),
-    size: () => handle.size(),
-    close: () => handle.close(),
-  });
-  return {
-    openFile: async (path, mode) => {
-      if (mode !== "read") throw new IoError("open", path, new Error("a scan only reads"));
-      return wrap(await fs.openFile(path, mode));
-    },
-    readDir: (path) => fs.readDir(path),
-    stat: (path) => fs.stat(path),
-    mkdir: (path) => Promise.reject(new IoError("mkdir", path, new Error("a scan only reads"))),
-    remove: (path) => Promise.reject(new IoError("remove", path, new Error("a scan only reads"))),
-    syncDir: () => Promise.resolve(),
-  };
+/**
+ * Wal files a scan keeps open from the start, oldest first: a writer's
+ * collection deletes the oldest files, and a deleted file stays readable
+ * through a descriptor opened before (on every runtime). A log with more
+ * files opens the later ones when it reaches them (a collection reaching
+ * them meanwhile makes the scan start over, or fail in a second pass).
+ */
+const HELD_FILES = 256;
+
+/**
+ * The port as a scan uses it: reads only, every read counted (and, with
+ * `markBlocks`, the blocks holding data marked), the handles opened while
+ * `holding` kept open until {@link release} (their `close()` does nothing).
+ */
+class ScanFileSystem implements FileSystem {
+  readonly #fs: FileSystem;
+  readonly #held = new Map<string, { kept: FileHandle; close(): Promise<void> }>();
+  readonly marks: BlockMarks | undefined;
+  /** Called with the bytes of each read. */
+  count: (bytes: number) => void = () => {};
+  /** True while the handles opened are to be kept. */
+  holding = false;
+
+  constructor(fs: FileSystem, markBlocks = false) {
+    this.#fs = fs;
+    this.marks = markBlocks ? new BlockMarks() : undefined;
+  }
+
+  async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
+    if (mode !== "read") throw new IoError("open", path, new Error("a scan only reads"));
+    const held = this.#held.get(path);
+    if (held !== undefined) return held.kept;
+    const handle = await this.#fs.openFile(path, mode);
+    const marks = this.marks;
+    const wrapped: FileHandle = {
+      read: async (buffer, offset) => {
+        const n = await handle.read(buffer, offset);
+        if (n > 0) {
+          marks?.mark(path, buffer, n, offset);
+          this.count(n);
+        }
+        return n;
+      },
+      write: () => Promise.reject(new IoError("write", path, new Error("a scan only reads"))),
+      truncate: () => Promise.reject(new IoError("truncate", path, new Error("a scan only reads"))),
+      datasync: () => handle.datasync(),
+      size: () => handle.size(),
+      close: () => handle.close(),
+    };
+    if (!this.holding) return wrapped;
+    const kept = { ...wrapped, close: () => Promise.resolve() };
+    this.#held.set(path, { kept, close: () => handle.close() });
+    return kept;
+  }
+
+  /** Closes the handles kept. */
+  async release(): Promise<void> {
+    const held = [...this.#held.values()];
+    this.#held.clear();
+    for (const h of held) await h.close();
+  }
+
+  readDir(path: string): Promise<DirEntry[]> {
+    return this.#fs.readDir(path);
+  }
+
+  stat(path: string): Promise<PathInfo | undefined> {
+    return this.#fs.stat(path);
+  }
+
+  mkdir(path: string): Promise<void> {
+    return Promise.reject(new IoError("mkdir", path, new Error("a scan only reads")));
+  }
+
+  remove(path: string): Promise<void> {
+    return Promise.reject(new IoError("remove", path, new Error("a scan only reads")));
+  }
+
+  syncDir(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Per file, a bit per 32 KiB block: set once a read met a non-zero byte in that block. */
+class BlockMarks {
+  readonly #bits = new Map<string, Uint8Array>();
+
+  /** Marks the blocks of `path` in which `buffer[0, n)`, read at `offset`, holds data. */
+  mark(path: string, buffer: Uint8Array, n: number, offset: number): void {
+    let bits = this.#bits.get(path);
+    const lastBlock = Math.floor((offset + n - 1) / BLOCK_SIZE);
+    if (bits === undefined || bits.length * 8 <= lastBlock) {
+      const grown = new Uint8Array(Math.max(64, (lastBlock >> 3) + 1) * 2);
+      if (bits !== undefined) grown.set(bits);
+      bits = grown;
+      this.#bits.set(path, bits);
+    }
+    for (let block = Math.floor(offset / BLOCK_SIZE); block <= lastBlock; block++) {
+      if ((bits[block >> 3] & (1 << (block & 7))) !== 0) continue;
+      const from = Math.max(block * BLOCK_SIZE, offset) - offset;
+      const to = Math.min((block + 1) * BLOCK_SIZE, offset + n) - offset;
+      for (let i = from; i < to; i++) {
+        if (buffer[i] !== 0) {
+          bits[block >> 3] |= 1 << (block & 7);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Blocks of `path` marked. */
+  count(path: string): number {
+    const bits = this.#bits.get(path);
+    let count = 0;
+    if (bits === undefined) return 0;
+    for (const byte of bits) {
+      for (let b = byte; b !== 0; b &= b - 1) count++;
+    }
+    return count;
+  }
 }

@@ -96,7 +96,9 @@ export type ScanEntry = ScanRecord | ScanQueueEvent;
  * - `not-a-wal-file`: the file holds data and not one frame of it checks
  *   out (it is named like a wal file and is something else);
  * - `file-size-mismatch`: the file is larger than the file size given
- *   (`bytes` is its size).
+ *   (`bytes` is its size);
+ * - `not-a-regular-file`: an entry named like a wal file is a directory, a
+ *   FIFO, a socket or a device: it is never opened (`bytes` is 0).
  *
  * @example
  * ```ts
@@ -110,7 +112,7 @@ export interface FileIssue {
   /** Offset the issue concerns: the partial block's start, or 0. */
   offset: number;
   /** What is wrong. */
-  reason: "cut-in-block" | "not-a-wal-file" | "file-size-mismatch";
+  reason: "cut-in-block" | "not-a-wal-file" | "file-size-mismatch" | "not-a-regular-file";
   /** See above. */
   bytes: number;
 }

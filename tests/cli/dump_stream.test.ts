@@ -32,16 +32,19 @@ async function expectedDump(dir: string): Promise<string> {
 }
 
 async function dumpWith(dir: string, bufferBytes: number): Promise<string> {
-  const session = await ScanSession.open(dir);
-  await session.firstPass();
+  const session = await ScanSession.open(dir, {}, { firstPass: true });
   const chunks: string[] = [];
-  await writeDump(session, {
-    out: (t) => {
-      chunks.push(typeof t === "string" ? t : new TextDecoder().decode(t));
-    },
-    err: () => {},
-    isTty: false,
-  }, bufferBytes);
+  try {
+    await writeDump(session, {
+      out: (t) => {
+        chunks.push(typeof t === "string" ? t : new TextDecoder().decode(t));
+      },
+      err: () => {},
+      isTty: false,
+    }, bufferBytes);
+  } finally {
+    await session.close();
+  }
   return chunks.join("");
 }
 

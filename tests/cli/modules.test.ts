@@ -57,11 +57,11 @@ async function cycleThrough(start: string): Promise<string[] | undefined> {
 
 test("mrl modules: no import cycle runs through any of the CLI's modules", async () => {
   const modules = await cliModules();
-  for (const expected of ["src/cli/main", "src/cli/files", "src/cli/io", "src/cli/bin"]) {
+  for (const expected of ["src/cli/main", "src/cli/summary", "src/cli/io", "src/cli/bin"]) {
     assert.ok(modules.includes(expected), `${expected} in ${modules}`);
   }
   // The walk sees the imports it must (so that finding no cycle means something).
-  assert.ok((await importsOf("src/cli/main")).includes("src/cli/files"));
+  assert.ok((await importsOf("src/cli/main")).includes("src/cli/summary"));
   const cycles = [];
   for (const key of modules) {
     const cycle = await cycleThrough(key);
@@ -69,7 +69,7 @@ test("mrl modules: no import cycle runs through any of the CLI's modules", async
   }
   assert.deepEqual(cycles, []);
   // What both need (the CliIo type) lives in io.ts.
-  if (ext === "ts") assert.ok((await importsOf("src/cli/files")).includes("src/cli/io"));
+  if (ext === "ts") assert.ok((await importsOf("src/cli/summary")).includes("src/cli/io"));
 });
 
 test("mrl modules: the import pattern sees type-only imports (the files.ts/main.ts cycle was one)", () => {
@@ -81,7 +81,7 @@ test("mrl modules: the import pattern sees type-only imports (the files.ts/main.
 });
 
 test("mrl modules: the CLI takes the block size and the wal file names from the format's modules", async () => {
-  const imports = await importsOf("src/cli/files");
+  const imports = await importsOf("src/cli/summary");
   assert.ok(imports.includes("src/format/constants"), String(imports));
   assert.ok(imports.includes("src/files/file_name"), String(imports));
   // No copy: neither the block size as a number nor a pattern or prefix of wal file names.
@@ -96,4 +96,20 @@ test("mrl modules: the CLI takes the block size and the wal file names from the 
     });
   }
   assert.deepEqual(copies, []);
+});
+
+test("mrl modules: the CLI never opens the log (which holds every record in memory): every command reads through the scan", async () => {
+  const reachable = new Set<string>();
+  const walk = async (key: string): Promise<void> => {
+    if (reachable.has(key)) return;
+    reachable.add(key);
+    for (const next of await importsOf(key)) await walk(next);
+  };
+  await walk("src/cli/main");
+  assert.ok(reachable.has("src/scan/session"), "the walk reaches the scan");
+  assert.ok(reachable.has("src/cli/summary"));
+  const opensTheLog = ["mod", "src/log", "src/log_reader", "src/open_log"].filter((m) =>
+    reachable.has(m)
+  );
+  assert.deepEqual(opensTheLog, []);
 });

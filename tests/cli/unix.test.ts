@@ -144,5 +144,8 @@ test("mrl verify under a pseudo-terminal (util-linux script): the bar is drawn o
   const code = await new Promise<number | null>((done) => child.on("close", (c) => done(c)));
   assert.equal(code, 1);
   assert.match(screen, /^\rverify \[[#.]{24}\] [\d.]+ KiB \/ [\d.]+ KiB {2}/);
-  assert.match(screen, /\r +\rwal-0+ offset 180075: checksum mismatch/);
+  assert.match(
+    screen,
+    /\r +\r1 file\(s\), \d+ record\(s\) replayed, \d+ damaged spot\(s\)\r?\nwal-0+ offset 180075: checksum mismatch/,
+  );
 });

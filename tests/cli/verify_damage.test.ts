@@ -69,8 +69,8 @@ test("mrl verify: a wal file cut to 300 bytes (every record gone) is damage: exi
     await truncate(join(dir, WAL0), 300);
     const { code, out } = await verify(dir);
     assert.equal(code, 1);
-    assert.match(out, /^wal-0+ offset 0: 287 byte\(s\) of data in a partial block/);
-    assert.match(out, /\n0 file\(s\), 0 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
+    assert.match(out, /^0 file\(s\), 0 record\(s\) replayed, 1 damaged spot\(s\)\n/);
+    assert.match(out, /\nwal-0+ offset 0: 287 byte\(s\) of data in a partial block/);
   });
 });
 
@@ -96,8 +96,8 @@ test("mrl verify: a frame with a bad checksum is damage, with the record lost: e
     await writeFile(path, data);
     const { code, out } = await verify(dir);
     assert.equal(code, 1);
-    assert.match(out, /^wal-0+ offset \d+: checksum mismatch: one frame dropped/);
-    assert.match(out, /3 file\(s\), 300 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
+    assert.match(out, /^3 file\(s\), 300 record\(s\) replayed, 1 damaged spot\(s\)\n/);
+    assert.match(out, /\nwal-0+ offset \d+: checksum mismatch: one frame dropped/);
   });
 });
 
@@ -145,10 +145,10 @@ test("mrl verify: a deleted middle wal file is damage, even where the frames aro
     assert.equal(code, 1);
     assert.equal(
       out,
-      "wal-00000000000000000001 offset 0: 1 wal file(s) missing before " +
+      "2 file(s), 2 record(s) replayed, 1 damaged spot(s)\n" +
+        "wal-00000000000000000001 offset 0: 1 wal file(s) missing before " +
         "wal-00000000000000000002: the records they held are lost (how many cannot be known), " +
-        "and 5 frame(s) of records crossing the gap are dropped with them\n" +
-        "2 file(s), 2 record(s) replayed, 1 damaged spot(s)\n",
+        "and 5 frame(s) of records crossing the gap are dropped with them\n",
     );
   });
 });
@@ -161,9 +161,8 @@ test("mrl verify: an empty wal file between files with data is damage: exit 1", 
     assert.equal(code, 1);
     assert.match(
       out,
-      /^wal-00000000000000000001 offset 0: 1 wal file\(s\) missing before wal-00000000000000000002 \(wal-00000000000000000001 present but without a whole block\): .* 5 frame\(s\)/,
+      /^2 file\(s\), 2 record\(s\) replayed, 1 damaged spot\(s\)\nwal-00000000000000000001 offset 0: 1 wal file\(s\) missing before wal-00000000000000000002 \(wal-00000000000000000001 present but without a whole block\): .* 5 frame\(s\)/,
     );
-    assert.match(out, /\n2 file\(s\), 2 record\(s\) replayed, 1 damaged spot\(s\)\n$/);
   });
 });
 

@@ -11,6 +11,7 @@ import { RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { FrameWriter } from "../../src/format/frame_writer.ts";
 import { writeControlRecord } from "../../src/format/record.ts";
+import type { FileSystem } from "../../src/ports/file_system.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const DIR = "/wal";
@@ -120,6 +121,43 @@ test("scanUnreadBytes: a frame header written where the log ended (a writer appe
   await walFile(fs, 0, FILE_SIZE, [[0, records(3)]]);
   const dir = await open(fs);
   assert.deepEqual(await scanUnreadBytes(dir, { fileNumber: 0, offset: RECORD }, crc), []);
+});
+
+test("scanUnreadBytes: records a writer appends where the log ended between the look at the end and the scan are not damage", async () => {
+  const fs = new MemoryFileSystem();
+  await fs.mkdir(DIR);
+  await walFile(fs, 0, FILE_SIZE, [[0, records(1)]]);
+  const path = `${DIR}/wal-${"0".repeat(20)}`;
+  let appended = false;
+  const appending: FileSystem = {
+    readDir: (p) => fs.readDir(p),
+    stat: (p) => fs.stat(p),
+    mkdir: (p) => fs.mkdir(p),
+    remove: (p) => fs.remove(p),
+    syncDir: (p) => fs.syncDir(p),
+    openFile: async (p, mode) => {
+      const handle = await fs.openFile(p, mode);
+      return {
+        ...handle,
+        read: async (buffer, offset) => {
+          const n = await handle.read(buffer, offset);
+          if (p === path && offset === RECORD && !appended) {
+            // The look at the end saw zeros; the writer appends two records there just now.
+            appended = true;
+            const writer = await fs.openFile(path, "readwrite");
+            await writer.write(records(3).subarray(RECORD), RECORD);
+            await writer.close();
+          }
+          return n;
+        },
+        size: () => handle.size(),
+        close: () => handle.close(),
+      };
+    },
+  };
+  const dir = await WalDirectory.open(appending, DIR, FILE_SIZE);
+  assert.deepEqual(await scanUnreadBytes(dir, { fileNumber: 0, offset: RECORD }, crc), []);
+  assert.equal(appended, true);
 });
 
 /** The last file of 4 blocks: three records, then junk at 100_000 that replay would not read. */

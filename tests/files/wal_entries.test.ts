@@ -19,11 +19,13 @@ import {
   readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   statSync,
   symlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { CorruptLogError, IoError, LogFailedError, MultiRecordLog } from "../../mod.ts";
 import { bytes, tempDir, text } from "../helpers/temp.ts";
@@ -103,6 +105,32 @@ for (
   });
 }
 
+for (
+  const [what, make] of [
+    ["a directory", (path: string) => mkdirSync(path)],
+    ["a named pipe", (path: string) => assert.equal(spawnSync("mkfifo", [path]).status, 0)],
+  ] as const
+) {
+  test(`wal entries: ${what} named like a wal file refuses the open (writable or read-only) with CorruptLogError naming it, without being opened`, async () => {
+    const dir = await tempDir();
+    try {
+      await fiveRecords(dir.path);
+      make(join(dir.path, WAL1));
+      for (const readOnly of [false, true]) {
+        await assert.rejects(
+          MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE, readOnly }),
+          (err: unknown) =>
+            err instanceof CorruptLogError && err.file === WAL1 &&
+            err.message.includes("not a regular file"),
+        );
+      }
+      assert.deepEqual(walNames(dir.path), [WAL0, WAL1]);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+}
+
 test("wal entries: when the next wal file cannot be created, the roll fails the log; close() closes only the log's own descriptors", async () => {
   const dir = await tempDir();
   try {
@@ -132,13 +160,19 @@ test("wal entries: when the next wal file cannot be created, the roll fails the 
     } finally {
       for (const fd of mine) closeSync(fd);
     }
-    const reopened = await MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE });
-    assert.deepEqual(contents(reopened, "q"), [[0, "acknowledged"]]);
-    await reopened.close();
     assert.ok(
       statSync(join(dir.path, WAL1)).isDirectory(),
       "what was at the name is left as it was",
     );
+    // A directory at a wal file's name refuses the open, naming it; once it is gone, all is there.
+    await assert.rejects(
+      MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE }),
+      (err: unknown) => err instanceof CorruptLogError && err.file === WAL1,
+    );
+    rmdirSync(join(dir.path, WAL1));
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE });
+    assert.deepEqual(contents(reopened, "q"), [[0, "acknowledged"]]);
+    await reopened.close();
     assert.equal(readFileSync(join(dir.path, "mine-0"), "utf8"), "mine 0");
   } finally {
     await dir.cleanup();

@@ -246,3 +246,47 @@ test("queues: a name over 65535 UTF-8 bytes is the same InvalidQueueNameError, w
     assert.throws(() => log.range(tooLong), InvalidQueueNameError);
   });
 });
+
+/** Names that are also properties of every plain object (`Object.prototype`). */
+const PROTOTYPE_NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"];
+
+test("queues: names of Object.prototype properties (__proto__, constructor, ...) are queues like any other, in summary() too", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path, { fileSize: 65536 });
+    for (const [i, name] of PROTOTYPE_NAMES.entries()) {
+      await log.createQueue(name);
+      await log.appendRecords(name, [bytes(`${name} 0`), bytes(`${name} 1`)]);
+      if (i % 2 === 0) await log.truncate(name, 0); // some truncated, some not
+    }
+    await log.close();
+    const reopened = await MultiRecordLog.open(dir.path, { fileSize: 65536, readOnly: true });
+    try {
+      assert.deepEqual(reopened.listQueues().sort(), [...PROTOTYPE_NAMES].sort());
+      const summary = reopened.summary();
+      assert.deepEqual(Object.keys(summary.queues).sort(), [...PROTOTYPE_NAMES].sort());
+      assert.deepEqual(
+        Object.keys(summary.files["wal-00000000000000000000"].queues).sort(),
+        [
+          ...PROTOTYPE_NAMES,
+        ].sort(),
+      );
+      for (const [i, name] of PROTOTYPE_NAMES.entries()) {
+        const start = i % 2 === 0 ? 1 : 0;
+        assert.deepEqual(Object.getOwnPropertyDescriptor(summary.queues, name)?.value, {
+          start,
+          end: 1,
+          fileNumber: 0,
+        }, name);
+        assert.deepEqual(contents(reopened, name).map(([p]) => p), start === 1 ? [1] : [0, 1]);
+      }
+      // Reading the summary's dictionaries by a name never finds an inherited property.
+      assert.equal(summary.queues["nope"], undefined);
+      assert.equal(Object.getPrototypeOf(summary.queues), null);
+    } finally {
+      await reopened.close();
+    }
+  } finally {
+    await dir.cleanup();
+  }
+});

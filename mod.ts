@@ -27,9 +27,9 @@
  * @module
  */
 export { MultiRecordLog } from "./src/log.ts";
-export { LogReader } from "./src/log_reader.ts";
-export { TypedQueue, type TypedRecord } from "./src/typed_queue.ts";
-export { type Codec, jsonCodec, textCodec } from "./src/codecs.ts";
+export type { LogReader } from "./src/log.ts";
+export { TypedQueue, type TypedQueueLog, type TypedRecord } from "./src/typed/typed_queue.ts";
+export { type Codec, jsonCodec, textCodec } from "./src/typed/codecs.ts";
 export type {
   AppendOptions,
   AppendOutcome,
@@ -52,9 +52,9 @@ export type {
   ResourceUsage,
   TruncateOutcome,
   UnreadBytesIssue,
-} from "./src/options.ts";
-export type { QueueRecord } from "./src/options.ts";
-export { ship, type ShipOptions, type ShipOutcome, type ShipSink } from "./src/ship.ts";
+} from "./src/types.ts";
+export type { QueueRecord } from "./src/types.ts";
+export { ship, type ShipOptions, type ShipOutcome, type ShipSink } from "./src/extras/ship.ts";
 export { scanLog } from "./src/scan/log_scan.ts";
 export type {
   FileIssue,

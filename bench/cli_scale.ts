@@ -20,7 +20,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { MultiRecordLog } from "../mod.ts";
-import { parseWalFileName } from "../src/files/file_name.ts";
+import { parseWalFileName } from "../src/wal/file_name.ts";
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

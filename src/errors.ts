@@ -525,7 +525,8 @@ function describeHolder(holder: LockHolder | undefined): string {
  * A writable open could not take the directory's lock, so it refused rather
  * than run unprotected: this runtime has no SQLite (Node before 22.13), the
  * file system refuses record locks (e.g. NFS without a lock manager), the
- * lock file is not a regular file, or the port passed as `fs` has no `lock`.
+ * lock file is not a regular file, or a port passed as `fs` over storage
+ * other than this machine's file system has no `lock()` of its own.
  * `hint` says what to do. Opening with `{ lock: false }` takes no lock, for
  * callers that make sure themselves that one process at a time opens the
  * directory; `readOnly` opens need no lock.
@@ -537,10 +538,14 @@ function describeHolder(holder: LockHolder | undefined): string {
  * import { LockUnavailableError, MultiRecordLog } from "@mrl/core";
  * import { nodeFileSystem } from "@mrl/core/node";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
- * const { lock: _, ...unlocked } = nodeFileSystem; // a port that cannot lock
- * const err = await MultiRecordLog.open(dir, { fs: unlocked }).catch((e) => e);
+ * // A port whose own lock() finds no locks to be had (as on a file system that refuses them):
+ * const noLocks = {
+ *   ...nodeFileSystem,
+ *   lock: () => Promise.reject(Object.assign(new Error("no locks"), { code: "ELOCKUNAVAILABLE" })),
+ * };
+ * const err = await MultiRecordLog.open(dir, { fs: noLocks }).catch((e) => e);
  * console.log(err instanceof LockUnavailableError, err.code); // true LOCK_UNAVAILABLE
- * const log = await MultiRecordLog.open(dir, { fs: unlocked, lock: false });
+ * const log = await MultiRecordLog.open(dir, { fs: noLocks, lock: false });
  * console.log(log.lockKind); // none
  * await log.close();
  * ```

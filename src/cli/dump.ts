@@ -14,7 +14,7 @@
  * @module
  */
 import { PositionOutOfRangeError } from "../errors.ts";
-import { walFileName } from "../files/file_name.ts";
+import { walFileName } from "../wal/file_name.ts";
 import { liveBytes, liveRecords } from "../scan/live.ts";
 import { QueueStates } from "../scan/queue_states.ts";
 import type { ScanSession } from "../scan/session.ts";

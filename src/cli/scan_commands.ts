@@ -6,8 +6,8 @@
  * @module
  */
 import { PositionOutOfRangeError, QueueNotFoundError } from "../errors.ts";
-import { walFileName } from "../files/file_name.ts";
-import { checkFileSize } from "../files/file_size.ts";
+import { walFileName } from "../wal/file_name.ts";
+import { checkFileSize } from "../wal/file_size.ts";
 import { liveRecords } from "../scan/live.ts";
 import { ScanSession } from "../scan/session.ts";
 import type { ScanIssue } from "../scan/types.ts";

@@ -15,7 +15,7 @@
  * @module
  */
 import { FileSizeMismatchError, PositionOutOfRangeError } from "../errors.ts";
-import { walFileName } from "../files/file_name.ts";
+import { walFileName } from "../wal/file_name.ts";
 import { BLOCK_SIZE } from "../format/constants.ts";
 import { DONE, LiveItems, NEED_INPUT } from "../scan/live.ts";
 import type { ScanSession } from "../scan/session.ts";

@@ -10,7 +10,7 @@
  * CRC-32) on pseudo-random buffers of several sizes; if it differs or
  * throws, hash-wasm is used (and only then loaded). This module
  * touches no runtime API: the native candidates come from the caller
- * (open_log.ts passes the ports layer's). Once loaded, every checksum is a
+ * (engine/open.ts passes the ports layer's). Once loaded, every checksum is a
  * synchronous call, so framing and replay never await per frame.
  *
  * @module

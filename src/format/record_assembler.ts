@@ -1,7 +1,7 @@
 /**
  * Reassembles records from frames: a FULL frame is a record by itself; FIRST,
  * MIDDLE*, LAST are joined. A record interrupted by corruption, or by a break
- * in the stream of frames (a gap between wal files, see `files/file_gap.ts`),
+ * in the stream of frames (a gap between wal files, see `wal/file_gap.ts`),
  * is dropped as a whole: frames are never joined across a break. MIDDLE and
  * LAST frames without a FIRST are ignored.
  *

@@ -5,7 +5,7 @@
  * @module
  */
 import type { MultiRecordLog } from "../log.ts";
-import { ship, type ShipOptions, type ShipOutcome } from "../ship.ts";
+import { ship, type ShipOptions, type ShipOutcome } from "../extras/ship.ts";
 import { type JetStreamPublisher, publishBatch } from "./sink.ts";
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { QueueRecord } from "../options.ts";
+import type { QueueRecord } from "../types.ts";
 
 /**
  * What `shipToJetStream` needs of a JetStream client: `publish` resolving

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { runtimeName } from "../ports/runtime.ts";
 
 /** Arrays of at least this many bytes get a buffer of their own (64 KiB: 8192 positions). */
 const OWN_BUFFER_BYTES = 64 * 1024;
@@ -21,7 +22,7 @@ const OWN_BUFFER_BYTES = 64 * 1024;
 export const MAX_OWN_BUFFERS = 3000;
 
 const resizable = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === "function" &&
-  !("Bun" in globalThis); // JavaScriptCore keeps such memory like any other
+  runtimeName() !== "bun"; // JavaScriptCore keeps such memory like any other
 
 let ownBuffers = 0;
 const collected = new FinalizationRegistry<undefined>(() => {

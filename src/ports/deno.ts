@@ -12,7 +12,6 @@
  */
 import type {
   DirEntry,
-  DirLock,
   FileAllocation,
   FileHandle,
   FileSystem,
@@ -20,7 +19,6 @@ import type {
   PathInfo,
 } from "./file_system.ts";
 import { fileAllocation } from "./allocation.ts";
-import { acquireDirLock } from "./dir_lock.ts";
 
 /** The slice of Deno's API this adapter uses (declared here so that any compiler can check the file). */
 interface DenoFile {
@@ -199,9 +197,6 @@ export const denoFileSystem: FileSystem = {
     } finally {
       dir.close();
     }
-  },
-  lock(path: string): Promise<DirLock> {
-    return acquireDirLock(path);
   },
   rename(from: string, to: string): Promise<void> {
     return deno().rename(from, to);

@@ -218,15 +218,17 @@ export interface FileSystem {
    */
   rename?(from: string, to: string): Promise<void>;
   /**
-   * Optional: takes exclusive ownership of directory `path` for one open log,
-   * across processes, without leaving a stale lock behind a killed process.
-   * Rejects with an error whose `code` is "ELOCKED" if another open log
-   * holds it; the error may carry `holder` (a {@link LockHolder}), `hint`
+   * Optional: a lock of the port's own, for storage that is not this
+   * machine's file system (the runtime adapters have none: without it, a
+   * writable open takes the directory's SQLite lock, see the README's
+   * "Ownership"). Takes exclusive ownership of directory `path` for one open
+   * log, across processes, without leaving a stale lock behind a killed
+   * process. Rejects with an error whose `code` is "ELOCKED" if another open
+   * log holds it; the error may carry `holder` (a {@link LockHolder}), `hint`
    * (what to do) and `inThisProcess` (true when the holder is this very
    * process), which `LogLockedError` passes on. Rejects with an error whose
    * `code` is "ELOCKUNAVAILABLE" (and a `hint`) when no lock can be had
-   * here, which becomes `LockUnavailableError`. A port without `lock` can
-   * only open a log with `{ lock: false }`.
+   * here, which becomes `LockUnavailableError`.
    */
   lock?(path: string): Promise<DirLock>;
 }

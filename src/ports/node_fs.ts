@@ -16,7 +16,6 @@ import * as fs from "node:fs";
 import process from "node:process";
 import type {
   DirEntry,
-  DirLock,
   FileAllocation,
   FileHandle,
   FileSystem,
@@ -24,7 +23,6 @@ import type {
   PathInfo,
 } from "./file_system.ts";
 import { fileAllocation } from "./allocation.ts";
-import { acquireDirLock } from "./dir_lock.ts";
 
 /** The error every call but `close` throws on a closed handle. */
 export function closedHandleError(path: string): Error {
@@ -146,9 +144,6 @@ export const nodeFsDirectoryCalls: Omit<FileSystem, "openFile"> = {
     } finally {
       fs.closeSync(fd);
     }
-  },
-  lock(path: string): Promise<DirLock> {
-    return acquireDirLock(path);
   },
   rename(from: string, to: string): Promise<void> {
     return fs.promises.rename(from, to);

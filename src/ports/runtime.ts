@@ -1,28 +1,14 @@
 /**
- * Picks the file-system adapter of the runtime the code runs on. Adapters are
- * loaded lazily, so a runtime never loads another runtime's module.
+ * Which runtime the code runs on: the one place that asks. Adapters and the
+ * lock call choose their runtime's API from its answer; nothing else looks
+ * at `Deno` or `Bun` globals to decide (a feature check on one, like
+ * `Deno.unrefTimer`, is not a choice of runtime).
  *
  * @module
  */
-import type { FileSystem } from "./file_system.ts";
 
-/** The runtime this code runs on: the one place that asks. */
+/** The runtime this code runs on. */
 export function runtimeName(): "deno" | "bun" | "node" {
   const globals = globalThis as { Deno?: unknown; Bun?: unknown };
   return globals.Deno !== undefined ? "deno" : globals.Bun !== undefined ? "bun" : "node";
-}
-
-let chosen: Promise<FileSystem> | undefined;
-
-/** The default {@link FileSystem} for this runtime. */
-export function defaultFileSystem(): Promise<FileSystem> {
-  chosen ??= pick();
-  return chosen;
-}
-
-async function pick(): Promise<FileSystem> {
-  const runtime = runtimeName();
-  if (runtime === "deno") return (await import("./deno.ts")).denoFileSystem;
-  if (runtime === "bun") return (await import("./bun.ts")).bunFileSystem;
-  return (await import("./node.ts")).nodeFileSystem;
 }

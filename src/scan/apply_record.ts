@@ -1,6 +1,6 @@
 /**
  * Applies one record a {@link FramePass} found to the {@link QueueStates},
- * as replay applies it to the queues in memory (`recovery.ts`), and tells a
+ * as replay applies it to the queues in memory (`replay/recovery.ts`), and tells a
  * sink what happened: queue events and each item with its payload's place
  * in the record. Out-of-range positions are handled as replay does.
  *

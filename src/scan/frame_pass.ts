@@ -1,7 +1,7 @@
 /**
  * One pass over the frames of a log's wal files, record by record, with
  * bounded memory: one chunk buffer (4 MiB) and the record being assembled.
- * It reads as replay does (`recovery.ts`: the same frame reader, record
+ * It reads as replay does (`replay/recovery.ts`: the same frame reader, record
  * assembler and decoder, and the same damage reports at the same offsets)
  * but hands each record to its caller instead of loading it.
  *
@@ -17,10 +17,10 @@
  * @module
  */
 import { QueueNameDecoder } from "../format/queue_name_decoder.ts";
-import { fileGap } from "../files/file_gap.ts";
-import { walFileName } from "../files/file_name.ts";
-import type { WalDirectory, WalFile } from "../files/directory.ts";
-import type { WritePosition } from "../files/rolling_writer.ts";
+import { fileGap } from "../wal/file_gap.ts";
+import { walFileName } from "../wal/file_name.ts";
+import type { WalDirectory, WalFile } from "../wal/directory.ts";
+import type { WritePosition } from "../wal/rolling_writer.ts";
 import { BLOCK_SIZE, FRAME_FIRST, FRAME_FULL, FRAME_HEADER_SIZE } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
 import {
@@ -32,7 +32,7 @@ import {
 } from "../format/frame_reader.ts";
 import { DecodedRecord, decodeRecord } from "../format/record.ts";
 import { RecordAssembler } from "../format/record_assembler.ts";
-import { type FileGapIssue, type FrameIssue, MAX_LISTED_ISSUES } from "../options.ts";
+import { type FileGapIssue, type FrameIssue, MAX_LISTED_ISSUES } from "../types.ts";
 
 /** {@link FramePass.next}: await {@link FramePass.fill}, then call `next()` again. */
 export const NEED_INPUT = 0;
@@ -264,7 +264,7 @@ export class FramePass {
   /**
    * Reading moves on from a block of file `from` to one of file `to`: across
    * a gap, the record being assembled is dropped and the gap reported, as
-   * replay does (`files/file_gap.ts`).
+   * replay does (`wal/file_gap.ts`).
    */
   #crossGap(from: number, to: number): void {
     const gap = fileGap(this.#dir, from, to);

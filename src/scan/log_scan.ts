@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { walFileName } from "../files/file_name.ts";
+import { walFileName } from "../wal/file_name.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
 import { liveRecords } from "./live.ts";

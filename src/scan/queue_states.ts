@@ -12,7 +12,7 @@
  * that a second pass knows where the survivors begin and roughly how large
  * they are. Memory: a few numbers per queue and per (queue, wal file).
  *
- * The rules are replay's (docs/FORMAT.md, "Replay semantics"; `recovery.ts`),
+ * The rules are replay's (docs/FORMAT.md, "Replay semantics"; `replay/recovery.ts`),
  * including queues whose positions a number cannot name (out of range).
  *
  * @module

@@ -2,24 +2,24 @@
  * What every scan of a log directory shares: opening it read-only (the wal
  * files and their sizes, the checks on whole files), counting the bytes
  * read for progress, a first pass over every record, the look past the end
- * of the log (`files/tail_scanner.ts`, as replay does), and the report.
+ * of the log (`wal/tail_scanner.ts`, as replay does), and the report.
  * Nothing here holds records: memory is a chunk buffer, the record being
  * assembled and the positions-only {@link QueueStates}.
  *
  * @module
  */
 import { CorruptLogError, IoError } from "../errors.ts";
-import { retryWhileVanishing } from "../read_only_replay.ts";
-import type { WalDirectory } from "../files/directory.ts";
-import { walFileName } from "../files/file_name.ts";
-import { scanUnreadBytes } from "../files/tail_scanner.ts";
+import { retryWhileVanishing } from "../replay/read_only.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { walFileName } from "../wal/file_name.ts";
+import { scanUnreadBytes } from "../wal/tail_scanner.ts";
 import { BLOCK_SIZE, DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { type Crc32, loadCrc32 } from "../format/crc.ts";
-import type { UnreadBytesIssue } from "../options.ts";
-import { unreadBytesIssue } from "../recovery.ts";
+import type { UnreadBytesIssue } from "../types.ts";
+import { unreadBytesIssue } from "../replay/recovery.ts";
 import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
-import { defaultFileSystem } from "../ports/runtime.ts";
+import { defaultFileSystem } from "../ports/default_fs.ts";
 import { applyRecord, type RecordSink } from "./apply_record.ts";
 
 /** Times the damage at the end of a log is read again, in case a write was in progress (see `#settleTail`). */
@@ -114,7 +114,7 @@ export class ScanSession {
    * sizes, then (with `firstPass`) runs {@link firstPass}. A log's writer
    * may be collecting wal files meanwhile: a listed file gone before it is
    * opened or read makes the scan list the directory again and start over,
-   * as a read-only open does (`read_only_replay.ts`); the oldest files are
+   * as a read-only open does (`replay/read_only.ts`); the oldest files are
    * kept open from the start (see {@link HELD_FILES}), so that a collection
    * after that point changes nothing the scan reads. Close the session when
    * done ({@link close}).

@@ -4,7 +4,7 @@
  * @module
  */
 import type { FileSystem } from "../ports/file_system.ts";
-import type { RecoveryIssue } from "../options.ts";
+import type { RecoveryIssue } from "../types.ts";
 
 /**
  * A record as the scan meets it. `payload` is a view into the scan's

@@ -2,7 +2,7 @@
  * How the `mrl` tool's modules hang together: no import cycle among them
  * (type-only imports included), and no copy of the format's constants or of
  * the wal file naming: it takes them from src/format/constants.ts and
- * src/files/file_name.ts, as the log does.
+ * src/wal/file_name.ts, as the log does.
  *
  * Reads the tree this test runs in: the sources (Deno, Bun), or the build in
  * npm/ (Node), where type-only imports are already erased.
@@ -83,7 +83,7 @@ test("mrl modules: the import pattern sees type-only imports (the files.ts/main.
 test("mrl modules: the CLI takes the block size and the wal file names from the format's modules", async () => {
   const imports = await importsOf("src/cli/summary");
   assert.ok(imports.includes("src/format/constants"), String(imports));
-  assert.ok(imports.includes("src/files/file_name"), String(imports));
+  assert.ok(imports.includes("src/wal/file_name"), String(imports));
   // No copy: neither the block size as a number nor a pattern or prefix of wal file names.
   const copies: string[] = [];
   for (const key of await cliModules()) {
@@ -108,8 +108,6 @@ test("mrl modules: the CLI never opens the log (which holds every record in memo
   await walk("src/cli/main");
   assert.ok(reachable.has("src/scan/session"), "the walk reaches the scan");
   assert.ok(reachable.has("src/cli/summary"));
-  const opensTheLog = ["mod", "src/log", "src/log_reader", "src/open_log"].filter((m) =>
-    reachable.has(m)
-  );
+  const opensTheLog = ["mod", "src/log", "src/engine/open"].filter((m) => reachable.has(m));
   assert.deepEqual(opensTheLog, []);
 });

@@ -10,7 +10,7 @@ import {
   type Candidate,
   planCompaction,
   rewriteBytes,
-} from "../../src/compaction.ts";
+} from "../../src/engine/compaction.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { MemQueue } from "../../src/memory/queue.ts";
 

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { FileSystem } from "../../mod.ts";
 import { LogLockedError } from "../../mod.ts";
-import { openLog } from "../../src/open_log.ts";
+import { openLog } from "../../src/engine/open.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const DIR = "/log";

@@ -12,7 +12,7 @@ import {
   DURABILITY_FSYNC,
   DURABILITY_NONE,
   type DurableSink,
-} from "../../src/pipeline.ts";
+} from "../../src/engine/pipeline.ts";
 
 /** A durable sink that records the calls made to it. */
 class FakeSink implements DurableSink {

@@ -12,7 +12,7 @@ import {
   ResourceExhaustedError,
 } from "../../mod.ts";
 import { MemQueues } from "../../src/memory/queues.ts";
-import { QueueCatalog, type WalSpace } from "../../src/queue_catalog.ts";
+import { QueueCatalog, type WalSpace } from "../../src/engine/catalog.ts";
 
 const encoder = new TextEncoder();
 

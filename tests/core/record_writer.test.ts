@@ -5,11 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WalDirectory } from "../../src/files/directory.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
 import { BLOCK_SIZE, RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
-import { RecordWriter } from "../../src/record_writer.ts";
-import { recover } from "../../src/recovery.ts";
+import { RecordWriter } from "../../src/engine/record_writer.ts";
+import { recover } from "../../src/replay/recovery.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const DIR = "/wal";

@@ -5,11 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WalDirectory } from "../../src/files/directory.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import type { MemQueues } from "../../src/memory/queues.ts";
-import { recover } from "../../src/recovery.ts";
+import { recover } from "../../src/replay/recovery.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { WalBuilder } from "../helpers/wal_builder.ts";
 

@@ -9,7 +9,7 @@ import {
   joinPath,
   parseWalFileName,
   walFileName,
-} from "../../src/files/file_name.ts";
+} from "../../src/wal/file_name.ts";
 
 test("walFileName: file 0 is wal-00000000000000000000", () => {
   assert.equal(walFileName(0), "wal-00000000000000000000");

@@ -7,7 +7,7 @@ import {
   chooseFileSize,
   MAX_FILE_SIZE,
   MIN_FILE_SIZE,
-} from "../../src/files/file_size.ts";
+} from "../../src/wal/file_size.ts";
 
 const BLOCK = 32768;
 const MiB128 = 128 * 1024 * 1024;

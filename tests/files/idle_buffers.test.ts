@@ -4,15 +4,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WalDirectory } from "../../src/files/directory.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
 import {
   dropIdleBuffers,
   giveBuffer,
   IDLE_LIMIT,
   idleBufferBytes,
   takeBuffer,
-} from "../../src/files/idle_buffers.ts";
-import { RollingWriter } from "../../src/files/rolling_writer.ts";
+} from "../../src/wal/idle_buffers.ts";
+import { RollingWriter } from "../../src/wal/rolling_writer.ts";
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 

@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WalDirectory } from "../../src/files/directory.ts";
-import { RollingWriter } from "../../src/files/rolling_writer.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
+import { RollingWriter } from "../../src/wal/rolling_writer.ts";
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 

@@ -5,10 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { IoError } from "../../mod.ts";
-import { WalDirectory } from "../../src/files/directory.ts";
-import { parseWalFileName } from "../../src/files/file_name.ts";
-import { salvageFileName, salvageUnreadBytes } from "../../src/files/salvage.ts";
-import type { UnreadBytes } from "../../src/files/tail_scanner.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
+import { parseWalFileName } from "../../src/wal/file_name.ts";
+import { salvageFileName, salvageUnreadBytes } from "../../src/wal/salvage.ts";
+import type { UnreadBytes } from "../../src/wal/tail_scanner.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { pseudoRandomBytes } from "../helpers/temp.ts";
 

@@ -4,8 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WalDirectory } from "../../src/files/directory.ts";
-import { scanUnreadBytes } from "../../src/files/tail_scanner.ts";
+import { WalDirectory } from "../../src/wal/directory.ts";
+import { scanUnreadBytes } from "../../src/wal/tail_scanner.ts";
 import { BufferSink } from "../../src/format/buffer_sink.ts";
 import { RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";

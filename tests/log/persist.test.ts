@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
 import { spawn } from "node:child_process";
-import { defaultFileSystem } from "../../src/ports/runtime.ts";
+import { defaultFileSystem } from "../../src/ports/default_fs.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { recordEnd, usedLength, walBytes, withLog } from "../helpers/log.ts";
 import { type CallCounts, countingFileSystem, type Optional } from "../helpers/counting_fs.ts";

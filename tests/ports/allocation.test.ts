@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { statfsSync } from "node:fs";
 import { join } from "node:path";
 import { fileAllocation } from "../../src/ports/allocation.ts";
-import { defaultFileSystem } from "../../src/ports/runtime.ts";
+import { defaultFileSystem } from "../../src/ports/default_fs.ts";
 import type { FileAllocation } from "../../mod.ts";
 import { inTempDir, tempDir } from "../helpers/temp.ts";
 

@@ -19,9 +19,9 @@ import {
   LOCK_FILE,
   LockedError,
   LockUnavailable,
-} from "../../src/ports/dir_lock.ts";
+} from "../../src/ownership/dir_lock.ts";
 import { SqliteLockUnavailable, trySqliteLock } from "../../src/ports/sqlite_lock.ts";
-import { formatHolder, parseHolder, thisProcess } from "../../src/ports/lock_holder.ts";
+import { formatHolder, parseHolder, thisProcess } from "../../src/ownership/lock_holder.ts";
 import { inTempDir } from "../helpers/temp.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";

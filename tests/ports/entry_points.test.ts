@@ -29,7 +29,7 @@ const RUNTIMES: Runtime[] = ["deno", "bun", "node"];
 /**
  * Each runtime's own modules (tree-relative, without extension): its entry
  * point and its adapter. Everything else is runtime-neutral (the lock's
- * SQLite module is chosen inside sqlite_lock.ts by runtime.ts).
+ * SQLite module is chosen inside sqlite_lock.ts, by what runtime.ts answers).
  */
 const RUNTIME_MODULES: Record<Runtime, string[]> = {
   deno: ["deno", "src/ports/deno"],
@@ -85,7 +85,8 @@ test("entry points: mod exports no adapter; ./deno, ./bun and ./node each export
   for (const runtime of RUNTIMES) {
     assert.deepEqual(Object.keys(entryPoints[runtime]), [ADAPTER_EXPORT[runtime]], runtime);
     const adapter = entryPoints[runtime][ADAPTER_EXPORT[runtime]] as Record<string, unknown>;
-    for (const call of ["openFile", "readDir", "stat", "mkdir", "remove", "syncDir", "lock"]) {
+    // No lock(): a writable open takes the directory's SQLite lock (ownership/) for them.
+    for (const call of ["openFile", "readDir", "stat", "mkdir", "remove", "syncDir", "rename"]) {
       assert.equal(typeof adapter[call], "function", `${runtime}: ${call}`);
     }
   }
@@ -118,7 +119,7 @@ test("entry points: statically, mod loads no runtime's module, and each entry po
   const fromMod = await staticGraph(tree, ext, "mod");
   // The walk does find the core (so an empty result cannot pass), and the lazy chooser. The
   // adapters and the shared lock code (dir_lock.ts, sqlite_lock.ts) come only through it.
-  for (const expected of ["src/log", "src/errors", "src/ports/runtime"]) {
+  for (const expected of ["src/log", "src/errors", "src/ports/default_fs"]) {
     assert.ok(fromMod.has(expected), `mod reaches ${expected}: ${[...fromMod].sort()}`);
   }
   assert.deepEqual(ALL_RUNTIME_MODULES.filter((key) => fromMod.has(key)), []);
@@ -198,7 +199,7 @@ try {
   log = await mod.MultiRecordLog.open(dir, { readOnly: true });
   report.records = [...log.range("q")].map((r) => new TextDecoder().decode(r.payload));
   await log.close();
-  const { defaultFileSystem } = await import(\`./src/ports/runtime.\${ext}\`);
+  const { defaultFileSystem } = await import(\`./src/ports/default_fs.\${ext}\`);
   const own = await import(\`./\${runtime}.\${ext}\`);
   report.defaultIsOwnEntryPoint = (await defaultFileSystem()) === own[\`\${runtime}FileSystem\`];
 } catch (err) {

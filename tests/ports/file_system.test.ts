@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { type FileSystem, MultiRecordLog } from "../../mod.ts";
 import { nodeFileSystem } from "../../node.ts";
-import { defaultFileSystem } from "../../src/ports/runtime.ts";
+import { defaultFileSystem } from "../../src/ports/default_fs.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { countingFileSystem } from "../helpers/counting_fs.ts";
 

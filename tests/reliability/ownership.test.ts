@@ -15,6 +15,7 @@ import {
 } from "../../mod.ts";
 import { nodeFileSystem } from "../../node.ts";
 import { withChildren } from "../helpers/race.ts";
+import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
 import { contents } from "../helpers/log.ts";
 import { scriptCommand, sibling } from "../helpers/run_script.ts";
@@ -173,26 +174,45 @@ test("ownership: a writable open reports the lock it holds as lockKind (sqlite);
   }
 });
 
-test("ownership: a port without lock() is refused with LockUnavailableError, and opens with { lock: false } holding none", async () => {
+test("ownership: a port without lock() over this machine's file system gets the SQLite lock like the adapters", async () => {
   const dir = await tempDir();
   try {
-    const { lock: _lock, ...unlocked } = nodeFileSystem;
-    const err = await MultiRecordLog.open(dir.path, { fs: unlocked }).catch((e) => e);
-    assert.ok(err instanceof LockUnavailableError, String(err));
-    assert.equal(err.code, "LOCK_UNAVAILABLE");
-    assert.equal(err.dir, dir.path);
-    assert.match(err.hint, /\{ lock: false \}/);
-    assert.deepEqual(await readdir(dir.path), [], "nothing was created");
-    const log = await MultiRecordLog.open(dir.path, { fs: unlocked, lock: false });
-    assert.equal(log.lockKind, "none");
+    const wrapped = { ...nodeFileSystem, readDir: (p: string) => nodeFileSystem.readDir(p) };
+    const log = await MultiRecordLog.open(dir.path, { fs: wrapped });
+    assert.equal(log.lockKind, "sqlite");
+    const err = await MultiRecordLog.open(dir.path).catch((e) => e);
+    assert.ok(err instanceof LogLockedError, String(err));
     await log.close();
-    await assert.rejects(
-      MultiRecordLog.open(dir.path, { lock: "no" as unknown as boolean }),
-      TypeError,
-    );
   } finally {
     await dir.cleanup();
   }
+});
+
+test("ownership: a port over other storage without lock() is refused with LockUnavailableError, and opens with { lock: false } holding none", async () => {
+  const fs = new MemoryFileSystem();
+  const { lock: _lock, ...unlocked } = fs;
+  const port = {
+    ...unlocked,
+    openFile: fs.openFile.bind(fs),
+    readDir: fs.readDir.bind(fs),
+    stat: fs.stat.bind(fs),
+    mkdir: fs.mkdir.bind(fs),
+    remove: fs.remove.bind(fs),
+    syncDir: fs.syncDir.bind(fs),
+    rename: fs.rename.bind(fs),
+  };
+  const err = await MultiRecordLog.open("/mrl-nowhere/wal", { fs: port }).catch((e) => e);
+  assert.ok(err instanceof LockUnavailableError, String(err));
+  assert.equal(err.code, "LOCK_UNAVAILABLE");
+  assert.equal(err.dir, "/mrl-nowhere/wal");
+  assert.match(err.hint, /\{ lock: false \}/);
+  const log = await MultiRecordLog.open("/mrl-nowhere/wal", { fs: port, lock: false });
+  assert.equal(log.lockKind, "none");
+  await log.close();
+  await assert.rejects(
+    MultiRecordLog.open("/mrl-nowhere/wal", { fs, lock: "no" as unknown as boolean }),
+    TypeError,
+  );
 });
 
 /** Runs as many collections as this runtime lets a test ask for (Bun.gc, or garbage enough for V8's). */

@@ -8,24 +8,24 @@
  *
  * @module
  */
-import type { WalDirectory } from "./files/directory.ts";
-import { RollingWriter, type WritePosition } from "./files/rolling_writer.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { RollingWriter, type WritePosition } from "../wal/rolling_writer.ts";
 import type { DurableSink } from "./pipeline.ts";
 import {
   BLOCK_SIZE,
   type RECORD_DELETE_QUEUE,
   type RECORD_POSITION,
   type RECORD_TRUNCATE,
-} from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
-import { framedSizeBound, FrameWriter } from "./format/frame_writer.ts";
+} from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
+import { framedSizeBound, FrameWriter } from "../format/frame_writer.ts";
 import {
   appendRecordSize,
   minPaddingBytes,
   writeAppendRecord,
   writeControlRecord,
   writePaddingRecord,
-} from "./format/record.ts";
+} from "../format/record.ts";
 
 /** The queue name of padding records (a DeleteQueue for a queue that does not exist). */
 const PADDING_QUEUE = "\u0000mrl:padding";

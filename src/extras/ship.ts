@@ -7,9 +7,10 @@
  *
  * @module
  */
-import { LogClosedError, QueueNotFoundError } from "./errors.ts";
-import type { MultiRecordLog } from "./log.ts";
-import { checkSignal, type QueueRecord } from "./options.ts";
+import { LogClosedError, QueueNotFoundError } from "../errors.ts";
+import type { MultiRecordLog } from "../log.ts";
+import type { QueueRecord } from "../types.ts";
+import { checkSignal } from "../validate.ts";
 
 /**
  * Where {@link ship} sends records: called with one batch at a time (never

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { PersistAction, PersistPolicy } from "./options.ts";
-import { unrefTimeout } from "./ports/timers.ts";
+import type { PersistAction, PersistPolicy } from "../types.ts";
+import { unrefTimeout } from "../ports/timers.ts";
 import {
   type Durability,
   DURABILITY_FLUSH,

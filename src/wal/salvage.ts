@@ -1,7 +1,7 @@
 /**
  * Keeps bytes replay does not read (found by `tail_scanner.ts`), or drops at
  * the end of the log (an unfinished record, a torn frame: see
- * `recovery.ts`), in salvage files next to the wal files, before a writable
+ * `replay/recovery.ts`), in salvage files next to the wal files, before a writable
  * open lets the writer cut or reuse that space.
  *
  * A salvage file holds exactly the bytes `[offset, offset + length)` of one

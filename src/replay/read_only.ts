@@ -24,12 +24,12 @@
  *
  * @module
  */
-import { IoError } from "./errors.ts";
-import { WalDirectory } from "./files/directory.ts";
-import { settleFileSize } from "./files/file_size.ts";
-import { DEFAULT_FILE_SIZE } from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
-import type { FileSystem } from "./ports/file_system.ts";
+import { IoError } from "../errors.ts";
+import { WalDirectory } from "../wal/directory.ts";
+import { settleFileSize } from "../wal/file_size.ts";
+import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
+import type { FileSystem } from "../ports/file_system.ts";
 import { recover, type Recovered } from "./recovery.ts";
 
 /** Attempts before a read-only open gives up on a directory whose files keep vanishing. */
@@ -49,7 +49,7 @@ export interface ReadOnlyReplay {
 /**
  * Lists and replays `path` without changing anything (the file size is
  * `fileSize`, or worked out from the files when undefined; see
- * `files/file_size.ts`), starting over when a
+ * `wal/file_size.ts`), starting over when a
  * listed wal file vanishes; rejects with an {@link IoError} (ENOENT) after
  * {@link READ_ONLY_REPLAY_ATTEMPTS} attempts.
  */

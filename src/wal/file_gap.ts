@@ -1,7 +1,7 @@
 /**
  * The rule for wal files missing in the middle of a log (docs/FORMAT.md,
  * "Missing files"), shared by every walk over the files (replay in
- * `recovery.ts`, the scan in `scan/frame_pass.ts`).
+ * `replay/recovery.ts`, the scan in `scan/frame_pass.ts`).
  *
  * Readers take the blocks of the wal files in number order, as one stream.
  * Garbage collection deletes only the oldest files and every file is
@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { FileGapIssue } from "../options.ts";
+import type { FileGapIssue } from "../types.ts";
 import type { WalDirectory } from "./directory.ts";
 import { walFileName } from "./file_name.ts";
 

@@ -5,7 +5,7 @@
  * reading ended, or, when the log ends in frames replay dropped (an
  * unfinished record, a torn or damaged frame), where those begin, so that
  * they are cut rather than left in the middle of the log. It looks past the
- * end for bytes replay did not read (`files/tail_scanner.ts`): they are
+ * end for bytes replay did not read (`wal/tail_scanner.ts`): they are
  * reported as damage. A writable open keeps both in salvage files
  * ({@link keepUnreadBytes}) before the writer may cut them. Replay never
  * brings those bytes back: what it returns stays what the Rust crate
@@ -13,14 +13,14 @@
  *
  * @module
  */
-import { CorruptLogError } from "./errors.ts";
-import { fileGap } from "./files/file_gap.ts";
-import { walFileName } from "./files/file_name.ts";
-import type { WalDirectory } from "./files/directory.ts";
-import { RollingReader } from "./files/rolling_reader.ts";
-import { type ByteRange, salvageUnreadBytes } from "./files/salvage.ts";
-import { scanUnreadBytes, type UnreadBytes } from "./files/tail_scanner.ts";
-import type { WritePosition } from "./files/rolling_writer.ts";
+import { CorruptLogError } from "../errors.ts";
+import { fileGap } from "../wal/file_gap.ts";
+import { walFileName } from "../wal/file_name.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { RollingReader } from "../wal/rolling_reader.ts";
+import { type ByteRange, salvageUnreadBytes } from "../wal/salvage.ts";
+import { scanUnreadBytes, type UnreadBytes } from "../wal/tail_scanner.ts";
+import type { WritePosition } from "../wal/rolling_writer.ts";
 import {
   BLOCK_SIZE,
   ITEM_HEADER_SIZE,
@@ -28,19 +28,19 @@ import {
   RECORD_DELETE_QUEUE,
   RECORD_POSITION,
   RECORD_TRUNCATE,
-} from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
+} from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
 import {
   FRAME_BAD_BLOCK,
   FRAME_BAD_CRC,
   FRAME_END_OF_BLOCK,
   FRAME_END_OF_LOG,
   FrameReader,
-} from "./format/frame_reader.ts";
-import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "./format/record.ts";
-import { RecordAssembler } from "./format/record_assembler.ts";
-import { MemQueues } from "./memory/queues.ts";
-import { QueueNameDecoder } from "./format/queue_name_decoder.ts";
+} from "../format/frame_reader.ts";
+import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "../format/record.ts";
+import { RecordAssembler } from "../format/record_assembler.ts";
+import { MemQueues } from "../memory/queues.ts";
+import { QueueNameDecoder } from "../format/queue_name_decoder.ts";
 import {
   type FileGapIssue,
   type FrameIssue,
@@ -48,7 +48,7 @@ import {
   type RecoveryIssue,
   type RecoveryReport,
   type UnreadBytesIssue,
-} from "./options.ts";
+} from "../types.ts";
 
 /** The outcome of replay. */
 export interface Recovered {
@@ -346,7 +346,7 @@ class Replay {
 
   /**
    * Reading moves on from a block of file `from` to one of file `to`: across
-   * a gap (`files/file_gap.ts`), the record being assembled is dropped and
+   * a gap (`wal/file_gap.ts`), the record being assembled is dropped and
    * the gap reported (always listed: there are few, and each is a loss).
    */
   #crossGap(from: number, to: number): void {

@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { WalDirectory } from "./files/directory.ts";
-import { walFileName } from "./files/file_name.ts";
-import type { MemQueues } from "./memory/queues.ts";
-import type { LogSummary, QueueSummary, ResourceUsage } from "./options.ts";
-import type { QueueCatalog } from "./queue_catalog.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { walFileName } from "../wal/file_name.ts";
+import type { MemQueues } from "../memory/queues.ts";
+import type { LogSummary, QueueSummary, ResourceUsage } from "../types.ts";
+import type { QueueCatalog } from "./catalog.ts";
 
 /**
  * A dictionary keyed by queue name: an object without a prototype, so that

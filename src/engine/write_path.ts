@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { LogClosedError, LogFailedError, PositionInPastError } from "./errors.ts";
-import type { WalDirectory } from "./files/directory.ts";
-import { RECORD_DELETE_QUEUE, RECORD_POSITION, RECORD_TRUNCATE } from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
+import { LogClosedError, LogFailedError, PositionInPastError } from "../errors.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { RECORD_DELETE_QUEUE, RECORD_POSITION, RECORD_TRUNCATE } from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
 import type { Followers } from "./follow.ts";
 import { Maintenance } from "./maintenance.ts";
 import type {
@@ -20,11 +20,11 @@ import type {
   CompactionOutcome,
   PersistPolicy,
   TruncateOutcome,
-} from "./options.ts";
+} from "../types.ts";
 import { PersistSchedule } from "./persist.ts";
 import { CommitPipeline, type Durability, DURABILITY_FSYNC } from "./pipeline.ts";
-import type { DirLock } from "./ports/file_system.ts";
-import type { QueueCatalog } from "./queue_catalog.ts";
+import type { DirLock } from "../ports/file_system.ts";
+import type { QueueCatalog } from "./catalog.ts";
 import type { RecordWriter } from "./record_writer.ts";
 
 /** Writes of one open, writable log. */

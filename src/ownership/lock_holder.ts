@@ -11,8 +11,8 @@
 import * as fs from "node:fs";
 import { hostname } from "node:os";
 import process from "node:process";
-import type { LockHolder } from "./file_system.ts";
-import { runtimeName } from "./runtime.ts";
+import type { LockHolder } from "../ports/file_system.ts";
+import { runtimeName } from "../ports/runtime.ts";
 
 export type { LockHolder };
 

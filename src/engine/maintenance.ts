@@ -7,14 +7,14 @@
  *
  * @module
  */
-import { IoError } from "./errors.ts";
-import type { WalDirectory } from "./files/directory.ts";
-import { RECORD_POSITION } from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
+import { IoError } from "../errors.ts";
+import type { WalDirectory } from "../wal/directory.ts";
+import { RECORD_POSITION } from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
 import { buildCompactedFile, type Candidate, planCompaction } from "./compaction.ts";
-import type { CompactionOptions, CompactionOutcome } from "./options.ts";
+import type { CompactionOptions, CompactionOutcome } from "../types.ts";
 import type { CommitPipeline } from "./pipeline.ts";
-import type { QueueCatalog } from "./queue_catalog.ts";
+import type { QueueCatalog } from "./catalog.ts";
 import type { RecordWriter } from "./record_writer.ts";
 
 /** Automatic compaction runs when more wal files than this are kept alive before the current one. */

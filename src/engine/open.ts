@@ -4,27 +4,29 @@
  * replays the wal files, keeps the bytes replay could not read, opens the
  * writer where replay ended and removes a compaction's stray temporary
  * file. A read-only open takes no lock and changes nothing (see
- * `read_only_replay.ts`). A failure releases whatever was taken. Then the
+ * `replay/read_only.ts`). A failure releases whatever was taken. Then the
  * parts a log is made of are put together: the queue catalog and, unless
  * read-only, the write path.
  *
  * @module
  */
-import { asIoError, LockUnavailableError, LogLockedError } from "./errors.ts";
-import { WalDirectory } from "./files/directory.ts";
-import { settleFileSize } from "./files/file_size.ts";
-import { DEFAULT_FILE_SIZE } from "./format/constants.ts";
-import { type Crc32, loadCrc32 } from "./format/crc.ts";
+import { asIoError, LockUnavailableError, LogLockedError } from "../errors.ts";
+import { WalDirectory } from "../wal/directory.ts";
+import { settleFileSize } from "../wal/file_size.ts";
+import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
+import { type Crc32, loadCrc32 } from "../format/crc.ts";
 import { Followers } from "./follow.ts";
-import type { MemQueues } from "./memory/queues.ts";
-import { checkOpenOptions, type OpenOptions, type RecoveryReport } from "./options.ts";
-import type { DirLock, FileSystem, LockHolder } from "./ports/file_system.ts";
-import { nativeCrc32Candidates } from "./ports/native_crc.ts";
-import { defaultFileSystem } from "./ports/runtime.ts";
-import { QueueCatalog } from "./queue_catalog.ts";
-import { recoverReadOnly } from "./read_only_replay.ts";
+import type { MemQueues } from "../memory/queues.ts";
+import type { OpenOptions, RecoveryReport } from "../types.ts";
+import { checkOpenOptions } from "../validate.ts";
+import type { DirLock, FileSystem, LockHolder } from "../ports/file_system.ts";
+import { nativeCrc32Candidates } from "../ports/native_crc.ts";
+import { defaultFileSystem } from "../ports/default_fs.ts";
+import { acquireDirLock } from "../ownership/dir_lock.ts";
+import { QueueCatalog } from "./catalog.ts";
+import { recoverReadOnly } from "../replay/read_only.ts";
 import { RecordWriter } from "./record_writer.ts";
-import { keepUnreadBytes, recover } from "./recovery.ts";
+import { keepUnreadBytes, recover } from "../replay/recovery.ts";
 import { WritePath } from "./write_path.ts";
 
 /** What an open log is made of. */
@@ -101,7 +103,7 @@ async function openFiles(
   crc: Crc32,
 ): Promise<OpenedFiles> {
   if (mode === "read-only") {
-    // No lock, so a writer may delete files meanwhile; replay retries (read_only_replay.ts).
+    // No lock, so a writer may delete files meanwhile; replay retries (replay/read_only.ts).
     const { directory, recovered } = await recoverReadOnly(fs, path, fileSize, crc);
     return { directory, queues: recovered.queues, report: recovered.report, writing: undefined };
   }
@@ -133,21 +135,14 @@ async function releaseFiles(
 }
 
 /**
- * Takes the directory's lock through the port; a held lock becomes
- * LogLockedError, one that cannot be had (or a port without `lock`)
+ * Takes the directory's lock: the port's own `lock()` when it has one, else
+ * the one kernel lock of `ownership/` (SQLite's, on the directory's real
+ * path). A held lock becomes LogLockedError, one that cannot be had
  * LockUnavailableError.
  */
 async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
-  if (fs.lock === undefined) {
-    throw new LockUnavailableError(
-      dir,
-      "the file-system port passed as fs has no lock()",
-      "give the port a lock() (e.g. delegate to the runtime adapter's), or open with " +
-        "{ lock: false } if you make sure yourself that no other process opens this directory",
-    );
-  }
   try {
-    return await fs.lock(dir);
+    return await (fs.lock === undefined ? acquireDirLock(dir) : fs.lock(dir));
   } catch (err) {
     const e = err as {
       code?: unknown;

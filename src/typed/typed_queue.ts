@@ -6,15 +6,45 @@
  * @module
  */
 import type { Codec } from "./codecs.ts";
-import { PayloadDecodeError } from "./errors.ts";
-import type { MultiRecordLog } from "./log.ts";
+import { PayloadDecodeError } from "../errors.ts";
 import type {
   AppendOptions,
   AppendOutcome,
+  FollowIterator,
   FollowOptions,
   QueueRecord,
   RangeOptions,
-} from "./options.ts";
+} from "../types.ts";
+
+/**
+ * The calls of a log a typed queue makes: `MultiRecordLog` has them (this
+ * module needs only their shape, so the log can hand out typed queues
+ * without the two importing each other).
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { MultiRecordLog, type TypedQueueLog } from "@mrl/core";
+ * const log: TypedQueueLog = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * console.log(typeof log.appendRecords); // function
+ * await (log as MultiRecordLog).close();
+ * ```
+ */
+export interface TypedQueueLog {
+  /** See `MultiRecordLog.appendRecords`. */
+  appendRecords(
+    queue: string,
+    payloads: Iterable<Uint8Array>,
+    options?: AppendOptions,
+  ): Promise<AppendOutcome>;
+  /** See `MultiRecordLog.range`. */
+  range(queue: string, options?: RangeOptions): IterableIterator<QueueRecord>;
+  /** See `MultiRecordLog.follow`. */
+  follow(queue: string, options?: FollowOptions): FollowIterator;
+  /** See `MultiRecordLog.lastRecord`. */
+  lastRecord(queue: string): QueueRecord | undefined;
+}
 
 /**
  * A record of a {@link TypedQueue}: its position and its decoded value.
@@ -55,10 +85,10 @@ export class TypedQueue<T> {
   readonly name: string;
   /** How values become payloads and back. */
   readonly codec: Codec<T>;
-  readonly #log: MultiRecordLog;
+  readonly #log: TypedQueueLog;
 
   /** Use {@link MultiRecordLog.queue}. */
-  constructor(log: MultiRecordLog, name: string, codec: Codec<T>) {
+  constructor(log: TypedQueueLog, name: string, codec: Codec<T>) {
     const c = codec as Partial<Codec<T>> | null | undefined;
     if (typeof c?.encode !== "function" || typeof c?.decode !== "function") {
       throw new TypeError(
@@ -121,7 +151,7 @@ export class TypedQueue<T> {
 
   /**
    * The values with `start <= position < end`, in position order; see
-   * {@link LogReader.range}.
+   * {@link MultiRecordLog.range}.
    *
    * @example
    * ```ts
@@ -142,7 +172,7 @@ export class TypedQueue<T> {
 
   /**
    * Follows the queue's values: the retained ones from `start` on, then new
-   * ones as they are appended; see {@link LogReader.follow} (a `signal`
+   * ones as they are appended; see {@link MultiRecordLog.follow} (a `signal`
    * ends it).
    *
    * @example

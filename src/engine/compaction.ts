@@ -11,12 +11,12 @@
  *
  * @module
  */
-import { BufferSink } from "./format/buffer_sink.ts";
-import { ITEM_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_POSITION } from "./format/constants.ts";
-import type { Crc32 } from "./format/crc.ts";
-import { framedSizeBound, FrameWriter } from "./format/frame_writer.ts";
-import { writeAppendRuns, writeControlRecord } from "./format/record.ts";
-import type { MemQueue } from "./memory/queue.ts";
+import { BufferSink } from "../format/buffer_sink.ts";
+import { ITEM_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_POSITION } from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
+import { framedSizeBound, FrameWriter } from "../format/frame_writer.ts";
+import { writeAppendRuns, writeControlRecord } from "../format/record.ts";
+import type { MemQueue } from "../memory/queue.ts";
 
 /** Payload bytes per AppendRecords record in a compacted file. */
 const RECORD_PAYLOAD_BYTES = 1024 * 1024;

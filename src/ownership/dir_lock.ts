@@ -1,6 +1,7 @@
 /**
- * Exclusive ownership of a log directory, shared by every adapter: one open
- * log per directory, across processes, containers and runtimes.
+ * Exclusive ownership of a log directory: one open log per directory, across
+ * processes, containers and runtimes. The engine takes it at a writable open
+ * unless the file-system port brings a `lock()` of its own.
  *
  * Ownership is ONE kernel lock: SQLite's exclusive lock on `.mrl.lock`
  * (sqlite_lock.ts), which every runtime takes the same way. Nothing else
@@ -18,7 +19,7 @@
  * @module
  */
 import * as fs from "node:fs";
-import type { DirLock } from "./file_system.ts";
+import type { DirLock } from "../ports/file_system.ts";
 import {
   formatHolder,
   type LockHolder,
@@ -26,7 +27,7 @@ import {
   replaceText,
   thisProcess,
 } from "./lock_holder.ts";
-import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "./sqlite_lock.ts";
+import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "../ports/sqlite_lock.ts";
 
 /** The lock file's name (an empty SQLite database); no reader takes it for a wal file. */
 export const LOCK_FILE = ".mrl.lock";
@@ -95,7 +96,18 @@ export interface DirLockOptions {
  * {@link LockUnavailable} when no lock can be had here.
  */
 export async function acquireDirLock(dir: string, options: DirLockOptions = {}): Promise<DirLock> {
-  const real = fs.realpathSync(dir);
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch (err) {
+    throw new LockUnavailable(
+      `${dir}/${LOCK_FILE}`,
+      `${dir} is not a directory of this machine's file system`,
+      "a file-system port over other storage needs a lock() of its own, or open with " +
+        "{ lock: false } if you make sure yourself that no other process opens this directory",
+      err,
+    );
+  }
   const path = `${real}/${LOCK_FILE}`;
   if (held.has(real)) {
     throw new LockedError(path, thisProcess(), "use that instance, or close it first", true);

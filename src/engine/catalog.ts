@@ -15,12 +15,12 @@ import {
   QueueAlreadyExistsError,
   QueueNotFoundError,
   ResourceExhaustedError,
-} from "./errors.ts";
-import { walFileName } from "./files/file_name.ts";
-import { MemQueue, METADATA_BYTES_PER_RECORD } from "./memory/queue.ts";
-import type { MemQueues } from "./memory/queues.ts";
-import type { Limits } from "./options.ts";
-import { encodeQueueName } from "./queue_name.ts";
+} from "../errors.ts";
+import { walFileName } from "../wal/file_name.ts";
+import { MemQueue, METADATA_BYTES_PER_RECORD } from "../memory/queue.ts";
+import type { MemQueues } from "../memory/queues.ts";
+import type { Limits } from "../types.ts";
+import { encodeQueueName } from "../validate.ts";
 
 /** A queue as new writes see it. */
 export interface Reservation {
@@ -73,7 +73,7 @@ export class QueueCatalog {
     return encodeQueueName(queue);
   }
 
-  /** Refuses a queue replay could not load (see `#outOfRange` in recovery.ts). */
+  /** Refuses a queue replay could not load (see `#outOfRange` in replay/recovery.ts). */
   checkInRange(queue: string): void {
     const outOfRange = this.committed.outOfRange.get(queue);
     if (outOfRange !== undefined) {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { MemQueue } from "./memory/queue.ts";
-import type { FollowIterator, QueueRecord } from "./options.ts";
+import type { MemQueue } from "../memory/queue.ts";
+import type { FollowIterator, QueueRecord } from "../types.ts";
 
 /** What the iterator needs from the log. */
 export interface FollowSource {

@@ -81,6 +81,13 @@ export class LockUnavailable extends Error {
   }
 }
 
+/**
+ * How long an open keeps trying a busy lock while no holder is recorded in
+ * `.mrl.holder` (an owner records itself right after it locks), before it is
+ * refused all the same.
+ */
+const UNRECORDED_HOLDER_PATIENCE_MS = 2000;
+
 const BUSY_HINT = "close the log there (or stop that process) first; open it with " +
   "{ readOnly: true } to read it meanwhile";
 
@@ -150,6 +157,7 @@ async function lockFile(
   tryLock: (path: string) => Promise<SqliteLock | "busy">,
 ): Promise<SqliteLock> {
   let emptied = false;
+  const patience = Date.now() + UNRECORDED_HOLDER_PATIENCE_MS;
   for (let attempt = 0; attempt < 8; attempt++) {
     const before = regularFileId(path);
     let result;
@@ -175,6 +183,14 @@ async function lockFile(
     if (result === "busy") {
       const holderPath = path.slice(0, -LOCK_FILE.length) + HOLDER_FILE;
       const holder = readHolder(holderPath);
+      if (holder === undefined && Date.now() < patience) {
+        // Nobody recorded: most likely contenders that started together are in each other's way
+        // (see sqlite_lock.ts), and one of them is about to own the directory. Try again. Only
+        // how long a refusal takes depends on this; who owns is decided by the lock alone.
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+        attempt--;
+        continue;
+      }
       const here = holder !== undefined && isThisProcess(holder);
       throw new LockedError(
         path,

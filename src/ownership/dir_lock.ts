@@ -27,7 +27,7 @@ import {
   replaceText,
   thisProcess,
 } from "./lock_holder.ts";
-import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "../ports/sqlite_lock.ts";
+import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "./sqlite_lock.ts";
 
 /** The lock file's name (an empty SQLite database); no reader takes it for a wal file. */
 export const LOCK_FILE = ".mrl.lock";

@@ -1,6 +1,6 @@
 /**
  * Which runtime the code runs on: the one place that asks. Adapters and the
- * lock call choose their runtime's API from its answer; nothing else looks
+ * SQLite loader choose their runtime's API from its answer; nothing else looks
  * at `Deno` or `Bun` globals to decide (a feature check on one, like
  * `Deno.unrefTimer`, is not a choice of runtime).
  *

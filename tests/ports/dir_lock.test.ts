@@ -20,7 +20,7 @@ import {
   LockedError,
   LockUnavailable,
 } from "../../src/ownership/dir_lock.ts";
-import { SqliteLockUnavailable, trySqliteLock } from "../../src/ports/sqlite_lock.ts";
+import { SqliteLockUnavailable, trySqliteLock } from "../../src/ownership/sqlite_lock.ts";
 import { formatHolder, parseHolder, thisProcess } from "../../src/ownership/lock_holder.ts";
 import { inTempDir } from "../helpers/temp.ts";
 

@@ -24,8 +24,7 @@
  *
  * @module
  */
-import process from "node:process";
-import { runtimeName } from "./runtime.ts";
+import { loadConnect, NoSqliteError, type SqliteConnection } from "../ports/sqlite.ts";
 
 /** A held exclusive lock: `release` ends the transaction and closes the connection. */
 export interface SqliteLock {
@@ -44,69 +43,8 @@ export class SqliteLockUnavailable extends Error {
   }
 }
 
-/** The few calls of `node:sqlite`'s DatabaseSync and `bun:sqlite`'s Database used here. */
-interface Connection {
-  exec(sql: string): void;
-  close(): void;
-}
-
-type Connect = (path: string) => Connection;
-
-let connect: Promise<Connect> | undefined;
-
 /** How long an open waits for a lock that is busy before it is refused (see trySqliteLock). */
 const BUSY_TIMEOUT_MS = 100;
-
-/** SQLite's connection maker for this runtime (loaded once). */
-function loadConnect(): Promise<Connect> {
-  connect ??= (async (): Promise<Connect> => {
-    if (runtimeName() === "bun") {
-      const spec = "bun:sqlite"; // a variable: bundlers for other targets leave it alone
-      const { Database } = (await import(spec)) as {
-        Database: new (path: string, options: { create: boolean }) => Connection & {
-          run(sql: string): void;
-        };
-      };
-      return (path) => {
-        const db = new Database(path, { create: true });
-        return { exec: (sql) => db.run(sql), close: () => db.close() };
-      };
-    }
-    const { DatabaseSync } = (await importQuietly("node:sqlite")) as {
-      DatabaseSync: new (path: string, options: { timeout: number }) => Connection;
-    };
-    return (path) => new DatabaseSync(path, { timeout: 0 });
-  })();
-  connect.catch(() => connect = undefined); // a later open may try again
-  return connect;
-}
-
-/**
- * Imports `node:sqlite` without the ExperimentalWarning Node 22 prints when
- * it is loaded (the module is stable on Node 24 and later, and Deno prints
- * nothing): only this library's use of it, an empty database held locked,
- * would be behind that line on a user's stderr. Any other warning passes.
- */
-async function importQuietly(spec: string): Promise<unknown> {
-  const original = process.emitWarning;
-  process.emitWarning = function (this: unknown, warning: unknown, ...rest: unknown[]) {
-    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string })?.type;
-    const text = warning instanceof Error ? warning.message : String(warning);
-    if (type === "ExperimentalWarning" && /sqlite/i.test(text)) return;
-    return (original as (...args: unknown[]) => void).call(process, warning, ...rest);
-  } as typeof process.emitWarning;
-  try {
-    return await import(spec);
-  } catch (err) {
-    throw new SqliteLockUnavailable(
-      "no-sqlite",
-      `this runtime has no ${spec} (Node 22.13 or later, Deno 2.7 or later and Bun 1.4 or later have it)`,
-      err,
-    );
-  } finally {
-    process.emitWarning = original;
-  }
-}
 
 /** SQLite's "database is locked" (SQLITE_BUSY), as each runtime reports it. */
 function isBusy(err: unknown): boolean {
@@ -132,8 +70,16 @@ export function isNotADatabase(err: unknown): boolean {
  * system that refuses (reason "io").
  */
 export async function trySqliteLock(path: string): Promise<SqliteLock | "busy"> {
-  const open = await loadConnect();
-  let db: Connection | undefined;
+  let open;
+  try {
+    open = await loadConnect();
+  } catch (err) {
+    if (err instanceof NoSqliteError) {
+      throw new SqliteLockUnavailable("no-sqlite", err.message, err);
+    }
+    throw err;
+  }
+  let db: SqliteConnection | undefined;
   try {
     db = open(path);
     // Contenders that start at the same moment each take SQLite's shared lock on the way to the
@@ -160,7 +106,7 @@ export async function trySqliteLock(path: string): Promise<SqliteLock | "busy"> 
       err,
     );
   }
-  let held: Connection | undefined = db;
+  let held: SqliteConnection | undefined = db;
   return {
     release(): void {
       const connection = held;

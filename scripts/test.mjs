@@ -185,7 +185,7 @@ for (const block of broken ? [] : selected) {
 
 rmSync(scratch, { recursive: true, force: true });
 console.log("\n" + lines.join("\n"));
-// The JetStream tests (tests/ship/jetstream*) need a real nats-server: without one they are skipped.
+// The JetStream tests (tests/jetstream/jetstream*) need a real nats-server: without one they are skipped.
 if (!onPath("nats-server")) {
   console.log("nats-server not on PATH: the JetStream tests were skipped (counted as skipped)");
 }

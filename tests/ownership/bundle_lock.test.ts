@@ -33,7 +33,7 @@ test(
       const bundle = join(dir, "bundle.mjs");
       const built = spawnSync(bun, [
         "build",
-        resolve(root, "tests/ports/bundle_child.ts"),
+        resolve(root, "tests/ownership/bundle_child.ts"),
         "--target=node",
         `--outfile=${bundle}`,
       ], { encoding: "utf8" });

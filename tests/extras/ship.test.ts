@@ -1,14 +1,14 @@
 /**
  * ship(): batches in position order, truncation once the sink resolved,
  * retries with backoff, and how it ends (signal, deletion, close). The sink
- * here is a plain function; tests/ship/jetstream*.test.ts ship to a real
+ * here is a plain function; tests/jetstream/jetstream*.test.ts ship to a real
  * nats-server.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { MultiRecordLog, QueueNotFoundError, type QueueRecord, ship } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { payloads } from "./records.ts";
+import { payloads } from "../jetstream/records.ts";
 
 /** A log in a fresh directory with the queue "q" holding `count` records. */
 async function logWith(count: number) {

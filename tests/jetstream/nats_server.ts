@@ -23,7 +23,9 @@ export const skipWithoutNats: string | false = natsServerPath === undefined
   : false;
 
 if (natsServerPath === undefined) {
-  console.error("nats-server not on PATH: the JetStream tests (tests/ship/jetstream*) are skipped");
+  console.error(
+    "nats-server not on PATH: the JetStream tests (tests/jetstream/jetstream*) are skipped",
+  );
 }
 
 function findOnPath(name: string): string | undefined {

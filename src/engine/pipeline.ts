@@ -26,7 +26,7 @@ export type Durability = typeof DURABILITY_NONE | typeof DURABILITY_FLUSH | type
  * durable: all the pipeline needs of the writer (the rolling writer
  * implements it).
  */
-export interface DurableSink {
+export interface PersistTarget {
   /** Bytes staged and not yet handed to the OS. */
   readonly stagedBytes: number;
   /** Hands every staged byte to the OS now if that needs no waiting; false (nothing done) otherwise. */
@@ -71,7 +71,7 @@ export interface PipelineHooks {
 
 /** Orders, batches and commits the log's writes. */
 export class CommitPipeline {
-  readonly #writer: DurableSink;
+  readonly #writer: PersistTarget;
   readonly #hooks: PipelineHooks;
   /** Tickets submitted and not yet taken by the loop: `#pending[0, #pendingCount)`. */
   #pending: Ticket[] = [];
@@ -85,7 +85,7 @@ export class CommitPipeline {
   #running = false;
   #failure: unknown = undefined;
 
-  constructor(writer: DurableSink, hooks: PipelineHooks) {
+  constructor(writer: PersistTarget, hooks: PipelineHooks) {
     this.#writer = writer;
     this.#hooks = hooks;
   }

@@ -10,7 +10,7 @@
  */
 import type { WalDirectory } from "../wal/directory.ts";
 import { RollingWriter, type WritePosition } from "../wal/rolling_writer.ts";
-import type { DurableSink } from "./pipeline.ts";
+import type { PersistTarget } from "./pipeline.ts";
 import {
   BLOCK_SIZE,
   type RECORD_DELETE_QUEUE,
@@ -66,7 +66,7 @@ export class RecordWriter {
   }
 
   /** The staged bytes, for the commit pipeline to flush and sync. */
-  get durable(): DurableSink {
+  get durable(): PersistTarget {
     return this.#files;
   }
 

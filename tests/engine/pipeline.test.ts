@@ -11,11 +11,11 @@ import {
   DURABILITY_FLUSH,
   DURABILITY_FSYNC,
   DURABILITY_NONE,
-  type DurableSink,
+  type PersistTarget,
 } from "../../src/engine/pipeline.ts";
 
 /** A durable sink that records the calls made to it. */
-class FakeSink implements DurableSink {
+class FakeSink implements PersistTarget {
   stagedBytes = 0;
   readonly calls: string[] = [];
   /** flushSync() reports it could not flush synchronously. */

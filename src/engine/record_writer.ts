@@ -4,7 +4,7 @@
  * `recordlog` does. It knows where writing stands (file number, offset, room
  * left), bounds the bytes a record will take, and ends a file at a block
  * boundary. Below it the bytes are only staged: the commit pipeline makes
- * them durable through {@link RecordWriter.durable}.
+ * them durable through this writer (it is the pipeline's PersistTarget).
  *
  * @module
  */
@@ -37,7 +37,7 @@ export type ControlKind =
   | typeof RECORD_DELETE_QUEUE;
 
 /** Writes records at the head of the log. */
-export class RecordWriter {
+export class RecordWriter implements PersistTarget {
   readonly #dir: WalDirectory;
   readonly #files: RollingWriter;
   readonly #frames: FrameWriter;
@@ -65,9 +65,19 @@ export class RecordWriter {
     return Math.max(this.#dir.fileCount, this.fileNumber - first + 1);
   }
 
-  /** The staged bytes, for the commit pipeline to flush and sync. */
-  get durable(): PersistTarget {
-    return this.#files;
+  /** Bytes staged and not yet handed to the OS (the commit pipeline's {@link PersistTarget}). */
+  get stagedBytes(): number {
+    return this.#files.stagedBytes;
+  }
+
+  /** Hands every staged byte to the OS now if that needs no waiting; false (nothing done) otherwise. */
+  flushSync(): boolean {
+    return this.#files.flushSync();
+  }
+
+  /** Hands every staged byte to the OS. */
+  flush(): Promise<void> {
+    return this.#files.flush();
   }
 
   /** The file number the next record goes to (unless that file is full). */

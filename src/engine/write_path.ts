@@ -64,7 +64,7 @@ export class WritePath {
       // A failure fails the log: later writes report it.
       if (!this.#closed) this.persist(durability).catch(() => {});
     });
-    this.#pipeline = new CommitPipeline(writing.writer.durable, {
+    this.#pipeline = new CommitPipeline(writing.writer, {
       onFailure: () => catalog.dropStaged(),
       failedError: (cause) => new LogFailedError(path, cause),
     });

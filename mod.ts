@@ -69,6 +69,7 @@ export type {
 export {
   CorruptLogError,
   FileSizeMismatchError,
+  InvalidArgumentError,
   InvalidQueueNameError,
   IoError,
   LockUnavailableError,

@@ -96,7 +96,8 @@ export interface OpenOptions {
   persistPolicy?: PersistPolicy;
   /**
    * Bytes per wal file: a multiple of 32768 from 32768 to 4 GiB (4294967296);
-   * anything else is a `RangeError`, thrown before anything is touched.
+   * anything else is an `InvalidArgumentError`, thrown before anything is
+   * touched.
    *
    * Leave it out to reopen a log: its file size is worked out from its wal
    * files (sizes rounded down to whole 32 KiB blocks). Every file but the

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { LogClosedError, QueueNotFoundError } from "../errors.ts";
+import { InvalidArgumentError, LogClosedError, QueueNotFoundError } from "../errors.ts";
 import type { MultiRecordLog } from "../log.ts";
 import type { QueueRecord } from "../types.ts";
-import { checkSignal } from "../validate.ts";
+import { checkSignal, kindOf } from "../validate.ts";
 
 /**
  * Where {@link ship} sends records: called with one batch at a time (never
@@ -108,7 +108,7 @@ const DEFAULT_MAX_MS = 5_000;
  * Records truncated by someone else before ship() reached them are skipped.
  *
  * @throws {QueueNotFoundError} when the queue does not exist when called.
- * @throws {RangeError} for a `maxBatch` or `backoff` that is not a positive integer.
+ * @throws {InvalidArgumentError} for a `maxBatch` or `backoff` that is not a positive integer.
  * @example
  * ```ts
  * import { mkdtemp } from "node:fs/promises";
@@ -144,13 +144,19 @@ export async function ship(
   );
   const { signal, onError } = options;
   if (typeof sink !== "function") {
-    throw new TypeError(
+    throw new InvalidArgumentError(
+      "sink",
+      "type",
       `sink for queue ${JSON.stringify(queue)} must be a function returning a promise`,
     );
   }
   checkSignal(signal, queue);
   if (onError !== undefined && typeof onError !== "function") {
-    throw new TypeError(`onError for queue ${JSON.stringify(queue)} must be a function`);
+    throw new InvalidArgumentError(
+      "onError",
+      "type",
+      `onError for queue ${JSON.stringify(queue)} must be a function`,
+    );
   }
   if (!log.queueExists(queue)) throw new QueueNotFoundError(queue);
 
@@ -343,7 +349,11 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
 
 function positiveInteger(value: unknown, what: string): number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${what} must be a positive integer, got ${String(value)}`);
+    throw new InvalidArgumentError(
+      what,
+      kindOf(value, "number"),
+      `${what} must be a positive integer, got ${String(value)}`,
+    );
   }
   return value;
 }

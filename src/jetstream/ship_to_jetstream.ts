@@ -7,6 +7,8 @@
 import type { MultiRecordLog } from "../log.ts";
 import { ship, type ShipOptions, type ShipOutcome } from "../extras/ship.ts";
 import { type JetStreamPublisher, publishBatch } from "./sink.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { kindOf } from "../validate.ts";
 
 /**
  * Options of {@link shipToJetStream}: those of `ship()` (signal, maxBatch,
@@ -107,7 +109,11 @@ export async function shipToJetStream(
 ): Promise<ShipToJetStreamOutcome> {
   const { subject } = options;
   if (typeof subject !== "string" || subject === "") {
-    throw new TypeError(`subject must be a non-empty string, got ${String(subject)}`);
+    throw new InvalidArgumentError(
+      "subject",
+      kindOf(subject, "string"),
+      `subject must be a non-empty string, got ${String(subject)}`,
+    );
   }
   const prefix = options.msgIdPrefix ?? queue;
   let duplicates = 0;

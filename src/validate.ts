@@ -16,6 +16,8 @@ import type {
   PersistAction,
   PersistPolicy,
   RangeOptions,
+  ScanOptions,
+  ShipOptions,
 } from "./types.ts";
 
 /** Smallest `fileSize`: one block. */
@@ -56,22 +58,32 @@ export interface CheckedOpenOptions {
   lock: boolean;
 }
 
-/** Checks the arguments of `MultiRecordLog.open`. */
-export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpenOptions {
-  if (typeof dir !== "string" || dir.length === 0) {
+/** Checks a string argument that must not be empty (a directory, a subject). */
+export function checkNonEmptyString(value: unknown, argument: string): asserts value is string {
+  if (typeof value !== "string" || value.length === 0) {
     throw new InvalidArgumentError(
-      "dir",
-      kindOf(dir, "string"),
-      `dir must be a non-empty string, got ${String(dir)}`,
+      argument,
+      kindOf(value, "string"),
+      `${argument} must be a non-empty string, got ${describe(value)}`,
     );
   }
+}
+
+/** Checks that the options argument is an object. */
+function checkOptionsObject(options: unknown): asserts options is object {
   if (options === null || typeof options !== "object") {
     throw new InvalidArgumentError(
       "options",
       "type",
-      `options must be an object, got ${String(options)}`,
+      `options must be an object, got ${describe(options)}`,
     );
   }
+}
+
+/** Checks the arguments of `MultiRecordLog.open`. */
+export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpenOptions {
+  checkNonEmptyString(dir, "dir");
+  checkOptionsObject(options);
   const fileSize = options.fileSize;
   if (fileSize !== undefined) checkFileSize(fileSize);
   const persistPolicy = options.persistPolicy ?? DEFAULT_POLICY;
@@ -205,6 +217,84 @@ export function rangeBounds(queue: string, options: RangeOptions): { start: numb
   // An exclusive end: 2^53 (exact as a number) reaches the record at 2^53 - 1.
   if (end !== Infinity && end !== MAX_END) checkPosition(end, "end", queue);
   return { start, end };
+}
+
+/** Checks the arguments of `scanLog`. */
+export function checkScanOptions(dir: unknown, options: ScanOptions): void {
+  checkNonEmptyString(dir, "dir");
+  checkOptionsObject(options);
+  if (options.fileSize !== undefined) checkFileSize(options.fileSize);
+  const queues = options.queues as unknown;
+  if (
+    queues !== undefined &&
+    (!Array.isArray(queues) || !queues.every((queue) => typeof queue === "string"))
+  ) {
+    throw new InvalidArgumentError(
+      "queues",
+      "type",
+      `queues must be an array of queue names (strings), got ${describe(queues)}`,
+    );
+  }
+  const onProgress = options.onProgress as unknown;
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    throw new InvalidArgumentError(
+      "onProgress",
+      "type",
+      `onProgress must be a function, got ${describe(onProgress)}`,
+    );
+  }
+}
+
+/** {@link ShipOptions} once checked, with their defaults. */
+export interface CheckedShipOptions {
+  maxBatch: number;
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Default `ShipOptions`: 500 records a batch, pauses from 100 ms up to 5 s. */
+const SHIP_DEFAULTS = { maxBatch: 500, initialMs: 100, maxMs: 5_000 };
+
+/** Checks the arguments of `ship()` for `queue`; returns the numbers with their defaults. */
+export function checkShipOptions(
+  queue: string,
+  sink: unknown,
+  options: ShipOptions,
+): CheckedShipOptions {
+  checkOptionsObject(options);
+  const maxBatch = positiveInteger(options.maxBatch ?? SHIP_DEFAULTS.maxBatch, "maxBatch");
+  const initialMs = positiveInteger(
+    options.backoff?.initialMs ?? SHIP_DEFAULTS.initialMs,
+    "backoff.initialMs",
+  );
+  const maxMs = positiveInteger(options.backoff?.maxMs ?? SHIP_DEFAULTS.maxMs, "backoff.maxMs");
+  if (typeof sink !== "function") {
+    throw new InvalidArgumentError(
+      "sink",
+      "type",
+      `sink for queue ${JSON.stringify(queue)} must be a function returning a promise`,
+    );
+  }
+  checkSignal(options.signal, queue);
+  if (options.onError !== undefined && typeof options.onError !== "function") {
+    throw new InvalidArgumentError(
+      "onError",
+      "type",
+      `onError for queue ${JSON.stringify(queue)} must be a function`,
+    );
+  }
+  return { maxBatch, initialMs, maxMs: Math.max(initialMs, maxMs) };
+}
+
+function positiveInteger(value: unknown, argument: string): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(
+      argument,
+      kindOf(value, "number"),
+      `${argument} must be a positive integer, got ${describe(value)}`,
+    );
+  }
+  return value;
 }
 
 /** Checks the `signal` option given to follow `queue`: an AbortSignal, or undefined. */

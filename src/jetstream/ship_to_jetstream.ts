@@ -7,8 +7,7 @@
 import type { MultiRecordLog } from "../log.ts";
 import { ship, type ShipOptions, type ShipOutcome } from "../extras/ship.ts";
 import { type JetStreamPublisher, publishBatch } from "./sink.ts";
-import { InvalidArgumentError } from "../errors.ts";
-import { kindOf } from "../validate.ts";
+import { checkNonEmptyString } from "../validate.ts";
 
 /**
  * Options of {@link shipToJetStream}: those of `ship()` (signal, maxBatch,
@@ -108,13 +107,7 @@ export async function shipToJetStream(
   options: ShipToJetStreamOptions,
 ): Promise<ShipToJetStreamOutcome> {
   const { subject } = options;
-  if (typeof subject !== "string" || subject === "") {
-    throw new InvalidArgumentError(
-      "subject",
-      kindOf(subject, "string"),
-      `subject must be a non-empty string, got ${String(subject)}`,
-    );
-  }
+  checkNonEmptyString(subject, "subject");
   const prefix = options.msgIdPrefix ?? queue;
   let duplicates = 0;
   const outcome = await ship(log, queue, async (records) => {

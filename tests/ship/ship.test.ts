@@ -224,3 +224,14 @@ test("ship: a sink that is not a function, a signal that is not an AbortSignal o
   });
   assert.equal([...t.log.range("q")].length, 3);
 });
+
+test("ship: options that are not an object are an InvalidArgumentError, before anything is sent", async () => {
+  await using t = await logWith(3);
+  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), null as never), {
+    name: "InvalidArgumentError",
+    argument: "options",
+    kind: "type",
+    message: "options must be an object, got null",
+  });
+  assert.equal([...t.log.range("q")].length, 3);
+});

@@ -50,18 +50,19 @@ export type {
   RecoveryIssue,
   RecoveryReport,
   ResourceUsage,
+  ScanOptions,
+  ShipOptions,
   TruncateOutcome,
   UnreadBytesIssue,
 } from "./src/types.ts";
 export type { QueueRecord } from "./src/types.ts";
-export { ship, type ShipOptions, type ShipOutcome, type ShipSink } from "./src/extras/ship.ts";
+export { ship, type ShipOutcome, type ShipSink } from "./src/extras/ship.ts";
 export { scanLog } from "./src/scan/log_scan.ts";
 export type {
   FileIssue,
   LogScan,
   ScanEntry,
   ScanIssue,
-  ScanOptions,
   ScanQueueEvent,
   ScanRecord,
   ScanReport,
@@ -69,6 +70,7 @@ export type {
 export {
   CorruptLogError,
   FileSizeMismatchError,
+  InvalidArgumentError,
   InvalidQueueNameError,
   IoError,
   LockUnavailableError,

@@ -1,14 +1,20 @@
 /**
- * Error classes of @mrl/core. Each has a stable `code`; messages name the
- * queue, position or file involved.
+ * Error classes of @mrl/core: every error the library throws on purpose is
+ * an {@link MrlError} with a stable `code`, bad arguments included
+ * ({@link InvalidArgumentError}). Messages name the queue, position, file or
+ * argument involved and say what to do. Each class states its code once, in
+ * its declaration; {@link AnyMrlError} lists the classes once, and
+ * {@link MrlErrorCode} is read off that list.
  *
  * @module
  */
 import type { LockHolder } from "./ports/file_system.ts";
 
 /**
- * The `code` of every {@link MrlError}, one per error class. A `switch` over
- * it can be exhaustive (a new code is a compile error in such a switch);
+ * The `code` of every {@link MrlError}, one per error class. It is read off
+ * the classes listed in {@link AnyMrlError} (each class states its code once,
+ * in its declaration), so it is exactly their set: a `switch` over it can be
+ * exhaustive (a new code is a compile error in such a switch), and
  * {@link AnyMrlError} narrows the error along with its code.
  *
  * @example
@@ -32,6 +38,8 @@ import type { LockHolder } from "./ports/file_system.ts";
  *     case "IO_ERROR":
  *     case "FILE_SIZE_MISMATCH":
  *     case "POSITION_OUT_OF_RANGE":
+ *     case "INVALID_ARGUMENT":
+ *     case "INVALID_QUEUE_NAME":
  *       return false;
  *     default: {
  *       const unhandled: never = code; // every code is handled above
@@ -42,22 +50,7 @@ import type { LockHolder } from "./ports/file_system.ts";
  * console.log(retryable("LOG_LOCKED")); // true
  * ```
  */
-export type MrlErrorCode =
-  | "QUEUE_NOT_FOUND"
-  | "QUEUE_ALREADY_EXISTS"
-  | "PAYLOAD_DECODE"
-  | "POSITION_IN_PAST"
-  | "LOG_CLOSED"
-  | "LOG_FAILED"
-  | "LOG_LOCKED"
-  | "LOCK_UNAVAILABLE"
-  | "LOG_READ_ONLY"
-  | "NOT_A_DIRECTORY"
-  | "CORRUPT_LOG"
-  | "IO_ERROR"
-  | "FILE_SIZE_MISMATCH"
-  | "POSITION_OUT_OF_RANGE"
-  | "RESOURCE_EXHAUSTED";
+export type MrlErrorCode = AnyMrlError["code"];
 
 /**
  * Base class of every error this library throws on purpose. Its `code` is
@@ -641,27 +634,69 @@ export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
 }
 
 /**
- * A queue name the log cannot store as given: not well-formed UTF-16 (a lone
- * surrogate, which UTF-8 cannot encode: the name would come back changed
- * after a reopen), or over 65,535 UTF-8 bytes. A `RangeError` (like the other
- * bad arguments) with a stable `code`; thrown, or the promise rejected,
- * before anything is written.
+ * An argument or option a call was given is not what it takes: not of the
+ * type it takes (`kind` "type": a payload that is not a `Uint8Array`, a
+ * `persistPolicy` that is not an object) or out of its range (`kind`
+ * "range": a position that is not a safe non-negative integer, a `fileSize`
+ * that is not a multiple of 32,768). `argument` names it as the caller
+ * wrote it (`fileSize`, `persistPolicy.action`, `payloads[2]`); the message
+ * says what it must be. Thrown, or the promise rejected, before anything is
+ * touched.
+ *
+ * It is an {@link MrlError}, not a `TypeError` or `RangeError` (which the
+ * library threw before): test `instanceof InvalidArgumentError`, or
+ * `code === "INVALID_ARGUMENT"`, and `kind` for which of the two it was.
  *
  * @example
  * ```ts
  * import { mkdtemp } from "node:fs/promises";
  * import { tmpdir } from "node:os";
- * import { InvalidQueueNameError, MultiRecordLog } from "@mrl/core";
+ * import { InvalidArgumentError, MultiRecordLog } from "@mrl/core";
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const err = await MultiRecordLog.open(dir, { fileSize: 1000 }).catch((e) => e);
+ * console.log(err instanceof InvalidArgumentError, err.code); // true INVALID_ARGUMENT
+ * console.log(err.argument, err.kind); // fileSize range
+ * const log = await MultiRecordLog.open(dir);
+ * await log.createQueue("q");
+ * const bad = await log.appendRecord("q", "text" as unknown as Uint8Array).catch((e) => e);
+ * console.log(bad.argument, bad.kind); // payloads[0] type
+ * await log.close();
+ * ```
+ */
+export class InvalidArgumentError extends MrlError<"INVALID_ARGUMENT"> {
+  /** The argument or option, as the caller names it: `fileSize`, `limits.maxDiskBytes`, `payloads[0]`. */
+  readonly argument: string;
+  /** `"type"`: not of the type the call takes; `"range"`: of that type, but a value it refuses. */
+  readonly kind: "type" | "range";
+  /** Creates the error; `message` names the argument and says what it must be. */
+  constructor(argument: string, kind: "type" | "range", message: string) {
+    super("INVALID_ARGUMENT", message);
+    this.argument = argument;
+    this.kind = kind;
+  }
+}
+
+/**
+ * A queue name the log cannot store as given: not well-formed UTF-16 (a lone
+ * surrogate, which UTF-8 cannot encode: the name would come back changed
+ * after a reopen), or over 65,535 UTF-8 bytes. Thrown, or the promise
+ * rejected, before anything is written. (A name that is not a string at all
+ * is an {@link InvalidArgumentError}.) It is an {@link MrlError}, no longer a
+ * `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { InvalidQueueNameError, MrlError, MultiRecordLog } from "@mrl/core";
  * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
  * const err = await log.createQueue("\uD800").catch((e) => e);
- * console.log(err instanceof RangeError, err instanceof InvalidQueueNameError); // true true
+ * console.log(err instanceof MrlError, err instanceof InvalidQueueNameError); // true true
  * console.log(err.code, err.reason); // INVALID_QUEUE_NAME not-well-formed
  * await log.close();
  * ```
  */
-export class InvalidQueueNameError extends RangeError {
-  /** Stable, machine-readable identifier of the error kind: `INVALID_QUEUE_NAME`. */
-  readonly code: "INVALID_QUEUE_NAME" = "INVALID_QUEUE_NAME";
+export class InvalidQueueNameError extends MrlError<"INVALID_QUEUE_NAME"> {
   /** The name that was refused. */
   readonly queue: string;
   /** Why: a lone surrogate (`not-well-formed`) or too many UTF-8 bytes (`too-long`). */
@@ -674,13 +709,13 @@ export class InvalidQueueNameError extends RangeError {
     const shown = JSON.stringify(queue.length > 40 ? queue.slice(0, 40) : queue) +
       (queue.length > 40 ? "..." : "");
     super(
+      "INVALID_QUEUE_NAME",
       reason === "not-well-formed"
         ? `queue name ${shown} is not well-formed UTF-16: the lone surrogate at index ${at} ` +
           `has no UTF-8 encoding, so the name would not survive a reopen; ` +
           `use a name whose every high surrogate (\\uD800-\\uDBFF) is followed by a low one (\\uDC00-\\uDFFF)`
         : `queue name ${shown} is ${at} UTF-8 bytes; the limit is 65535: use a shorter name`,
     );
-    this.name = "InvalidQueueNameError";
     this.queue = queue;
     this.reason = reason;
   }
@@ -689,7 +724,10 @@ export class InvalidQueueNameError extends RangeError {
 /**
  * Every {@link MrlError} subclass, told apart by its `code`: in a `switch`
  * on `code`, each case narrows the error to its class (with its fields), and
- * the `default` case can check that no code is left out.
+ * the `default` case can check that no code is left out. This union is the
+ * one list of the error classes: {@link MrlErrorCode} is read off it, and a
+ * class whose code is not in it does not compile (its code does not satisfy
+ * `MrlError`'s type parameter).
  *
  * @example
  * ```ts
@@ -729,4 +767,6 @@ export type AnyMrlError =
   | IoError
   | FileSizeMismatchError
   | PositionOutOfRangeError
-  | ResourceExhaustedError;
+  | ResourceExhaustedError
+  | InvalidArgumentError
+  | InvalidQueueNameError;

@@ -30,7 +30,14 @@ import type {
   ResourceUsage,
   TruncateOutcome,
 } from "./types.ts";
-import { checkPayloads, checkPosition, checkSignal, payloadList, rangeBounds } from "./validate.ts";
+import {
+  checkPayloads,
+  checkPersistAction,
+  checkPosition,
+  checkSignal,
+  payloadList,
+  rangeBounds,
+} from "./validate.ts";
 import { durabilityOf } from "./engine/persist.ts";
 import type { QueueCatalog } from "./engine/catalog.ts";
 import type { WritePath } from "./engine/write_path.ts";
@@ -309,7 +316,8 @@ export class MultiRecordLog {
    * ```
    */
   async persist(action: PersistAction = "fsync"): Promise<void> {
-    const durability = durabilityOf(action); // a bad action is a TypeError first
+    checkPersistAction(action, "action"); // a bad action is refused first
+    const durability = durabilityOf(action);
     await this.#writable().persist(durability);
   }
 

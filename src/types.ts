@@ -96,7 +96,8 @@ export interface OpenOptions {
   persistPolicy?: PersistPolicy;
   /**
    * Bytes per wal file: a multiple of 32768 from 32768 to 4 GiB (4294967296);
-   * anything else is a `RangeError`, thrown before anything is touched.
+   * anything else is an `InvalidArgumentError`, thrown before anything is
+   * touched.
    *
    * Leave it out to reopen a log: its file size is worked out from its wal
    * files (sizes rounded down to whole 32 KiB blocks). Every file but the
@@ -591,4 +592,68 @@ export interface DroppedTail {
 export interface FollowIterator extends AsyncIterableIterator<QueueRecord> {
   /** Ends the iteration and releases it. */
   return(): Promise<IteratorResult<QueueRecord, undefined>>;
+}
+
+/**
+ * Options of `ship()`; checked by `checkShipOptions` (validate.ts).
+ *
+ * @example
+ * ```ts
+ * import type { ShipOptions } from "@mrl/core";
+ * const options: ShipOptions = {
+ *   signal: AbortSignal.timeout(60_000),
+ *   maxBatch: 500,
+ *   backoff: { initialMs: 100, maxMs: 5_000 },
+ *   onError: (error, attempt) => console.warn(`attempt ${attempt} failed:`, error),
+ * };
+ * ```
+ */
+export interface ShipOptions {
+  /**
+   * Stops shipping: ship() resolves once the batch in flight (if any)
+   * settled, and that batch is truncated if the sink took it. A pause
+   * between retries ends at once.
+   */
+  signal?: AbortSignal;
+  /** Most records handed to the sink in one call (default 500). */
+  maxBatch?: number;
+  /**
+   * Pauses after the sink rejected: `initialMs` after the first failure of a
+   * batch (default 100), doubling after each further one up to `maxMs`
+   * (default 5000).
+   */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Told each time the sink rejects (`attempt` counts from 1 for each batch). */
+  onError?: (error: unknown, attempt: number) => void;
+}
+
+/**
+ * Options of `scanLog`; checked by `checkScanOptions` (validate.ts).
+ *
+ * @example
+ * ```ts
+ * import type { ScanOptions } from "@mrl/core";
+ * const options: ScanOptions = { live: true, queues: ["events"] };
+ * ```
+ */
+export interface ScanOptions {
+  /** The file-system port (default: the runtime's). */
+  fs?: FileSystem;
+  /**
+   * Yield only the records still in the log at its end (those an open
+   * would load), and no queue events. Costs a first pass that keeps
+   * positions, never payloads: per queue, where its current contents begin
+   * and its truncation point, and one small entry per wal file it has
+   * records in. The second pass starts at the first file holding such a
+   * record.
+   */
+  live?: boolean;
+  /** Only the records and events of these queues. */
+  queues?: readonly string[];
+  /** The wal file size the log was written with; a larger file is reported (`file-size-mismatch`). */
+  fileSize?: number;
+  /** An empty directory (no wal files) is an empty log rather than a `CorruptLogError` ("not a log"). */
+  emptyIsLog?: boolean;
+  /** Called after each read with the bytes read so far and the wal files' bytes in all. */
+  onProgress?(bytesRead: number, totalBytes: number): void;
 }

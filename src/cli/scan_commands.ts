@@ -7,7 +7,7 @@
  */
 import { PositionOutOfRangeError, QueueNotFoundError } from "../errors.ts";
 import { walFileName } from "../wal/file_name.ts";
-import { checkFileSize } from "../wal/file_size.ts";
+import { checkFileSize } from "../validate.ts";
 import { liveRecords } from "../scan/live.ts";
 import { ScanSession } from "../scan/session.ts";
 import type { ScanIssue } from "../scan/types.ts";

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { IoError } from "../errors.ts";
+import { InvalidArgumentError, IoError } from "../errors.ts";
 import type { WalDirectory } from "../wal/directory.ts";
 import { RECORD_POSITION } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
@@ -85,7 +85,12 @@ export class Maintenance {
     let outcome = { ...NOTHING_DONE };
     await this.#pipeline.exclusive(async () => {
       if (!this.#dir.canRename) {
-        throw new TypeError("compaction needs a file system port with rename()");
+        throw new InvalidArgumentError(
+          "fs",
+          "type",
+          "compaction needs a file system port with rename(): give the port passed as fs a " +
+            "rename(), or leave compaction to a log opened on one",
+        );
       }
       outcome = await this.#compact(MANUAL_COMPACTION_RATIO);
     });

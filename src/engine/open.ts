@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { asIoError, LockUnavailableError, LogLockedError } from "../errors.ts";
+import { asIoError, LockUnavailableError, LogLockedError, MrlError } from "../errors.ts";
 import { WalDirectory } from "../wal/directory.ts";
 import { settleFileSize } from "../wal/file_size.ts";
 import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
@@ -137,13 +137,15 @@ async function releaseFiles(
 /**
  * Takes the directory's lock: the port's own `lock()` when it has one, else
  * the one kernel lock of `ownership/` (SQLite's, on the directory's real
- * path). A held lock becomes LogLockedError, one that cannot be had
- * LockUnavailableError.
+ * path), which refuses with `LogLockedError` or `LockUnavailableError`
+ * itself. A port's own lock() that rejects with code "ELOCKED" (held) or
+ * "ELOCKUNAVAILABLE" (none to be had) gets the same errors.
  */
 async function lockDirectory(fs: FileSystem, dir: string): Promise<DirLock> {
   try {
     return await (fs.lock === undefined ? acquireDirLock(dir) : fs.lock(dir));
   } catch (err) {
+    if (err instanceof MrlError) throw err;
     const e = err as {
       code?: unknown;
       pid?: unknown;

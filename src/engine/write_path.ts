@@ -8,7 +8,12 @@
  *
  * @module
  */
-import { LogClosedError, LogFailedError, PositionInPastError } from "../errors.ts";
+import {
+  InvalidArgumentError,
+  LogClosedError,
+  LogFailedError,
+  PositionInPastError,
+} from "../errors.ts";
 import type { WalDirectory } from "../wal/directory.ts";
 import { RECORD_DELETE_QUEUE, RECORD_POSITION, RECORD_TRUNCATE } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
@@ -147,8 +152,11 @@ export class WritePath {
     const first = explicit ?? next;
     const last = first + (count - 1);
     if (first > Number.MAX_SAFE_INTEGER || last > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(
-        `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER`,
+      throw new InvalidArgumentError(
+        explicit !== undefined ? "position" : "payloads",
+        "range",
+        `queue ${JSON.stringify(queue)} would go past position Number.MAX_SAFE_INTEGER ` +
+          `(positions ${first} to ${last}): append at a lower position, or fewer records`,
       );
     }
     const writer = this.#writer;

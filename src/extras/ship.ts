@@ -9,8 +9,9 @@
  */
 import { LogClosedError, QueueNotFoundError } from "../errors.ts";
 import type { MultiRecordLog } from "../log.ts";
-import type { QueueRecord } from "../types.ts";
-import { checkSignal } from "../validate.ts";
+import type { QueueRecord, ShipOptions } from "../types.ts";
+export type { ShipOptions } from "../types.ts";
+import { checkShipOptions } from "../validate.ts";
 
 /**
  * Where {@link ship} sends records: called with one batch at a time (never
@@ -28,39 +29,6 @@ import { checkSignal } from "../validate.ts";
  * ```
  */
 export type ShipSink = (records: QueueRecord[]) => Promise<unknown>;
-
-/**
- * Options of {@link ship}.
- *
- * @example
- * ```ts
- * import type { ShipOptions } from "@mrl/core";
- * const options: ShipOptions = {
- *   signal: AbortSignal.timeout(60_000),
- *   maxBatch: 500,
- *   backoff: { initialMs: 100, maxMs: 5_000 },
- *   onError: (error, attempt) => console.warn(`attempt ${attempt} failed:`, error),
- * };
- * ```
- */
-export interface ShipOptions {
-  /**
-   * Stops shipping: ship() resolves once the batch in flight (if any)
-   * settled, and that batch is truncated if the sink took it. A pause
-   * between retries ends at once.
-   */
-  signal?: AbortSignal;
-  /** Most records handed to the sink in one call (default 500). */
-  maxBatch?: number;
-  /**
-   * Pauses after the sink rejected: `initialMs` after the first failure of a
-   * batch (default 100), doubling after each further one up to `maxMs`
-   * (default 5000).
-   */
-  backoff?: { initialMs?: number; maxMs?: number };
-  /** Told each time the sink rejects (`attempt` counts from 1 for each batch). */
-  onError?: (error: unknown, attempt: number) => void;
-}
 
 /**
  * How a {@link ship} ended and what it delivered.
@@ -86,10 +54,6 @@ export interface ShipOutcome {
   retries: number;
 }
 
-const DEFAULT_MAX_BATCH = 500;
-const DEFAULT_INITIAL_MS = 100;
-const DEFAULT_MAX_MS = 5_000;
-
 /**
  * Ships `queue` to `sink`: follows it from its first retained record, hands
  * the sink batches of up to `maxBatch` records (whatever is there, without
@@ -108,7 +72,8 @@ const DEFAULT_MAX_MS = 5_000;
  * Records truncated by someone else before ship() reached them are skipped.
  *
  * @throws {QueueNotFoundError} when the queue does not exist when called.
- * @throws {RangeError} for a `maxBatch` or `backoff` that is not a positive integer.
+ * @throws {InvalidArgumentError} for a `maxBatch` or `backoff` that is not a positive integer,
+ *   or a `sink`, `signal` or `onError` of the wrong type.
  * @example
  * ```ts
  * import { mkdtemp } from "node:fs/promises";
@@ -133,25 +98,8 @@ export async function ship(
   sink: ShipSink,
   options: ShipOptions = {},
 ): Promise<ShipOutcome> {
-  const maxBatch = positiveInteger(options.maxBatch ?? DEFAULT_MAX_BATCH, "maxBatch");
-  const initialMs = positiveInteger(
-    options.backoff?.initialMs ?? DEFAULT_INITIAL_MS,
-    "backoff.initialMs",
-  );
-  const maxMs = Math.max(
-    initialMs,
-    positiveInteger(options.backoff?.maxMs ?? DEFAULT_MAX_MS, "backoff.maxMs"),
-  );
+  const { maxBatch, initialMs, maxMs } = checkShipOptions(queue, sink, options);
   const { signal, onError } = options;
-  if (typeof sink !== "function") {
-    throw new TypeError(
-      `sink for queue ${JSON.stringify(queue)} must be a function returning a promise`,
-    );
-  }
-  checkSignal(signal, queue);
-  if (onError !== undefined && typeof onError !== "function") {
-    throw new TypeError(`onError for queue ${JSON.stringify(queue)} must be a function`);
-  }
   if (!log.queueExists(queue)) throw new QueueNotFoundError(queue);
 
   const outcome: ShipOutcome = { reason: "aborted", records: 0, batches: 0, retries: 0 };
@@ -339,11 +287,4 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
     }, ms);
     signal?.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function positiveInteger(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${what} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }

@@ -7,6 +7,7 @@
 import type { MultiRecordLog } from "../log.ts";
 import { ship, type ShipOptions, type ShipOutcome } from "../extras/ship.ts";
 import { type JetStreamPublisher, publishBatch } from "./sink.ts";
+import { checkNonEmptyString } from "../validate.ts";
 
 /**
  * Options of {@link shipToJetStream}: those of `ship()` (signal, maxBatch,
@@ -106,9 +107,7 @@ export async function shipToJetStream(
   options: ShipToJetStreamOptions,
 ): Promise<ShipToJetStreamOutcome> {
   const { subject } = options;
-  if (typeof subject !== "string" || subject === "") {
-    throw new TypeError(`subject must be a non-empty string, got ${String(subject)}`);
-  }
+  checkNonEmptyString(subject, "subject");
   const prefix = options.msgIdPrefix ?? queue;
   let duplicates = 0;
   const outcome = await ship(log, queue, async (records) => {

@@ -28,6 +28,7 @@ import {
   thisProcess,
 } from "./lock_holder.ts";
 import { type SqliteLock, SqliteLockUnavailable, trySqliteLock } from "./sqlite_lock.ts";
+import { LockUnavailableError, LogLockedError } from "../errors.ts";
 
 /** The lock file's name (an empty SQLite database); no reader takes it for a wal file. */
 export const LOCK_FILE = ".mrl.lock";
@@ -39,54 +40,14 @@ export const LOCK_KIND = "sqlite";
 /** Locks held by logs open in this process, by the directory's real path (kept reachable here). */
 const held = new Map<string, SqliteLock>();
 
-/** An error saying who holds the lock and what to do; `code` is "ELOCKED". */
-export class LockedError extends Error {
-  /** Stable code the core recognizes. */
-  readonly code = "ELOCKED";
-  /** The holder's pid, when known. */
-  readonly pid: number | undefined;
-  /** What `.mrl.holder` records about the holder, when it could be read. */
-  readonly holder: LockHolder | undefined;
-  /** What to do about it. */
-  readonly hint: string;
-  /** True when the holder is this very process (another open log in it). */
-  readonly inThisProcess: boolean;
-  /** Creates the error. */
-  constructor(path: string, holder: LockHolder | undefined, hint: string, inThisProcess = false) {
-    super(
-      inThisProcess
-        ? `${path} is already held by this process (${holder?.pid ?? "(unknown)"}): ${hint}`
-        : `${path} is held by process ${holder?.pid ?? "(unknown)"}: ${hint}`,
-    );
-    this.pid = holder?.pid;
-    this.holder = holder;
-    this.hint = hint;
-    this.inThisProcess = inThisProcess;
-  }
-}
-
-/** No lock can be had; `code` is "ELOCKUNAVAILABLE" (the core makes it `LockUnavailableError`). */
-export class LockUnavailable extends Error {
-  /** Stable code the core recognizes. */
-  readonly code = "ELOCKUNAVAILABLE";
-  /** The lock file. */
-  readonly path: string;
-  /** What to do about it. */
-  readonly hint: string;
-  /** Creates the error. */
-  constructor(path: string, message: string, hint: string, cause?: unknown) {
-    super(`${message}: ${hint}`, { cause });
-    this.path = path;
-    this.hint = hint;
-  }
-}
-
 /**
  * How long an open keeps trying a busy lock while no holder is recorded in
  * `.mrl.holder` (an owner records itself right after it locks), before it is
  * refused all the same.
  */
 const UNRECORDED_HOLDER_PATIENCE_MS = 2000;
+
+const IN_THIS_PROCESS_HINT = "use that instance, or close it first";
 
 const BUSY_HINT = "close the log there (or stop that process) first; open it with " +
   "{ readOnly: true } to read it meanwhile";
@@ -98,17 +59,17 @@ export interface DirLockOptions {
 }
 
 /**
- * Takes ownership of directory `dir`. Rejects with {@link LockedError} when
+ * Takes ownership of directory `dir`. Rejects with `LogLockedError` when
  * another open log (in this process or any other) owns it, and with
- * {@link LockUnavailable} when no lock can be had here.
+ * `LockUnavailableError` when no lock can be had here; both name `dir`.
  */
 export async function acquireDirLock(dir: string, options: DirLockOptions = {}): Promise<DirLock> {
   let real: string;
   try {
     real = fs.realpathSync(dir);
   } catch (err) {
-    throw new LockUnavailable(
-      `${dir}/${LOCK_FILE}`,
+    throw new LockUnavailableError(
+      dir,
       `${dir} is not a directory of this machine's file system`,
       "a file-system port over other storage needs a lock() of its own, or open with " +
         "{ lock: false } if you make sure yourself that no other process opens this directory",
@@ -117,12 +78,12 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
   }
   const path = `${real}/${LOCK_FILE}`;
   if (held.has(real)) {
-    throw new LockedError(path, thisProcess(), "use that instance, or close it first", true);
+    throw new LogLockedError(dir, thisProcess(), IN_THIS_PROCESS_HINT, undefined, true);
   }
-  const lock = await lockFile(path, options.tryLock ?? trySqliteLock);
+  const lock = await lockFile(dir, path, options.tryLock ?? trySqliteLock);
   if (held.has(real)) { // another open of this process got there while we awaited
     lock.release();
-    throw new LockedError(path, thisProcess(), "use that instance, or close it first", true);
+    throw new LogLockedError(dir, thisProcess(), IN_THIS_PROCESS_HINT, undefined, true);
   }
   held.set(real, lock);
   const holderPath = `${real}/${HOLDER_FILE}`;
@@ -151,15 +112,16 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
   };
 }
 
-/** Locks the lock file at `path`, making sure the path still names the locked file. */
+/** Locks the lock file at `path` of `dir`, making sure the path still names the locked file. */
 async function lockFile(
+  dir: string,
   path: string,
   tryLock: (path: string) => Promise<SqliteLock | "busy">,
 ): Promise<SqliteLock> {
   let emptied = false;
   const patience = Date.now() + UNRECORDED_HOLDER_PATIENCE_MS;
   for (let attempt = 0; attempt < 8; attempt++) {
-    const before = regularFileId(path);
+    const before = regularFileId(dir, path);
     let result;
     try {
       result = await tryLock(path);
@@ -170,15 +132,15 @@ async function lockFile(
         // holds no lock on the file (that would have made the attempt busy), so the descriptor
         // opened and closed here drops nothing.
         try {
-          emptyLockFile(path);
+          emptyLockFile(dir, path);
         } catch (cause) {
-          throw unavailable(path, cause);
+          throw unavailable(dir, path, cause);
         }
         emptied = true;
         attempt--;
         continue;
       }
-      throw unavailable(path, err);
+      throw unavailable(dir, path, err);
     }
     if (result === "busy") {
       const holderPath = path.slice(0, -LOCK_FILE.length) + HOLDER_FILE;
@@ -192,10 +154,11 @@ async function lockFile(
         continue;
       }
       const here = holder !== undefined && isThisProcess(holder);
-      throw new LockedError(
-        path,
+      throw new LogLockedError(
+        dir,
         holder,
-        here ? "use that instance, or close it first" : BUSY_HINT,
+        here ? IN_THIS_PROCESS_HINT : BUSY_HINT,
+        undefined,
         here,
       );
     }
@@ -203,7 +166,7 @@ async function lockFile(
     // (or, when the attempt created it, present now).
     let after;
     try {
-      after = regularFileId(path);
+      after = regularFileId(dir, path);
     } catch (err) {
       result.release();
       throw err;
@@ -211,8 +174,8 @@ async function lockFile(
     if (after !== undefined && (before === undefined || sameId(before, after))) return result;
     result.release();
   }
-  throw new LockUnavailable(
-    path,
+  throw new LockUnavailableError(
+    dir,
     `${path} keeps being replaced`,
     "stop whatever deletes or replaces the lock file; it must stay while any process may open the log",
   );
@@ -231,7 +194,7 @@ function isThisProcess(holder: LockHolder): boolean {
  * a file with other hard links (a lock on a wal file's inode would be
  * dropped whenever the log closes that file).
  */
-function regularFileId(path: string): { dev: number; ino: number } | undefined {
+function regularFileId(dir: string, path: string): { dev: number; ino: number } | undefined {
   let st: fs.Stats;
   try {
     st = fs.lstatSync(path);
@@ -240,8 +203,8 @@ function regularFileId(path: string): { dev: number; ino: number } | undefined {
     throw err;
   }
   if (!st.isFile() || st.nlink !== 1) {
-    throw new LockUnavailable(
-      path,
+    throw new LockUnavailableError(
+      dir,
       st.isFile() ? `${path} has other hard links` : `${path} is not a regular file`,
       "it must be the log's own lock file: remove what is there (a link, a directory, a pipe) " +
         "once no process has the log open",
@@ -262,13 +225,13 @@ const MAX_OLD_LOCK_TEXT = 4096;
  * version left (a regular file of its own, at most a few KiB), without
  * following a link; anything else is refused.
  */
-function emptyLockFile(path: string): void {
+function emptyLockFile(dir: string, path: string): void {
   const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile() || st.nlink !== 1 || st.size > MAX_OLD_LOCK_TEXT) {
-      throw new LockUnavailable(
-        path,
+      throw new LockUnavailableError(
+        dir,
         `${path} is not a SQLite database (${st.size} bytes)`,
         "it is not the log's lock file: move it away once no process has the log open",
       );
@@ -279,8 +242,9 @@ function emptyLockFile(path: string): void {
   }
 }
 
-function unavailable(path: string, err: unknown): Error {
-  if (err instanceof LockUnavailable) return err;
+/** What a failed attempt on the lock file at `path` of `dir` is refused with. */
+function unavailable(dir: string, path: string, err: unknown): Error {
+  if (err instanceof LockUnavailableError) return err;
   if (err instanceof SqliteLockUnavailable) {
     const hint = err.reason === "no-sqlite"
       ? "use a runtime that has it, or open with { lock: false } if you make sure yourself " +
@@ -291,7 +255,7 @@ function unavailable(path: string, err: unknown): Error {
       : "the file system refuses record locks (e.g. NFS without a lock manager): keep the log " +
         "on a local file system, or open with { lock: false } if you make sure yourself that " +
         "no other process opens this directory";
-    return new LockUnavailable(path, err.message, hint, err);
+    return new LockUnavailableError(dir, err.message, hint, err);
   }
   return err as Error;
 }

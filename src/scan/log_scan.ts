@@ -10,6 +10,7 @@ import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
 import { liveRecords } from "./live.ts";
 import { ScanSession } from "./session.ts";
 import type { LogScan, ScanEntry, ScanOptions, ScanReport } from "./types.ts";
+import { checkScanOptions } from "../validate.ts";
 
 /**
  * Scans the log in directory `dir`, read-only and without loading it: an
@@ -38,6 +39,8 @@ import type { LogScan, ScanEntry, ScanOptions, ScanReport } from "./types.ts";
  * @throws {CorruptLogError} ("not a log") when `dir` holds no wal file (unless `emptyIsLog`),
  *   or only wal-named files of which not one frame checks out.
  * @throws {NotADirectoryError} when `dir` is not a directory.
+ * @throws {InvalidArgumentError} at once, for a `dir` or an option that is not what it takes
+ *   (a `fileSize` that is not a multiple of 32768 from 32768 to 4 GiB).
  * @example
  * ```ts
  * import { mkdtemp } from "node:fs/promises";
@@ -58,6 +61,7 @@ import type { LogScan, ScanEntry, ScanOptions, ScanReport } from "./types.ts";
  * ```
  */
 export function scanLog(dir: string, options: ScanOptions = {}): LogScan {
+  checkScanOptions(dir, options);
   return new Scan(dir, options);
 }
 

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { FileSystem } from "../ports/file_system.ts";
 import type { RecoveryIssue } from "../types.ts";
+export type { ScanOptions } from "../types.ts";
 
 /**
  * A record as the scan meets it. `payload` is a view into the scan's
@@ -162,37 +162,6 @@ export interface ScanReport {
    * earlier when the log ends in frames replay drops: see `RecoveryReport.droppedTail`).
    */
   end: { file: string; offset: number };
-}
-
-/**
- * Options of {@link scanLog}.
- *
- * @example
- * ```ts
- * import type { ScanOptions } from "@mrl/core";
- * const options: ScanOptions = { live: true, queues: ["events"] };
- * ```
- */
-export interface ScanOptions {
-  /** The file-system port (default: the runtime's). */
-  fs?: FileSystem;
-  /**
-   * Yield only the records still in the log at its end (those an open
-   * would load), and no queue events. Costs a first pass that keeps
-   * positions, never payloads: per queue, where its current contents begin
-   * and its truncation point, and one small entry per wal file it has
-   * records in. The second pass starts at the first file holding such a
-   * record.
-   */
-  live?: boolean;
-  /** Only the records and events of these queues. */
-  queues?: readonly string[];
-  /** The wal file size the log was written with; a larger file is reported (`file-size-mismatch`). */
-  fileSize?: number;
-  /** An empty directory (no wal files) is an empty log rather than a {@link CorruptLogError} ("not a log"). */
-  emptyIsLog?: boolean;
-  /** Called after each read with the bytes read so far and the wal files' bytes in all. */
-  onProgress?(bytesRead: number, totalBytes: number): void;
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from "../errors.ts";
 
 /**
  * Turns values into payload bytes and back. `decode` gets a view of the
@@ -42,7 +43,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export const textCodec: Codec<string> = {
   encode: (value) => {
     if (typeof value !== "string") {
-      throw new TypeError(`textCodec encodes strings, got ${typeof value}`);
+      throw new InvalidArgumentError(
+        "value",
+        "type",
+        `textCodec encodes strings, got ${typeof value}: use jsonCodec() for other values`,
+      );
     }
     return encoder.encode(value);
   },
@@ -51,8 +56,8 @@ export const textCodec: Codec<string> = {
 
 /**
  * Values as JSON text in UTF-8 (`JSON.stringify` / `JSON.parse`). A value
- * JSON cannot represent (`undefined`, a function) is refused with a
- * `TypeError`; decoding bytes that are not JSON throws.
+ * JSON cannot represent (`undefined`, a function) is refused with an
+ * `InvalidArgumentError`; decoding bytes that are not JSON throws.
  *
  * @example
  * ```ts
@@ -66,7 +71,11 @@ export function jsonCodec<T = unknown>(): Codec<T> {
     encode: (value) => {
       const json = JSON.stringify(value);
       if (json === undefined) {
-        throw new TypeError(`jsonCodec cannot encode ${typeof value} as JSON`);
+        throw new InvalidArgumentError(
+          "value",
+          "type",
+          `jsonCodec cannot encode ${typeof value} as JSON: pass a value JSON.stringify can write`,
+        );
       }
       return encoder.encode(json);
     },

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Codec } from "./codecs.ts";
-import { PayloadDecodeError } from "../errors.ts";
+import { InvalidArgumentError, PayloadDecodeError } from "../errors.ts";
 import type {
   AppendOptions,
   AppendOutcome,
@@ -91,7 +91,9 @@ export class TypedQueue<T> {
   constructor(log: TypedQueueLog, name: string, codec: Codec<T>) {
     const c = codec as Partial<Codec<T>> | null | undefined;
     if (typeof c?.encode !== "function" || typeof c?.decode !== "function") {
-      throw new TypeError(
+      throw new InvalidArgumentError(
+        "codec",
+        "type",
         `codec for queue ${JSON.stringify(name)} must have encode and decode functions`,
       );
     }
@@ -138,7 +140,9 @@ export class TypedQueue<T> {
     let payloads: Uint8Array[];
     try {
       if (typeof (values as Partial<Iterable<T>> | null)?.[Symbol.iterator] !== "function") {
-        throw new TypeError(
+        throw new InvalidArgumentError(
+          "values",
+          "type",
           `values for queue ${JSON.stringify(this.name)} must be an iterable, got ${typeof values}`,
         );
       }

@@ -1,7 +1,7 @@
 /**
- * The wal file size: checking the `fileSize` option, and working out the
- * size an existing log was written with from its files, so that a log
- * remembers its file size without being told again.
+ * The wal file size: working out the size an existing log was written with
+ * from its files, so that a log remembers its file size without being told
+ * again. (The `fileSize` option itself is checked in `validate.ts`.)
  *
  * What the files tell (sizes rounded down to whole 32 KiB blocks: readers
  * ignore a partial last block):
@@ -33,24 +33,6 @@ import { FileSizeMismatchError } from "../errors.ts";
 import { BLOCK_SIZE, DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { walFileName } from "./file_name.ts";
 import type { WalDirectory } from "./directory.ts";
-
-/** Smallest `fileSize`: one block. */
-export const MIN_FILE_SIZE = BLOCK_SIZE;
-/** Largest `fileSize` the option accepts: 4 GiB (131,072 blocks). */
-export const MAX_FILE_SIZE = 4 * 1024 * 1024 * 1024;
-
-/** Throws a RangeError unless `value` is a multiple of 32768 from {@link MIN_FILE_SIZE} to {@link MAX_FILE_SIZE}. */
-export function checkFileSize(value: unknown): asserts value is number {
-  if (
-    typeof value !== "number" || !Number.isSafeInteger(value) || value < MIN_FILE_SIZE ||
-    value > MAX_FILE_SIZE || value % BLOCK_SIZE !== 0
-  ) {
-    throw new RangeError(
-      `fileSize must be a multiple of ${BLOCK_SIZE} from ${MIN_FILE_SIZE} to ${MAX_FILE_SIZE} ` +
-        `(4 GiB), got ${typeof value === "string" ? JSON.stringify(value) : String(value)}`,
-    );
-  }
-}
 
 /** What the wal files of a directory tell about their file size. */
 interface FileSizeEvidence {
@@ -110,7 +92,7 @@ async function lastBlockIsZero(
 
 /**
  * The file size to use for `dir`: `explicit` (already checked with
- * {@link checkFileSize}) when the files agree with it, else what they show.
+ * `checkFileSize` in `validate.ts`) when the files agree with it, else what they show.
  * Sets it on `dir`.
  *
  * @throws {FileSizeMismatchError} when `explicit` is smaller than a wal file.

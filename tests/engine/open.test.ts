@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { FileSystem } from "../../mod.ts";
-import { LogLockedError } from "../../mod.ts";
+import { LockUnavailableError, LogLockedError } from "../../mod.ts";
 import { openLog } from "../../src/engine/open.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
@@ -55,6 +55,46 @@ test("openLog: a directory locked by another open is refused before it is listed
   await assert.rejects(openLog(DIR, { fs }), LogLockedError);
   assert.equal(calls.includes("readDir"), false);
   await first.writes!.close();
+});
+
+test("openLog: a port's own lock() rejecting with code ELOCKED or ELOCKUNAVAILABLE becomes LogLockedError or LockUnavailableError naming the directory", async () => {
+  const mem = new MemoryFileSystem();
+  const refusing = (err: Error): FileSystem => ({
+    ...logged(mem).fs,
+    lock: () => Promise.reject(err),
+  });
+  const held = Object.assign(new Error("held"), {
+    code: "ELOCKED",
+    holder: { pid: 7, host: "h" },
+    hint: "stop process 7",
+  });
+  const locked = await openLog(DIR, { fs: refusing(held) }).catch((e) => e);
+  assert.ok(locked instanceof LogLockedError, String(locked));
+  assert.deepEqual([locked.dir, locked.pid, locked.hint, locked.cause], [
+    DIR,
+    7,
+    "stop process 7",
+    held,
+  ]);
+  assert.equal(
+    locked.message,
+    'the log at "/log" is open by process 7 on host "h": stop process 7',
+  );
+  const none = Object.assign(new Error("no locks here: use a local disk"), {
+    code: "ELOCKUNAVAILABLE",
+    hint: "use a local disk",
+  });
+  const unavailable = await openLog(DIR, { fs: refusing(none) }).catch((e) => e);
+  assert.ok(unavailable instanceof LockUnavailableError, String(unavailable));
+  assert.deepEqual([unavailable.dir, unavailable.hint, unavailable.cause], [
+    DIR,
+    "use a local disk",
+    none,
+  ]);
+  assert.equal(
+    unavailable.message,
+    'the log at "/log" cannot be locked (no locks here): use a local disk',
+  );
 });
 
 test("openLog: an open that fails after taking the lock releases it", async () => {

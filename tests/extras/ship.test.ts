@@ -190,29 +190,48 @@ test("ship: closing the log ends it", async () => {
   assert.deepEqual(await shipping, { reason: "closed", records: 0, batches: 0, retries: 0 });
 });
 
-test("ship: a missing queue throws QueueNotFoundError, a bad maxBatch RangeError", async () => {
+test("ship: a missing queue throws QueueNotFoundError, a bad maxBatch or backoff an InvalidArgumentError naming it", async () => {
   await using t = await logWith(0);
   await assert.rejects(ship(t.log, "nope", () => Promise.resolve()), QueueNotFoundError);
-  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { maxBatch: 0 }), RangeError);
+  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { maxBatch: 0 }), {
+    name: "InvalidArgumentError",
+    argument: "maxBatch",
+    kind: "range",
+    message: "maxBatch must be a positive integer, got 0",
+  });
   await assert.rejects(
     ship(t.log, "q", () => Promise.resolve(), { backoff: { initialMs: 1.5 } }),
-    RangeError,
+    { name: "InvalidArgumentError", argument: "backoff.initialMs", kind: "range" },
   );
 });
 
-test("ship: a sink that is not a function, a signal that is not an AbortSignal or an onError that is not a function is a TypeError naming the queue, before anything is sent", async () => {
+test("ship: a sink that is not a function, a signal that is not an AbortSignal or an onError that is not a function is an InvalidArgumentError naming the queue, before anything is sent", async () => {
   await using t = await logWith(3);
   await assert.rejects(ship(t.log, "q", "sink" as never), {
-    name: "TypeError",
+    name: "InvalidArgumentError",
+    argument: "sink",
     message: 'sink for queue "q" must be a function returning a promise',
   });
   await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { signal: 1 as never }), {
-    name: "TypeError",
+    name: "InvalidArgumentError",
+    argument: "signal",
     message: 'signal for following queue "q" must be an AbortSignal, got 1',
   });
   await assert.rejects(ship(t.log, "q", () => Promise.resolve(), { onError: "x" as never }), {
-    name: "TypeError",
+    name: "InvalidArgumentError",
+    argument: "onError",
     message: 'onError for queue "q" must be a function',
+  });
+  assert.equal([...t.log.range("q")].length, 3);
+});
+
+test("ship: options that are not an object are an InvalidArgumentError, before anything is sent", async () => {
+  await using t = await logWith(3);
+  await assert.rejects(ship(t.log, "q", () => Promise.resolve(), null as never), {
+    name: "InvalidArgumentError",
+    argument: "options",
+    kind: "type",
+    message: "options must be an object, got null",
   });
   assert.equal([...t.log.range("q")].length, 3);
 });

@@ -1,7 +1,7 @@
 /** Appending: positions, batches, bad input, concurrency. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MultiRecordLog, PositionInPastError } from "../../mod.ts";
+import { InvalidArgumentError, MultiRecordLog, PositionInPastError } from "../../mod.ts";
 import { bytes, pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
 import { contents, usedLength, walBytes, withLog } from "../helpers/log.ts";
 
@@ -105,41 +105,62 @@ test("append: any iterable of Uint8Array is accepted (generators, Node Buffers)"
   });
 });
 
-test("append: a payload that is not a Uint8Array is a TypeError naming the queue, and nothing is appended", async () => {
+test("append: a payload that is not a Uint8Array is an InvalidArgumentError naming the queue and the payload, and nothing is appended", async () => {
   await withLog({ queues: ["q"] }, async (log) => {
     const bad = ["text", [1, 2], new ArrayBuffer(4), new Uint16Array(2), null, undefined, 7];
     for (const payload of bad) {
       await assert.rejects(
         log.appendRecord("q", payload as never),
-        (err) => err instanceof TypeError && /"q"/.test(err.message),
+        (err) =>
+          err instanceof InvalidArgumentError && err.argument === "payloads[0]" &&
+          err.kind === "type" && /"q"/.test(err.message),
       );
     }
-    await assert.rejects(log.appendRecords("q", [bytes("ok"), "bad" as never]), TypeError);
-    await assert.rejects(log.appendRecords("q", 5 as never), TypeError);
+    await assert.rejects(log.appendRecords("q", [bytes("ok"), "bad" as never]), {
+      name: "InvalidArgumentError",
+      argument: "payloads[1]",
+      kind: "type",
+      message: 'payload 1 for queue "q" must be a Uint8Array, got "bad"',
+    });
+    await assert.rejects(log.appendRecords("q", 5 as never), {
+      name: "InvalidArgumentError",
+      argument: "payloads",
+      kind: "type",
+    });
     assert.equal(log.lastPosition("q"), undefined);
   });
 });
 
-test("append: a position that is not a safe non-negative integer is a RangeError", async () => {
+test("append: a position that is not a safe non-negative integer is an InvalidArgumentError naming it", async () => {
   await withLog({ queues: ["q"] }, async (log) => {
     for (const position of [-1, 1.5, NaN, Infinity, 2 ** 53, "3"]) {
       await assert.rejects(
         log.appendRecord("q", bytes("x"), { position: position as never }),
-        RangeError,
+        {
+          name: "InvalidArgumentError",
+          argument: "position",
+          kind: typeof position === "number" ? "range" : "type",
+        },
       );
     }
     assert.equal(log.lastPosition("q"), undefined);
   });
 });
 
-test("append: positions up to Number.MAX_SAFE_INTEGER work and survive reopening; past it is a RangeError", async () => {
+test("append: positions up to Number.MAX_SAFE_INTEGER work and survive reopening; past it is an InvalidArgumentError", async () => {
   const dir = await tempDir();
   try {
     const log = await MultiRecordLog.open(dir.path);
     await log.createQueue("q");
     const top = Number.MAX_SAFE_INTEGER;
     await log.appendRecord("q", bytes("top"), { position: top });
-    await assert.rejects(log.appendRecord("q", bytes("over")), RangeError);
+    await assert.rejects(log.appendRecord("q", bytes("over")), {
+      name: "InvalidArgumentError",
+      argument: "payloads",
+      kind: "range",
+      message: 'queue "q" would go past position Number.MAX_SAFE_INTEGER (positions ' +
+        `${top + 1} to ${top + 1}): append at a lower position, or fewer records`,
+    });
     await log.close();
     const reopened = await MultiRecordLog.open(dir.path);
     assert.deepEqual(contents(reopened, "q"), [[top, "top"]]);

@@ -1,6 +1,7 @@
 /**
  * The error classes: each has its own stable `code`, `MrlErrorCode` is
- * exactly the set of them (a `switch` over it is exhaustive), the README
+ * exactly the set of them (a `switch` over it is exhaustive), every error
+ * class mod exports is an `MrlError` (argument errors too), the README
  * lists every one, and the lock error tells a holder in this very process
  * from one elsewhere.
  */
@@ -14,6 +15,8 @@ import {
   type AnyMrlError,
   CorruptLogError,
   FileSizeMismatchError,
+  InvalidArgumentError,
+  InvalidQueueNameError,
   IoError,
   LockUnavailableError,
   LogClosedError,
@@ -57,6 +60,8 @@ const BY_CODE = {
   ),
   POSITION_OUT_OF_RANGE: new PositionOutOfRangeError("q", 2n ** 60n, "wal-00000000000000000000"),
   RESOURCE_EXHAUSTED: new ResourceExhaustedError("q", "memory", 10, 20, 15),
+  INVALID_ARGUMENT: new InvalidArgumentError("fileSize", "range", "fileSize must be ..."),
+  INVALID_QUEUE_NAME: new InvalidQueueNameError("\uD800", "not-well-formed", 0),
 } satisfies { [C in MrlErrorCode]: MrlError<C> };
 
 /** Compiles only while every code is handled: the exhaustiveness `MrlErrorCode` promises. */
@@ -81,6 +86,10 @@ function fieldOf(err: AnyMrlError): string {
       return err.path;
     case "CORRUPT_LOG":
       return err.file;
+    case "INVALID_ARGUMENT":
+      return `${err.argument} (${err.kind})`;
+    case "INVALID_QUEUE_NAME":
+      return err.reason;
     default: {
       const unhandled: never = err;
       return unhandled;
@@ -94,7 +103,7 @@ test("errors: each class carries its own code, and the codes are exactly MrlErro
     assert.ok(err instanceof MrlError, code);
     assert.equal(err.name, err.constructor.name);
   }
-  assert.equal(Object.keys(BY_CODE).length, 15);
+  assert.equal(Object.keys(BY_CODE).length, 17);
 });
 
 test("errors: a switch on code narrows to the class (fields of each)", () => {
@@ -115,17 +124,18 @@ test("errors: a switch on code narrows to the class (fields of each)", () => {
     "/d",
     "q",
     "memory",
+    "fileSize (range)",
+    "not-well-formed",
   ]);
 });
 
-test("errors: every error class mod exports is one of them (or InvalidQueueNameError)", () => {
+test("errors: every error class mod exports is one of them", () => {
   const exported = Object.entries(mod)
     .filter(([name, value]) => typeof value === "function" && /Error$/.test(name))
     .map(([name]) => name)
     .sort();
   const known = [
     ...Object.values(BY_CODE).map((err) => err.constructor.name),
-    "InvalidQueueNameError",
     "MrlError",
   ].sort();
   assert.deepEqual(exported, known);
@@ -133,9 +143,7 @@ test("errors: every error class mod exports is one of them (or InvalidQueueNameE
 
 test("errors: the README's error list names every code", async () => {
   const readme = await readFile(join(repoRoot(), "README.md"), "utf8");
-  const missing = [...Object.keys(BY_CODE), "INVALID_QUEUE_NAME"].filter((code) =>
-    !readme.includes(`\`${code}\``)
-  );
+  const missing = Object.keys(BY_CODE).filter((code) => !readme.includes(`\`${code}\``));
   assert.deepEqual(missing, []);
 });
 
@@ -165,4 +173,37 @@ test("errors: a holder elsewhere is named as a process, not as this one", () => 
     err.message,
     'the log at "/d" is open by process 42 (node) on host "h": close the log there first',
   );
+});
+
+test("errors: a bad argument is an InvalidArgumentError naming it, whether of the wrong type or out of range", async () => {
+  const dir = await tempDir();
+  try {
+    const range = await MultiRecordLog.open(dir.path, { fileSize: 1000 }).catch((e) => e);
+    assert.ok(range instanceof InvalidArgumentError && range instanceof MrlError, String(range));
+    assert.deepEqual([range.code, range.argument, range.kind], [
+      "INVALID_ARGUMENT",
+      "fileSize",
+      "range",
+    ]);
+    assert.equal(range.name, "InvalidArgumentError");
+    const type = await MultiRecordLog.open(dir.path, { lock: "yes" as never }).catch((e) => e);
+    assert.ok(type instanceof InvalidArgumentError, String(type));
+    assert.deepEqual([type.code, type.argument, type.kind], ["INVALID_ARGUMENT", "lock", "type"]);
+    assert.equal(type.message, "lock must be a boolean, got yes");
+  } finally {
+    await dir.cleanup();
+  }
+});
+
+test("errors: a queue name the log cannot store is an MrlError with code INVALID_QUEUE_NAME", async () => {
+  const dir = await tempDir();
+  try {
+    const log = await MultiRecordLog.open(dir.path);
+    const err = await log.createQueue("\uD800").catch((e) => e);
+    await log.close();
+    assert.ok(err instanceof InvalidQueueNameError && err instanceof MrlError, String(err));
+    assert.equal(err.code, "INVALID_QUEUE_NAME");
+  } finally {
+    await dir.cleanup();
+  }
 });

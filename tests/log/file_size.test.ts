@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdir, readFile, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
-import { FileSizeMismatchError, MultiRecordLog } from "../../mod.ts";
+import { FileSizeMismatchError, InvalidArgumentError, MultiRecordLog } from "../../mod.ts";
 import { copyWal } from "../helpers/fixtures.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { recordEnd } from "../helpers/log.ts";
@@ -203,11 +203,13 @@ test("file size: the rolling-gc fixture (131072-byte files, the last cut short) 
   }
 });
 
-test("file size: fileSize above 4 GiB is a RangeError, before anything is touched", async () => {
+test("file size: fileSize above 4 GiB is an InvalidArgumentError, before anything is touched", async () => {
   for (const fileSize of [2 ** 40, 4 * 1024 ** 3 + BLOCK, 2 ** 53]) {
     await assert.rejects(
       MultiRecordLog.open("/nonexistent/never-created", { fileSize }),
-      (err: unknown) => err instanceof RangeError && /4294967296/.test(err.message),
+      (err: unknown) =>
+        err instanceof InvalidArgumentError && err.argument === "fileSize" &&
+        err.kind === "range" && /4294967296/.test(err.message),
     );
   }
 });

@@ -1,7 +1,7 @@
 /** Following a queue: retained records, then new ones as they are appended. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MultiRecordLog, QueueNotFoundError } from "../../mod.ts";
+import { InvalidArgumentError, MultiRecordLog, QueueNotFoundError } from "../../mod.ts";
 import { bytes, tempDir, text } from "../helpers/temp.ts";
 import { withLog } from "../helpers/log.ts";
 
@@ -206,11 +206,15 @@ test("stream: aborting the signal errors the stream with the signal's reason", a
   });
 });
 
-test("follow: a signal that is not an AbortSignal rejects the first next() with a TypeError naming the queue", async () => {
+test("follow: a signal that is not an AbortSignal rejects the first next() with an InvalidArgumentError naming the queue", async () => {
   await withLog({ queues: ["q"] }, async (log) => {
     const err = await log.follow("q", { signal: 5 as never }).next().catch((e) => e);
-    assert.ok(err instanceof TypeError);
+    assert.ok(err instanceof InvalidArgumentError, String(err));
+    assert.deepEqual([err.argument, err.kind], ["signal", "type"]);
     assert.equal(err.message, 'signal for following queue "q" must be an AbortSignal, got 5');
-    await assert.rejects(log.stream("q", { signal: {} as never }).getReader().read(), TypeError);
+    await assert.rejects(log.stream("q", { signal: {} as never }).getReader().read(), {
+      name: "InvalidArgumentError",
+      argument: "signal",
+    });
   });
 });

@@ -101,9 +101,13 @@ test("limits: an append that would need a wal file beyond maxDiskBytes is refuse
   }
 });
 
-test("limits: malformed limits are refused", async () => {
+test("limits: malformed limits are refused with an InvalidArgumentError naming the limit", async () => {
   for (const limits of [{ maxMemoryBytes: 0 }, { maxDiskBytes: -1 }, { maxMemoryBytes: 1.5 }]) {
-    await assert.rejects(MultiRecordLog.open("/nonexistent/never", { limits }), RangeError);
+    await assert.rejects(MultiRecordLog.open("/nonexistent/never", { limits }), {
+      name: "InvalidArgumentError",
+      argument: `limits.${Object.keys(limits)[0]}`,
+      kind: "range",
+    });
   }
 });
 

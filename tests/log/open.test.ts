@@ -61,33 +61,47 @@ test("open: other files in the directory are ignored and left alone", async () =
   }
 });
 
-test("open: fileSize that is not a positive multiple of 32768 is a RangeError", async () => {
+test("open: fileSize that is not a positive multiple of 32768 is an InvalidArgumentError naming it", async () => {
   for (const fileSize of [0, 1000, 32768 + 1, -32768, 1.5 * 32768, NaN]) {
     await assert.rejects(
       MultiRecordLog.open("/nonexistent/never-created", { fileSize }),
-      RangeError,
+      {
+        name: "InvalidArgumentError",
+        code: "INVALID_ARGUMENT",
+        argument: "fileSize",
+        kind: "range",
+      },
     );
   }
 });
 
-test("open: a malformed persist policy is refused", async () => {
-  const bad = [
-    { kind: "sometimes" },
-    { kind: "always", action: "sync" },
-    { kind: "interval", action: "flush", intervalMs: -1 },
-    { kind: "interval", action: "flush" },
+test("open: a malformed persist policy is refused with an InvalidArgumentError naming the field", async () => {
+  const bad: [unknown, string, string][] = [
+    [{ kind: "sometimes" }, "persistPolicy.kind", "range"],
+    [{ kind: "always", action: "sync" }, "persistPolicy.action", "range"],
+    [{ kind: "interval", action: "flush", intervalMs: -1 }, "persistPolicy.intervalMs", "range"],
+    [{ kind: "interval", action: "flush" }, "persistPolicy.intervalMs", "type"],
+    ["always", "persistPolicy", "type"],
   ];
-  for (const persistPolicy of bad) {
+  for (const [persistPolicy, argument, kind] of bad) {
     await assert.rejects(
       MultiRecordLog.open("/nonexistent/never-created", { persistPolicy: persistPolicy as never }),
-      (err) => err instanceof TypeError || err instanceof RangeError,
+      { name: "InvalidArgumentError", argument, kind },
     );
   }
 });
 
 test("open: dir must be a non-empty string", async () => {
-  await assert.rejects(MultiRecordLog.open(42 as never), TypeError);
-  await assert.rejects(MultiRecordLog.open(""), TypeError);
+  await assert.rejects(MultiRecordLog.open(42 as never), {
+    name: "InvalidArgumentError",
+    argument: "dir",
+    kind: "type",
+  });
+  await assert.rejects(MultiRecordLog.open(""), {
+    name: "InvalidArgumentError",
+    argument: "dir",
+    kind: "range",
+  });
 });
 
 test("close: every later call fails with LogClosedError naming the directory", async () => {

@@ -1,7 +1,7 @@
 /** Persist policies and group commit: what reaches the file, and how many syncs it takes. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { MultiRecordLog, PersistPolicy } from "../../mod.ts";
+import { InvalidArgumentError, type MultiRecordLog, type PersistPolicy } from "../../mod.ts";
 import { spawn } from "node:child_process";
 import { defaultFileSystem } from "../../src/ports/default_fs.ts";
 import { bytes, tempDir } from "../helpers/temp.ts";
@@ -295,16 +295,23 @@ test("persist: close() flushes and fsyncs what was buffered", async () => {
   });
 });
 
-test("persist: a policy timer that is not a boolean is a TypeError naming it", async () => {
+test("persist: a policy timer that is not a boolean is an InvalidArgumentError naming it", async () => {
   const persistPolicy = { kind: "interval", intervalMs: 5, action: "flush", timer: "yes" };
   const err = await withLog({ persistPolicy: persistPolicy as never }, () => Promise.resolve())
     .catch((e) => e);
-  assert.ok(err instanceof TypeError);
+  assert.ok(err instanceof InvalidArgumentError, String(err));
+  assert.deepEqual([err.argument, err.kind], ["persistPolicy.timer", "type"]);
   assert.equal(err.message, "persistPolicy.timer must be a boolean, got yes");
 });
 
-test("persist: an unknown action is a TypeError", async () => {
+test("persist: an unknown action is an InvalidArgumentError naming it", async () => {
   await withPolicy({ kind: "never" }, async (log) => {
-    await assert.rejects(log.persist("sync" as never), TypeError);
+    await assert.rejects(log.persist("sync" as never), {
+      name: "InvalidArgumentError",
+      code: "INVALID_ARGUMENT",
+      argument: "action",
+      kind: "range",
+      message: 'action must be "flush" or "fsync", got sync',
+    });
   });
 });

@@ -77,13 +77,17 @@ test("positions: range accepts end 2^53 and yields the record at 2^53 - 1", asyn
   }
 });
 
-test("positions: range end above 2^53 (or not an integer) is a RangeError", async () => {
+test("positions: range end above 2^53 (or not an integer) is an InvalidArgumentError naming end", async () => {
   const dir = await tempDir();
   try {
     const log = await MultiRecordLog.open(dir.path, { fileSize: 2 * BLOCK });
     await log.createQueue("q");
     for (const end of [2 ** 53 + 2, 2 ** 60, -1, 1.5, NaN]) {
-      assert.throws(() => log.range("q", { end }), RangeError, String(end));
+      assert.throws(
+        () => log.range("q", { end }),
+        { name: "InvalidArgumentError", argument: "end", kind: "range" },
+        String(end),
+      );
     }
     await log.close();
   } finally {
@@ -91,15 +95,19 @@ test("positions: range end above 2^53 (or not an integer) is a RangeError", asyn
   }
 });
 
-test("positions: truncate and append refuse positions past 2^53 - 1 with a RangeError", async () => {
+test("positions: truncate and append refuse positions past 2^53 - 1 with an InvalidArgumentError", async () => {
   const dir = await tempDir();
   try {
     const log = await MultiRecordLog.open(dir.path, { fileSize: 2 * BLOCK });
     await log.createQueue("q");
-    await assert.rejects(log.truncate("q", 2 ** 53), RangeError);
-    await assert.rejects(log.appendRecord("q", bytes("x"), { position: 2 ** 53 }), RangeError);
+    const past = { name: "InvalidArgumentError", code: "INVALID_ARGUMENT", kind: "range" };
+    await assert.rejects(log.truncate("q", 2 ** 53), { ...past, argument: "position" });
+    await assert.rejects(log.appendRecord("q", bytes("x"), { position: 2 ** 53 }), {
+      ...past,
+      argument: "position",
+    });
     await log.appendRecord("q", bytes("top"), { position: TOP });
-    await assert.rejects(log.appendRecord("q", bytes("x")), RangeError); // would be at 2^53
+    await assert.rejects(log.appendRecord("q", bytes("x")), { ...past, argument: "payloads" }); // would be at 2^53
     assert.equal(log.lastPosition("q"), TOP);
     await log.close();
   } finally {
@@ -226,7 +234,10 @@ test("positions: a RecordPosition of 2^53 on disk is exact: the queue opens, emp
     await writeWal(dir.path, [record(RECORD_POSITION, "q", 2n ** 53n)]);
     const log = await MultiRecordLog.open(dir.path);
     assert.equal(log.lastPosition("q"), TOP);
-    await assert.rejects(log.appendRecord("q", bytes("x")), RangeError);
+    await assert.rejects(log.appendRecord("q", bytes("x")), {
+      name: "InvalidArgumentError",
+      argument: "payloads",
+    });
     await log.close();
   } finally {
     await dir.cleanup();

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { Buffer } from "node:buffer";
 import {
   InvalidQueueNameError,
+  MrlError,
   MultiRecordLog,
   QueueAlreadyExistsError,
   QueueNotFoundError,
@@ -110,25 +111,32 @@ test("queues: non-ASCII names (CJK, emoji, spaces, slashes) survive reopening", 
   }
 });
 
-test("queues: a name of exactly 65535 UTF-8 bytes works; one byte more is a RangeError", async () => {
+test("queues: a name of exactly 65535 UTF-8 bytes works; one byte more is an InvalidQueueNameError", async () => {
   await withLog({}, async (log) => {
     const longest = "é".repeat(32767) + "x"; // 2 * 32767 + 1 = 65535 bytes
     await log.createQueue(longest);
     await log.appendRecord(longest, bytes("ok"));
     assert.deepEqual(contents(log, longest), [[0, "ok"]]);
     const tooLong = "é".repeat(32768); // 65536 bytes
-    await assert.rejects(log.createQueue(tooLong), RangeError);
-    await assert.rejects(log.appendRecord(tooLong, bytes("x")), RangeError);
+    await assert.rejects(log.createQueue(tooLong), InvalidQueueNameError);
+    await assert.rejects(log.appendRecord(tooLong, bytes("x")), InvalidQueueNameError);
   });
 });
 
-test("queues: a queue name that is not a string is a TypeError", async () => {
+test("queues: a queue name that is not a string is an InvalidArgumentError naming the queue argument", async () => {
   await withLog({}, async (log) => {
     const bad = 42 as never;
-    await assert.rejects(log.createQueue(bad), TypeError);
-    await assert.rejects(log.appendRecord(bad, bytes("x")), TypeError);
-    await assert.rejects(log.truncate(bad, 0), TypeError);
-    await assert.rejects(log.deleteQueue(bad), TypeError);
+    const refused = {
+      name: "InvalidArgumentError",
+      code: "INVALID_ARGUMENT",
+      argument: "queue",
+      kind: "type",
+      message: "queue name must be a string, got 42",
+    };
+    await assert.rejects(log.createQueue(bad), refused);
+    await assert.rejects(log.appendRecord(bad, bytes("x")), refused);
+    await assert.rejects(log.truncate(bad, 0), refused);
+    await assert.rejects(log.deleteQueue(bad), refused);
   });
 });
 
@@ -147,11 +155,11 @@ async function dirBytes(dir: string): Promise<Record<string, string>> {
 /** Checks that `err` is the refusal of `name` as not well-formed. */
 function isIllFormed(name: string): (err: unknown) => boolean {
   return (err) =>
-    err instanceof RangeError && err instanceof InvalidQueueNameError &&
+    err instanceof MrlError && err instanceof InvalidQueueNameError &&
     err.code === "INVALID_QUEUE_NAME" && err.reason === "not-well-formed" && err.queue === name;
 }
 
-test("queues: a name that is not well-formed UTF-16 is a RangeError on every call that takes a queue name", async () => {
+test("queues: a name that is not well-formed UTF-16 is an InvalidQueueNameError on every call that takes a queue name", async () => {
   await withLog({}, async (log) => {
     await log.createQueue("\uFFFD"); // what such a name used to turn into on disk
     await log.appendRecord("\uFFFD", bytes("x"));
@@ -238,7 +246,7 @@ test("queues: a name over 65535 UTF-8 bytes is the same InvalidQueueNameError, w
   await withLog({}, async (log) => {
     const tooLong = "\u{1F600}".repeat(16384); // 4 bytes each: 65536
     const err = await log.createQueue(tooLong).catch((e) => e);
-    assert.ok(err instanceof RangeError && err instanceof InvalidQueueNameError, String(err));
+    assert.ok(err instanceof MrlError && err instanceof InvalidQueueNameError, String(err));
     assert.equal(err.code, "INVALID_QUEUE_NAME");
     assert.equal(err.reason, "too-long");
     assert.equal(err.queue, tooLong);

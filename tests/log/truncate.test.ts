@@ -72,10 +72,14 @@ test("truncate: a range being iterated continues with the records still retained
   });
 });
 
-test("truncate: a position that is not a safe non-negative integer is a RangeError", async () => {
+test("truncate: a position that is not a safe non-negative integer is an InvalidArgumentError naming it", async () => {
   await withRecords(1, async (log) => {
     for (const position of [-1, 0.5, NaN, 2 ** 60]) {
-      await assert.rejects(log.truncate("q", position), RangeError);
+      await assert.rejects(log.truncate("q", position), {
+        name: "InvalidArgumentError",
+        argument: "position",
+        kind: "range",
+      });
     }
   });
 });

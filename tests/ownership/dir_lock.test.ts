@@ -13,13 +13,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
-import {
-  acquireDirLock,
-  HOLDER_FILE,
-  LOCK_FILE,
-  LockedError,
-  LockUnavailable,
-} from "../../src/ownership/dir_lock.ts";
+import { acquireDirLock, HOLDER_FILE, LOCK_FILE } from "../../src/ownership/dir_lock.ts";
+import { LockUnavailableError, LogLockedError } from "../../src/errors.ts";
 import { SqliteLockUnavailable, trySqliteLock } from "../../src/ownership/sqlite_lock.ts";
 import { formatHolder, parseHolder, thisProcess } from "../../src/ownership/lock_holder.ts";
 import { inTempDir } from "../helpers/temp.ts";
@@ -75,8 +70,9 @@ test("dir lock: the holder record names this process while held and nobody (one 
 test("dir lock: a second acquire in this process is refused, naming this process, until released", async () => {
   await inTempDir(async (dir) => {
     const lock = await acquireDirLock(dir);
-    const err = await rejection(acquireDirLock(dir), LockedError);
-    assert.equal(err.code, "ELOCKED");
+    const err = await rejection(acquireDirLock(dir), LogLockedError);
+    assert.equal(err.code, "LOG_LOCKED");
+    assert.equal(err.dir, dir);
     assert.equal(err.pid, process.pid);
     assert.equal(err.inThisProcess, true);
     assert.equal(err.hint, "use that instance, or close it first");
@@ -90,7 +86,7 @@ test("dir lock: a second acquire through another path to the same directory (a s
     mkdirSync(join(dir, "real"));
     symlinkSync(join(dir, "real"), join(dir, "link"));
     const lock = await acquireDirLock(join(dir, "real"));
-    const err = await rejection(acquireDirLock(join(dir, "link")), LockedError);
+    const err = await rejection(acquireDirLock(join(dir, "link")), LogLockedError);
     assert.equal(err.inThisProcess, true);
     await lock.release();
   });
@@ -100,7 +96,7 @@ test("dir lock: a busy kernel lock alone refuses, whatever the holder record say
   await inTempDir(async (dir) => {
     const err = await rejection(
       acquireDirLock(dir, { tryLock: () => Promise.resolve("busy") }),
-      LockedError,
+      LogLockedError,
     );
     assert.equal(err.holder, undefined);
     assert.equal(err.inThisProcess, false);
@@ -113,23 +109,24 @@ test("dir lock: a refusal names the holder its record names, and says when that 
     const other = { pid: 4242, runtime: "node", host: "elsewhere", lock: "sqlite" };
     writeFileSync(join(dir, HOLDER_FILE), formatHolder(other));
     const busy = { tryLock: () => Promise.resolve("busy" as const) };
-    const err = await rejection(acquireDirLock(dir, busy), LockedError);
+    const err = await rejection(acquireDirLock(dir, busy), LogLockedError);
     assert.deepEqual(err.holder, other);
     assert.equal(err.inThisProcess, false);
     writeFileSync(join(dir, HOLDER_FILE), formatHolder(thisProcess()));
-    const mine = await rejection(acquireDirLock(dir, busy), LockedError);
+    const mine = await rejection(acquireDirLock(dir, busy), LogLockedError);
     assert.equal(mine.inThisProcess, true);
   });
 });
 
-test("dir lock: no lock to be had is a refusal (LockUnavailable with a hint naming lock: false), never an unlocked open", async () => {
+test("dir lock: no lock to be had is a refusal (LockUnavailableError with a hint naming lock: false), never an unlocked open", async () => {
   await inTempDir(async (dir) => {
     const noSqlite = () => Promise.reject(new SqliteLockUnavailable("no-sqlite", "no node:sqlite"));
-    const err = await rejection(acquireDirLock(dir, { tryLock: noSqlite }), LockUnavailable);
-    assert.equal(err.code, "ELOCKUNAVAILABLE");
+    const err = await rejection(acquireDirLock(dir, { tryLock: noSqlite }), LockUnavailableError);
+    assert.equal(err.code, "LOCK_UNAVAILABLE");
+    assert.equal(err.dir, dir);
     assert.match(err.hint, /\{ lock: false \}/);
     const noLocks = () => Promise.reject(new SqliteLockUnavailable("io", "disk I/O error"));
-    const io = await rejection(acquireDirLock(dir, { tryLock: noLocks }), LockUnavailable);
+    const io = await rejection(acquireDirLock(dir, { tryLock: noLocks }), LockUnavailableError);
     assert.match(io.hint, /local file system/);
   });
 });
@@ -149,7 +146,7 @@ test("dir lock: a lock file hard-linked to a wal file is refused, and the wal fi
     const wal = join(dir, "wal-00000000000000000000");
     writeFileSync(wal, "records that must survive");
     linkSync(wal, join(dir, LOCK_FILE));
-    const err = await rejection(acquireDirLock(dir), LockUnavailable);
+    const err = await rejection(acquireDirLock(dir), LockUnavailableError);
     assert.match(err.message, /other hard links/);
     assert.equal(readFileSync(wal, "utf8"), "records that must survive");
   });
@@ -159,7 +156,7 @@ test("dir lock: a lock file too large to be an older version's text is refused, 
   await inTempDir(async (dir) => {
     const big = "x".repeat(5000);
     writeFileSync(join(dir, LOCK_FILE), big);
-    const err = await rejection(acquireDirLock(dir), LockUnavailable);
+    const err = await rejection(acquireDirLock(dir), LockUnavailableError);
     assert.match(err.message, /not a SQLite database \(5000 bytes\)/);
     assert.equal(readFileSync(join(dir, LOCK_FILE), "utf8"), big);
   });
@@ -169,7 +166,7 @@ test("dir lock: a lock file that is a symlink is refused and its target left unt
   await inTempDir(async (dir) => {
     writeFileSync(join(dir, "precious"), "data that must survive");
     symlinkSync(join(dir, "precious"), join(dir, LOCK_FILE));
-    const err = await rejection(acquireDirLock(dir), LockUnavailable);
+    const err = await rejection(acquireDirLock(dir), LockUnavailableError);
     assert.match(err.message, /not a regular file/);
     assert.equal(readFileSync(join(dir, "precious"), "utf8"), "data that must survive");
   });
@@ -197,7 +194,7 @@ test("dir lock: a holder record that is a named pipe neither blocks an owner nor
     await lock.release();
     const err = await rejection(
       acquireDirLock(dir, { tryLock: () => Promise.resolve("busy") }),
-      LockedError,
+      LogLockedError,
     );
     assert.equal(err.holder, undefined);
     assert.ok(lstatSync(join(dir, HOLDER_FILE)).isFIFO());

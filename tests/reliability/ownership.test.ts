@@ -211,7 +211,7 @@ test("ownership: a port over other storage without lock() is refused with LockUn
   await log.close();
   await assert.rejects(
     MultiRecordLog.open("/mrl-nowhere/wal", { fs, lock: "no" as unknown as boolean }),
-    TypeError,
+    { name: "InvalidArgumentError", argument: "lock", kind: "type" },
   );
 });
 

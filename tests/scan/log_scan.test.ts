@@ -238,3 +238,27 @@ function portOf(fs: MemoryFileSystem): FileSystem {
     lock: (p) => fs.lock(p),
   };
 }
+
+test("scanLog: a fileSize, queues or onProgress that is not what it takes is an InvalidArgumentError at once, before the directory is read", async () => {
+  const dir = await tempDir();
+  try {
+    await writeFile(join(dir.path, "wal-00000000000000000000"), new Uint8Array(32768));
+    const refusals: [Record<string, unknown>, string, string][] = [
+      [{ fileSize: 1000 }, "fileSize", "range"],
+      [{ fileSize: "32768" }, "fileSize", "type"],
+      [{ queues: "q" }, "queues", "type"],
+      [{ onProgress: 5 }, "onProgress", "type"],
+    ];
+    for (const [options, argument, kind] of refusals) {
+      assert.throws(() => scanLog(dir.path, options as never), {
+        name: "InvalidArgumentError",
+        code: "INVALID_ARGUMENT",
+        argument,
+        kind,
+      }, argument);
+    }
+    assert.throws(() => scanLog("" as never), { name: "InvalidArgumentError", argument: "dir" });
+  } finally {
+    await dir.cleanup();
+  }
+});

@@ -92,12 +92,16 @@ test("typed queue: a value the codec refuses rejects the whole batch before anyt
   await withLog({ queues: ["q"] }, async (log) => {
     const json = log.queue("q", jsonCodec<unknown>());
     await assert.rejects(json.appendAll([1, undefined]), {
-      name: "TypeError",
-      message: "jsonCodec cannot encode undefined as JSON",
+      name: "InvalidArgumentError",
+      argument: "value",
+      kind: "type",
+      message: "jsonCodec cannot encode undefined as JSON: pass a value JSON.stringify can write",
     });
     await assert.rejects(log.queue("q", textCodec).append(42 as never), {
-      name: "TypeError",
-      message: "textCodec encodes strings, got number",
+      name: "InvalidArgumentError",
+      argument: "value",
+      kind: "type",
+      message: "textCodec encodes strings, got number: use jsonCodec() for other values",
     });
     assert.equal(log.lastPosition("q"), undefined);
   });
@@ -112,20 +116,24 @@ test("typed queue: a missing queue fails as the binary calls do", async () => {
   });
 });
 
-test("typed queue: a codec without encode and decode is a TypeError naming the queue", async () => {
+test("typed queue: a codec without encode and decode is an InvalidArgumentError naming the queue", async () => {
   await withLog({ queues: ["q"] }, (log) => {
     assert.throws(() => log.queue("q", {} as never), {
-      name: "TypeError",
+      name: "InvalidArgumentError",
+      argument: "codec",
+      kind: "type",
       message: 'codec for queue "q" must have encode and decode functions',
     });
     return Promise.resolve();
   });
 });
 
-test("typed queue: appendAll of something that is not iterable is a TypeError, and nothing is written", async () => {
+test("typed queue: appendAll of something that is not iterable is an InvalidArgumentError, and nothing is written", async () => {
   await withLog({ queues: ["q"] }, async (log) => {
     await assert.rejects(log.queue("q", textCodec).appendAll(5 as never), {
-      name: "TypeError",
+      name: "InvalidArgumentError",
+      argument: "values",
+      kind: "type",
       message: 'values for queue "q" must be an iterable, got number',
     });
     assert.equal(log.lastPosition("q"), undefined);

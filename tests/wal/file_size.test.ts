@@ -1,35 +1,11 @@
-/** The file-size rule: checking the option, and choosing from what the wal files show. */
+/** The file-size rule: choosing from what the wal files show (the option is checked in validate.ts). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FileSizeMismatchError } from "../../mod.ts";
-import {
-  checkFileSize,
-  chooseFileSize,
-  MAX_FILE_SIZE,
-  MIN_FILE_SIZE,
-} from "../../src/wal/file_size.ts";
+import { chooseFileSize } from "../../src/wal/file_size.ts";
 
 const BLOCK = 32768;
 const MiB128 = 128 * 1024 * 1024;
-
-test("checkFileSize: accepts multiples of 32768 from 32768 to 4 GiB", () => {
-  assert.equal(MIN_FILE_SIZE, 32768);
-  assert.equal(MAX_FILE_SIZE, 4294967296);
-  for (const size of [BLOCK, 4 * BLOCK, MiB128, 2 ** 32 - BLOCK, 2 ** 32]) checkFileSize(size);
-});
-
-test("checkFileSize: refuses with a RangeError anything else, naming the value", () => {
-  const bad: unknown[] = [0, -BLOCK, 1000, BLOCK + 1, 1.5 * BLOCK, NaN, Infinity, 2 ** 32 + BLOCK];
-  for (const size of [...bad, 2 ** 40, "262144", null, 262144n]) {
-    assert.throws(
-      () => checkFileSize(size),
-      (err: unknown) =>
-        err instanceof RangeError &&
-        err.message.startsWith("fileSize must be a multiple of 32768 from 32768 to 4294967296"),
-      String(size),
-    );
-  }
-});
 
 test("chooseFileSize: without the option, a size some file shows is the largest file's size", () => {
   assert.equal(

@@ -1,10 +1,11 @@
 /**
- * Replay at start-up: reads every wal file, reassembles records, and rebuilds
- * the queues in memory. Damage costs only the records it touches; each
- * damaged spot is reported. Also works out where writing resumes: where
- * reading ended, or, when the log ends in frames replay dropped (an
- * unfinished record, a torn or damaged frame), where those begin, so that
- * they are cut rather than left in the middle of the log. It looks past the
+ * Replay at start-up: takes every record from the one walker over the wal
+ * files (`wal/walker.ts`) and rebuilds the queues in memory. Damage costs
+ * only the records it touches; the walker reports each damaged spot here.
+ * The walker also works out where writing resumes: where reading ended, or,
+ * when the log ends in frames it dropped (an unfinished record, a torn or
+ * damaged frame), where those begin, so that they are cut rather than left
+ * in the middle of the log. Replay then looks past the
  * end for bytes replay did not read (`wal/tail_scanner.ts`): they are
  * reported as damage. A writable open keeps both in salvage files
  * ({@link keepUnreadBytes}) before the writer may cut them. Replay never

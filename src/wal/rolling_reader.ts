@@ -32,7 +32,7 @@ export class RollingReader {
   #fileExhausted = false;
   #openNumber = 0;
 
-  /** The current block (valid after `next()` resolved true). */
+  /** The current block (valid after `take()` returned true). */
   block: Uint8Array = new Uint8Array(0);
   /** File number of the current block. */
   fileNumber: number;
@@ -54,18 +54,6 @@ export class RollingReader {
   }
 
   /**
-   * Moves to the next block; resolves false when no file has one left (then
-   * `block`, `fileNumber` and `blockIndex` still describe the last block).
-   * The previous block's bytes may be overwritten.
-   */
-  async next(): Promise<boolean> {
-    while (!this.take()) {
-      if (!(await this.fill())) return false;
-    }
-    return true;
-  }
-
-  /**
    * Moves to the next block if it is already read (no I/O); false when the
    * caller must await {@link fill} first.
    */
@@ -80,7 +68,9 @@ export class RollingReader {
 
   /**
    * Reads the next blocks (opening the next file when one is used up), for
-   * {@link take}; resolves false when no file has one left.
+   * {@link take}; resolves false when no file has one left (then `block`,
+   * `fileNumber` and `blockIndex` still describe the last block). The
+   * previous blocks' bytes may be overwritten.
    */
   async fill(): Promise<boolean> {
     for (;;) {

@@ -1,10 +1,11 @@
 /**
- * Replay at start-up: reads every wal file, reassembles records, and rebuilds
- * the queues in memory. Damage costs only the records it touches; each
- * damaged spot is reported. Also works out where writing resumes: where
- * reading ended, or, when the log ends in frames replay dropped (an
- * unfinished record, a torn or damaged frame), where those begin, so that
- * they are cut rather than left in the middle of the log. It looks past the
+ * Replay at start-up: takes every record from the one walker over the wal
+ * files (`wal/walker.ts`) and rebuilds the queues in memory. Damage costs
+ * only the records it touches; the walker reports each damaged spot here.
+ * The walker also works out where writing resumes: where reading ended, or,
+ * when the log ends in frames it dropped (an unfinished record, a torn or
+ * damaged frame), where those begin, so that they are cut rather than left
+ * in the middle of the log. Replay then looks past the
  * end for bytes replay did not read (`wal/tail_scanner.ts`): they are
  * reported as damage. A writable open keeps both in salvage files
  * ({@link keepUnreadBytes}) before the writer may cut them. Replay never
@@ -14,10 +15,9 @@
  * @module
  */
 import { CorruptLogError } from "../errors.ts";
-import { fileGap } from "../wal/file_gap.ts";
 import { walFileName } from "../wal/file_name.ts";
 import type { WalDirectory } from "../wal/directory.ts";
-import { RollingReader } from "../wal/rolling_reader.ts";
+import { WALK_DONE, WALK_RECORD, type WalkIssues, WalWalker } from "../wal/walker.ts";
 import { type ByteRange, salvageUnreadBytes } from "../wal/salvage.ts";
 import { scanUnreadBytes, type UnreadBytes } from "../wal/tail_scanner.ts";
 import type { WritePosition } from "../wal/rolling_writer.ts";
@@ -30,17 +30,8 @@ import {
   RECORD_TRUNCATE,
 } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
-import {
-  FRAME_BAD_BLOCK,
-  FRAME_BAD_CRC,
-  FRAME_END_OF_BLOCK,
-  FRAME_END_OF_LOG,
-  FrameReader,
-} from "../format/frame_reader.ts";
-import { DecodedRecord, decodeRecord, readU32, readU64, readU64BigInt } from "../format/record.ts";
-import { RecordAssembler } from "../format/record_assembler.ts";
+import { readU32, readU64, readU64BigInt } from "../format/record.ts";
 import { MemQueues } from "../memory/queues.ts";
-import { QueueNameDecoder } from "../format/queue_name_decoder.ts";
 import {
   type FileGapIssue,
   type FrameIssue,
@@ -144,14 +135,9 @@ export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): 
   await dir.removeAfter(resumeAt.fileNumber);
 }
 
-class Replay {
-  readonly #dir: WalDirectory;
-  readonly #reader: RollingReader;
-  readonly #frames: FrameReader;
-  readonly #assembler = new RecordAssembler();
-  readonly #record = new DecodedRecord();
+class Replay implements WalkIssues {
+  readonly #walker: WalWalker;
   readonly #queues = new MemQueues();
-  readonly #names = new QueueNameDecoder();
   readonly #report: RecoveryReport = {
     filesRead: 0,
     walRecordsReplayed: 0,
@@ -160,115 +146,41 @@ class Replay {
     issueCount: 0,
     byFile: {},
   };
-  /** The file a record is attributed to: the reader's file when the record began (as the Rust crate). */
+  /** The file the record being applied belongs to (the walker says: the crate's rule). */
   #recordFile: number;
-  /** The last gap between files crossed (its frame count grows with the frames continuing past it). */
-  #gap: FileGapIssue | undefined;
   /** The first wal file replayed. */
   readonly #firstFile: number;
 
   constructor(dir: WalDirectory, crc: Crc32) {
-    this.#dir = dir;
-    this.#reader = new RollingReader(dir);
-    this.#frames = new FrameReader(crc);
-    this.#recordFile = this.#reader.fileNumber;
-    this.#firstFile = this.#reader.fileNumber;
+    this.#walker = new WalWalker(dir, crc, this);
+    this.#recordFile = this.#walker.fileNumber;
+    this.#firstFile = this.#walker.fileNumber;
   }
 
   async run(): Promise<Omit<Recovered, "unread" | "droppedTail">> {
-    const reader = this.#reader;
-    const frames = this.#frames;
-    const assembler = this.#assembler;
-    let haveBlock = false;
-    let badBlock = false;
-    let end: WritePosition | undefined;
-    let lastFile = -1;
-    // Just past the last frame that left the log whole (a record completed; two numbers, not an
-    // object per record), and whether frames replay dropped follow it.
-    let cleanFile = reader.fileNumber;
-    let cleanOffset = 0;
-    let dropped = false;
+    const walker = this.#walker;
     try {
       for (;;) {
-        if (!haveBlock || badBlock || frames.cursor > BLOCK_SIZE - 7) {
-          if (!(await reader.next())) break;
-          if (reader.fileNumber !== lastFile) {
-            this.#crossGap(lastFile, reader.fileNumber);
-            lastFile = reader.fileNumber;
-            this.#report.filesRead++;
-          }
-          haveBlock = true;
-          badBlock = false;
-          frames.cursor = 0;
-        }
-        const block = reader.block;
-        const frameAt = frames.cursor;
-        const outcome = frames.read(block);
-        if (outcome === FRAME_END_OF_LOG) {
-          end = {
-            fileNumber: reader.fileNumber,
-            offset: reader.blockIndex * BLOCK_SIZE + frameAt,
-          };
-          break;
-        }
-        if (outcome === FRAME_END_OF_BLOCK) continue;
-        if (outcome === FRAME_BAD_BLOCK || outcome === FRAME_BAD_CRC) {
-          badBlock = outcome === FRAME_BAD_BLOCK;
-          dropped = true;
-          this.#issue(badBlock ? "bad-frame" : "bad-checksum", frameAt);
-          if (assembler.reset()) this.#issue("unterminated-record", frameAt);
-          this.#recordFile = reader.fileNumber;
+        const step = walker.next();
+        if (step === WALK_RECORD) {
+          this.#recordFile = walker.recordFile;
+          this.#apply(walker.record);
           continue;
         }
-        const record = assembler.push(frames.type, block, frames.payloadStart, frames.payloadEnd);
-        if (assembler.interrupted) this.#issue("unterminated-record", frameAt);
-        // The log may start inside a record whose first frames were in deleted files: no damage.
-        const lostToGap = assembler.continued && assembler.afterBreak;
-        if (assembler.orphan) this.#issue("orphan-frame", frameAt);
-        else if (lostToGap) this.#gap!.frames++;
-        if (assembler.withinRecord || assembler.orphan || lostToGap) {
-          dropped = true;
-        } else {
-          cleanFile = reader.fileNumber;
-          cleanOffset = reader.blockIndex * BLOCK_SIZE + frames.cursor;
-          dropped = false;
-        }
-        if (record === undefined) continue;
-        if (!decodeRecord(record, this.#record)) {
-          this.#issue("malformed-record", frameAt);
-        } else {
-          this.#apply(record, frameAt);
-        }
-        this.#recordFile = reader.fileNumber;
+        if (step === WALK_DONE) break;
+        await walker.fill();
       }
     } finally {
-      await reader.close();
+      await walker.close();
     }
-    if (end === undefined) {
-      if (!haveBlock) {
-        end = { fileNumber: reader.fileNumber, offset: 0 };
-      } else {
-        // Out of blocks. After a bad block, the end is the next block: the reader
-        // skips the rest of a bad block, and new frames must not land there.
-        const cursor = badBlock ? BLOCK_SIZE : frames.cursor;
-        end = {
-          fileNumber: reader.fileNumber,
-          offset: reader.blockIndex * BLOCK_SIZE + cursor,
-        };
-      }
-    }
-    // A log ending in dropped frames resumes where they begin (the writable open cuts them).
-    const resumeAt = dropped ? { fileNumber: cleanFile, offset: cleanOffset } : end;
+    this.#report.filesRead = walker.filesRead;
+    const { resumeAt, end } = walker;
     return { queues: this.#queues, resumeAt, end, report: this.#report };
   }
 
-  #apply(record: Uint8Array, frameAt: number): void {
-    const r = this.#record;
-    const name = this.#names.decode(record, r.queueStart, r.queueEnd);
-    if (name === undefined) {
-      this.#issue("malformed-record", frameAt);
-      return;
-    }
+  #apply(record: Uint8Array): void {
+    const r = this.#walker.decoded;
+    const name = this.#walker.queue;
     this.#report.walRecordsReplayed++;
     const queues = this.#queues;
     const outOfRange = queues.outOfRange.has(name);
@@ -317,7 +229,7 @@ class Replay {
       if (itemPosition < queue.nextPosition()) {
         // Only a lost reset (RecordPosition/DeleteQueue in a damaged spot) explains this:
         // the newer records win, as they would have after that reset.
-        this.#issue("position-in-past", frameAt);
+        this.#walker.issue("position-in-past");
         queue = queues.create(name, itemPosition);
       }
       queue.append(itemPosition, record.subarray(start, start + len), this.#recordFile);
@@ -344,32 +256,19 @@ class Replay {
     });
   }
 
-  /**
-   * Reading moves on from a block of file `from` to one of file `to`: across
-   * a gap (`wal/file_gap.ts`), the record being assembled is dropped and
-   * the gap reported (always listed: there are few, and each is a loss).
-   */
-  #crossGap(from: number, to: number): void {
-    const gap = fileGap(this.#dir, from, to);
-    if (gap === undefined) return;
-    gap.frames = this.#assembler.breakStream();
-    this.#gap = gap;
-    this.#recordFile = to;
+  /** A gap between files (always listed: there are few, and each is a loss). */
+  gap(gap: FileGapIssue): void {
     this.#report.issues.push(gap);
     countIssue(this.#report, gap.file, gap.reason);
   }
 
-  #issue(reason: FrameIssue["reason"], blockOffset: number): void {
+  /** A damaged spot. */
+  frame(reason: FrameIssue["reason"], fileNumber: number, offset: number): void {
     const report = this.#report;
-    const reader = this.#reader;
-    const file = walFileName(reader.fileNumber);
+    const file = walFileName(fileNumber);
     countIssue(report, file, reason);
     if (report.issues.length >= MAX_LISTED_ISSUES) return;
-    report.issues.push({
-      file,
-      offset: reader.blockIndex * BLOCK_SIZE + blockOffset,
-      reason,
-    });
+    report.issues.push({ file, offset, reason });
   }
 }
 

@@ -80,7 +80,7 @@ export class LiveItems {
     const first = session.first!;
     this.#pass = new FramePass(session.dir, session.crc, files, {
       stopAt: first.end,
-      firstSeq: first.fileStartSeq.get(files[0]) ?? 0,
+      firstSeq: first.startSeq(files[0]),
       report: false,
     });
   }

@@ -26,41 +26,13 @@ import { applyRecord, type RecordSink } from "./apply_record.ts";
 const TAIL_REREADS = 6;
 
 /** Damage a frame half written can cause. */
-const FRAME_DAMAGE = new Set(["bad-checksum", "bad-frame", "unterminated-record", "orphan-frame"]);
-
-/**
- * True when every frame of `buffer` (whole blocks) from `from` up to `end`
- * has a good checksum, or zeros follow the last one.
- */
-function framesCheckOut(
-  reader: FrameReader,
-  buffer: Uint8Array,
-  from: number,
-  end: number,
-): boolean {
-  for (let b = from - (from % BLOCK_SIZE); b < end; b += BLOCK_SIZE) {
-    const block = buffer.subarray(b, b + BLOCK_SIZE);
-    reader.cursor = b < from ? from - b : 0;
-    while (b + reader.cursor < end) {
-      const outcome = reader.read(block);
-      if (outcome === FRAME_OK) continue;
-      if (outcome === FRAME_END_OF_BLOCK) break;
-      // Zeros from here to the end of the block: nothing more was being written.
-      return outcome === FRAME_END_OF_LOG && !block.subarray(reader.cursor).some((x) => x !== 0);
-    }
-  }
-  return true;
-}
+const WRITE_DAMAGE = new Set(["bad-checksum", "bad-frame", "unterminated-record", "orphan-frame"]);
 
 /** The first pass tells nobody about the records it applies. */
 const NO_SINK: RecordSink = {};
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
-import {
-  FRAME_END_OF_BLOCK,
-  FRAME_END_OF_LOG,
-  FRAME_OK,
-  FrameReader,
-} from "../format/frame_reader.ts";
+import { FrameReader } from "../format/frame_reader.ts";
+import { framesCheckOut } from "../wal/walker.ts";
 import { QueueStates } from "./queue_states.ts";
 import type { FileIssue, ScanIssue, ScanOptions, ScanReport } from "./types.ts";
 
@@ -277,7 +249,7 @@ export class ScanSession {
     let k = listed.length;
     while (
       k > 0 && listed[k - 1].file === endName && listed[k - 1].offset >= floor &&
-      FRAME_DAMAGE.has(listed[k - 1].reason)
+      WRITE_DAMAGE.has(listed[k - 1].reason)
     ) k--;
     if (k === listed.length) return;
     if (listed[k].reason !== "bad-checksum" && listed[k].reason !== "bad-frame") return;

@@ -33,9 +33,14 @@ export interface ScanRecord {
   position: number;
   /** Its bytes (a view: see above). */
   payload: Uint8Array;
-  /** The wal file in which the record (its first frame) begins. */
+  /**
+   * The wal file the record belongs to, as for the library (`summary().files`)
+   * and the Rust crate: the file in which reading stood when it began (the
+   * file of its first frame, or the file before when it begins a file right
+   * after a record that ended in that one).
+   */
   file: string;
-  /** Offset of its first frame's header in that file. */
+  /** Offset of its first frame's header (in the file that frame lies in). */
   offset: number;
 }
 
@@ -68,9 +73,9 @@ export interface ScanQueueEvent {
   queue: string;
   /** See above. */
   position: number;
-  /** The wal file in which the record saying so begins. */
+  /** The wal file the record saying so belongs to (see {@link ScanRecord.file}). */
   file: string;
-  /** Offset of its first frame's header in that file. */
+  /** Offset of its first frame's header (in the file that frame lies in). */
   offset: number;
 }
 

@@ -1,7 +1,6 @@
 /**
  * The rule for wal files missing in the middle of a log (docs/FORMAT.md,
- * "Missing files"), shared by every walk over the files (replay in
- * `replay/recovery.ts`, the scan in `scan/frame_pass.ts`).
+ * "Missing files"), applied by the one walk over the files (`walker.ts`).
  *
  * Readers take the blocks of the wal files in number order, as one stream.
  * Garbage collection deletes only the oldest files and every file is

@@ -13,14 +13,14 @@
 import { BLOCK_SIZE } from "../format/constants.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
 
-/** Blocks fetched per read call. */
+/** Blocks fetched per read call, unless told otherwise. */
 const BLOCKS_PER_READ = 32;
-const BUFFER_SIZE = BLOCK_SIZE * BLOCKS_PER_READ;
 
 /** Walks the blocks of a directory's wal files. */
 export class RollingReader {
   readonly #dir: WalDirectory;
-  readonly #files: number[];
+  readonly #files: readonly number[];
+  readonly #bufferSize: number;
   #fileIndex = -1;
   #file: WalFile | undefined;
   /** The buffer whose blocks are handed out; allocated when the first file is opened (a new directory has none). */
@@ -32,33 +32,49 @@ export class RollingReader {
   #fileExhausted = false;
   #openNumber = 0;
 
-  /** The current block (valid after `next()` resolved true). */
+  /** The current block (valid after `take()` returned true). */
   block: Uint8Array = new Uint8Array(0);
   /** File number of the current block. */
   fileNumber: number;
   /** Index of the current block within its file. */
   blockIndex = -1;
 
-  constructor(dir: WalDirectory) {
+  /**
+   * Reads the wal files `files` of `dir` (ascending; default: all of them),
+   * `blocksPerRead` blocks per read call.
+   */
+  constructor(
+    dir: WalDirectory,
+    options: { files?: readonly number[]; blocksPerRead?: number } = {},
+  ) {
     this.#dir = dir;
-    this.#files = dir.fileNumbers();
+    this.#files = options.files ?? dir.fileNumbers();
+    this.#bufferSize = BLOCK_SIZE * (options.blocksPerRead ?? BLOCKS_PER_READ);
     this.fileNumber = this.#files[0] ?? 0;
   }
 
   /**
-   * Moves to the next block; resolves false when no file has one left (then
-   * `block`, `fileNumber` and `blockIndex` still describe the last block).
-   * The previous block's bytes may be overwritten.
+   * Moves to the next block if it is already read (no I/O); false when the
+   * caller must await {@link fill} first.
    */
-  async next(): Promise<boolean> {
+  take(): boolean {
+    if (this.#nextInBuffer >= this.#bufferedBlocks) return false;
+    const i = this.#nextInBuffer++;
+    this.block = this.#buffer.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
+    this.blockIndex = this.#bufferOffset / BLOCK_SIZE + i;
+    this.fileNumber = this.#openNumber;
+    return true;
+  }
+
+  /**
+   * Reads the next blocks (opening the next file when one is used up), for
+   * {@link take}; resolves false when no file has one left (then `block`,
+   * `fileNumber` and `blockIndex` still describe the last block). The
+   * previous blocks' bytes may be overwritten.
+   */
+  async fill(): Promise<boolean> {
     for (;;) {
-      if (this.#nextInBuffer < this.#bufferedBlocks) {
-        const i = this.#nextInBuffer++;
-        this.block = this.#buffer.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE);
-        this.blockIndex = this.#bufferOffset / BLOCK_SIZE + i;
-        this.fileNumber = this.#openNumber;
-        return true;
-      }
+      if (this.#nextInBuffer < this.#bufferedBlocks) return true;
       if (this.#file !== undefined && !this.#fileExhausted) {
         await this.#fill();
         continue;
@@ -80,7 +96,7 @@ export class RollingReader {
     this.#bufferOffset = offset;
     this.#bufferedBlocks = Math.floor(n / BLOCK_SIZE);
     this.#nextInBuffer = 0;
-    if (n < BUFFER_SIZE) this.#fileExhausted = true;
+    if (n < this.#bufferSize) this.#fileExhausted = true;
   }
 
   async #openNextFile(): Promise<boolean> {
@@ -91,7 +107,7 @@ export class RollingReader {
     this.#file = await this.#dir.openFile(n, "read");
     // Opens settle the file size first (file_size.ts), which records every file's size: read it only if not.
     if (this.#dir.knownSize(n) === undefined) this.#dir.setSize(n, await this.#file.size());
-    if (this.#buffer.length === 0) this.#buffer = new Uint8Array(BUFFER_SIZE);
+    if (this.#buffer.length === 0) this.#buffer = new Uint8Array(this.#bufferSize);
     this.#openNumber = n;
     this.#bufferOffset = 0;
     this.#bufferedBlocks = 0;

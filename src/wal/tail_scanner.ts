@@ -28,9 +28,10 @@
  *
  * @module
  */
-import { BLOCK_SIZE, FRAME_HEADER_SIZE } from "../format/constants.ts";
+import { BLOCK_SIZE } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
-import { FRAME_BAD_CRC, FRAME_OK, FrameReader } from "../format/frame_reader.ts";
+import { FrameReader } from "../format/frame_reader.ts";
+import { countFrames, HEADER_BYTES, nextFrameAt, searchFrames } from "./walker.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
 import type { WritePosition } from "./rolling_writer.ts";
 
@@ -131,12 +132,11 @@ async function dataEnd(file: WalFile, from: number, size: number): Promise<numbe
  * What follows is then new data, not damage, and is not scanned.
  */
 async function grewAfterReplay(file: WalFile, end: number, size: number): Promise<boolean> {
-  const left = BLOCK_SIZE - (end % BLOCK_SIZE);
-  const at = left < FRAME_HEADER_SIZE ? end + left : end;
-  if (at + FRAME_HEADER_SIZE > size - (size % BLOCK_SIZE)) return false;
-  const header = new Uint8Array(FRAME_HEADER_SIZE);
+  const at = nextFrameAt(end);
+  if (at + HEADER_BYTES > size - (size % BLOCK_SIZE)) return false;
+  const header = new Uint8Array(HEADER_BYTES);
   const n = await file.readFully(header, at);
-  return n === FRAME_HEADER_SIZE && header.some((b) => b !== 0);
+  return n === HEADER_BYTES && header.some((b) => b !== 0);
 }
 
 /** Scans one range of one file; keeps its buffer from call to call. */
@@ -214,30 +214,12 @@ class RegionScanner {
 
   /** Frames with a good checksum met walking `block` from `start`, as replay would. */
   #walkFrames(block: Uint8Array, start: number): number {
-    const reader = this.#frames;
-    reader.cursor = start;
-    let count = 0;
-    for (;;) {
-      const outcome = reader.read(block);
-      if (outcome === FRAME_OK) count++;
-      else if (outcome !== FRAME_BAD_CRC) return count;
-    }
+    return countFrames(this.#frames, block, start);
   }
 
   /** Frames with a good checksum found by trying each offset of `block` from `start`. */
   #searchFrames(block: Uint8Array, start: number): number {
-    const reader = this.#frames;
-    let count = 0;
-    for (let at = start; at <= BLOCK_SIZE - FRAME_HEADER_SIZE;) {
-      reader.cursor = at;
-      if (reader.read(block) === FRAME_OK) {
-        count++;
-        at = reader.cursor;
-      } else {
-        at++;
-      }
-    }
-    return count;
+    return searchFrames(this.#frames, block, start);
   }
 
   /** True when the 32-bit words `[from, to)` of the buffer are all zero (`to - from` a multiple of 8): the fast path for the zeros of a preallocated file. */

@@ -17,7 +17,12 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import { MultiRecordLog, ship } from "../mod.ts";
 import { shipToJetStream } from "../jetstream.ts";
 import { median, RUNTIME } from "./harness.ts";
-import { connectTo, createStream, NatsServer, natsServerPath } from "../tests/jetstream/nats_server.ts";
+import {
+  connectTo,
+  createStream,
+  NatsServer,
+  natsServerPath,
+} from "../tests/jetstream/nats_server.ts";
 import { tempDir } from "../tests/helpers/temp.ts";
 
 const BATCH = 500;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { BufferSink } from "../format/buffer_sink.ts";
+import { FrameBuffer } from "../format/frame_buffer.ts";
 import { ITEM_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_POSITION } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
 import { framedSizeBound, FrameWriter } from "../format/frame_writer.ts";
@@ -96,7 +96,7 @@ export function buildCompactedFile(
   plan: CompactionPlan,
   crc: Crc32,
 ): { bytes: Uint8Array; records: number; payloadBytes: number } {
-  const sink = new BufferSink(Math.min(plan.walBytes + 64 * 1024, 64 * 1024 * 1024));
+  const sink = new FrameBuffer(Math.min(plan.walBytes + 64 * 1024, 64 * 1024 * 1024));
   const out = new FrameWriter(sink, crc);
   let records = 0;
   let payloadBytes = 0;

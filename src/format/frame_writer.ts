@@ -1,7 +1,7 @@
 /**
  * Fragments records into frames (the LevelDB log layout). A record of known
  * length is streamed in with {@link FrameWriter.begin}, the `put*` methods and
- * {@link FrameWriter.end}; bytes are copied once, straight into the sink's
+ * {@link FrameWriter.end}; bytes are copied once, straight into the target's
  * buffer, and each frame's header is filled in when the frame is complete.
  *
  * @module
@@ -21,7 +21,7 @@ import type { Crc32 } from "./crc.ts";
  * Where frames are written: an append-only byte buffer that follows the block
  * layout of the file being written. Implemented by the rolling writer.
  */
-export interface FrameSink {
+export interface FrameTarget {
   /** The buffer `reserve` returned indices into (may be replaced by `reserve`). */
   readonly buffer: Uint8Array;
   /** Bytes left in the current block (1..BLOCK_SIZE; a new block reports BLOCK_SIZE). */
@@ -44,24 +44,24 @@ export function framedSizeBound(recordBytes: number, records = 1): number {
     FRAME_HEADER_SIZE * (Math.ceil(recordBytes / MAX_FRAME_PAYLOAD) + 2 * records);
 }
 
-/** Writes records as frames into a {@link FrameSink}. */
+/** Writes records as frames into a {@link FrameTarget}. */
 export class FrameWriter {
-  readonly #sink: FrameSink;
+  readonly #target: FrameTarget;
   readonly #crc: Crc32;
   /** Record bytes not yet placed in a frame. */
   #left = 0;
-  /** Index in the sink buffer of the current frame's header. */
+  /** Index in the target's buffer of the current frame's header. */
   #frameStart = 0;
   /** Payload capacity of the current frame and how much of it is filled. */
   #frameCap = 0;
   #frameFill = 0;
-  /** Bytes handed to the sink for the current record (headers and padding included). */
+  /** Bytes handed to the target for the current record (headers and padding included). */
   #written = 0;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
 
-  constructor(sink: FrameSink, crc: Crc32) {
-    this.#sink = sink;
+  constructor(target: FrameTarget, crc: Crc32) {
+    this.#target = target;
     this.#crc = crc;
   }
 
@@ -82,7 +82,7 @@ export class FrameWriter {
       const n = Math.min(end - start, this.#frameCap - this.#frameFill);
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
       const whole = start === 0 && n === src.length;
-      this.#sink.buffer.set(whole ? src : src.subarray(start, start + n), at);
+      this.#target.buffer.set(whole ? src : src.subarray(start, start + n), at);
       this.#frameFill += n;
       start += n;
     }
@@ -91,7 +91,7 @@ export class FrameWriter {
   /** Appends one byte. */
   putU8(value: number): void {
     if (this.#frameCap - this.#frameFill >= 1) {
-      this.#sink.buffer[this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill++] = value;
+      this.#target.buffer[this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill++] = value;
       return;
     }
     this.#scratch[0] = value;
@@ -101,7 +101,7 @@ export class FrameWriter {
   /** Appends a little-endian u16. */
   putU16(value: number): void {
     if (this.#frameCap - this.#frameFill >= 2) {
-      const buf = this.#sink.buffer;
+      const buf = this.#target.buffer;
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
       buf[at] = value & 0xff;
       buf[at + 1] = value >>> 8;
@@ -115,7 +115,7 @@ export class FrameWriter {
   /** Appends a little-endian u32. */
   putU32(value: number): void {
     if (this.#frameCap - this.#frameFill >= 4) {
-      writeU32(this.#sink.buffer, this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill, value);
+      writeU32(this.#target.buffer, this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill, value);
       this.#frameFill += 4;
       return;
     }
@@ -129,7 +129,7 @@ export class FrameWriter {
     const low = value <= 0xffff_ffff ? value : value % 0x1_0000_0000;
     const high = value <= 0xffff_ffff ? 0 : (value - low) / 0x1_0000_0000;
     if (this.#frameCap - this.#frameFill >= 8) {
-      const buf = this.#sink.buffer;
+      const buf = this.#target.buffer;
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
       writeU32(buf, at, low);
       writeU32(buf, at + 4, high);
@@ -159,20 +159,20 @@ export class FrameWriter {
    * header (readers skip it); returns the bytes filled (0 when a header fits).
    */
   padBlockTail(): number {
-    const space = this.#sink.spaceInBlock();
+    const space = this.#target.spaceInBlock();
     return space < FRAME_HEADER_SIZE ? this.#zeroFill(space) : 0;
   }
 
   /** Reserves `n` bytes and zeroes them; returns `n`. */
   #zeroFill(n: number): number {
-    const at = this.#sink.reserve(n);
-    this.#sink.buffer.fill(0, at, at + n);
+    const at = this.#target.reserve(n);
+    this.#target.buffer.fill(0, at, at + n);
     return n;
   }
 
   #openFrame(first: boolean): void {
-    const sink = this.#sink;
-    let space = sink.spaceInBlock();
+    const target = this.#target;
+    let space = target.spaceInBlock();
     if (space < FRAME_HEADER_SIZE) {
       // Invariant: a frame header never straddles a block; the tail is zero padding.
       this.#written += this.#zeroFill(space);
@@ -181,8 +181,8 @@ export class FrameWriter {
     const cap = Math.min(space - FRAME_HEADER_SIZE, this.#left);
     const last = cap === this.#left;
     const type = first ? (last ? FRAME_FULL : FRAME_FIRST) : (last ? FRAME_LAST : FRAME_MIDDLE);
-    const at = sink.reserve(FRAME_HEADER_SIZE + cap);
-    const buf = sink.buffer;
+    const at = target.reserve(FRAME_HEADER_SIZE + cap);
+    const buf = target.buffer;
     buf[at + 4] = cap & 0xff;
     buf[at + 5] = cap >>> 8;
     buf[at + 6] = type;
@@ -195,7 +195,7 @@ export class FrameWriter {
 
   /** Writes the CRC of the current frame: over its type byte and payload. */
   #sealFrame(): void {
-    const buf = this.#sink.buffer;
+    const buf = this.#target.buffer;
     const at = this.#frameStart;
     const crc = this.#crc(buf, at + 6, at + FRAME_HEADER_SIZE + this.#frameCap);
     buf[at] = crc & 0xff;

@@ -18,7 +18,7 @@ import type { FramePass } from "./frame_pass.ts";
 import type { QueueStates } from "./queue_states.ts";
 
 /** What applying a record tells; every method is optional. */
-export interface RecordSink {
+export interface RecordListener {
   /** The queue exists from here on, empty, with next position `position`. */
   created?(queue: string, position: number): void;
   /** The queue's records up to `position` are removed. */
@@ -30,7 +30,7 @@ export interface RecordSink {
 }
 
 /** Applies the record `pass` holds to `states`, telling `sink`. */
-export function applyRecord(pass: FramePass, states: QueueStates, sink: RecordSink): void {
+export function applyRecord(pass: FramePass, states: QueueStates, sink: RecordListener): void {
   const record = pass.record;
   const r = pass.decoded;
   const name = pass.queue;

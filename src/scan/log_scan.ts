@@ -5,7 +5,7 @@
  * @module
  */
 import { walFileName } from "../wal/file_name.ts";
-import { applyRecord, type RecordSink } from "./apply_record.ts";
+import { applyRecord, type RecordListener } from "./apply_record.ts";
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
 import { liveRecords } from "./live.ts";
 import { ScanSession } from "./session.ts";
@@ -137,7 +137,7 @@ class Scan implements LogScan {
           });
         }
       };
-    const sink: RecordSink = {
+    const sink: RecordListener = {
       created: event("created"),
       truncated: event("truncated"),
       deleted: event("deleted"),

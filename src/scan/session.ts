@@ -20,7 +20,7 @@ import { unreadBytesIssue } from "../replay/recovery.ts";
 import type { DirEntry, FileHandle, FileSystem, OpenMode, PathInfo } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/default_fs.ts";
-import { applyRecord, type RecordSink } from "./apply_record.ts";
+import { applyRecord, type RecordListener } from "./apply_record.ts";
 
 /** Times the damage at the end of a log is read again, in case a write was in progress (see `#settleTail`). */
 const TAIL_REREADS = 6;
@@ -29,7 +29,7 @@ const TAIL_REREADS = 6;
 const WRITE_DAMAGE = new Set(["bad-checksum", "bad-frame", "unterminated-record", "orphan-frame"]);
 
 /** The first pass tells nobody about the records it applies. */
-const NO_SINK: RecordSink = {};
+const NO_SINK: RecordListener = {};
 import { DONE, FramePass, NEED_INPUT } from "./frame_pass.ts";
 import { FrameReader } from "../format/frame_reader.ts";
 import { framesCheckOut } from "../wal/walker.ts";

@@ -1,5 +1,5 @@
 /**
- * Appends frame bytes to the wal files. It is the {@link FrameSink} of the
+ * Appends frame bytes to the wal files. It is the {@link FrameTarget} of the
  * frame writer: bytes are staged in memory and reach the files on `flush()`,
  * one positioned write per file touched. Staging never waits for I/O: while
  * a flush writes one staging buffer, new bytes go to the other.
@@ -14,7 +14,7 @@
  * @module
  */
 import { BLOCK_SIZE } from "../format/constants.ts";
-import type { FrameSink } from "../format/frame_writer.ts";
+import type { FrameTarget } from "../format/frame_writer.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
 import { giveBuffer, IDLE_LIMIT, takeBuffer } from "./idle_buffers.ts";
 
@@ -74,7 +74,7 @@ class Staging {
  * The staging buffers and the current wal file. Also the pipeline's durable
  * sink (`stagedBytes`, `flushSync`, `flush`, `sync`).
  */
-export class RollingWriter implements FrameSink {
+export class RollingWriter implements FrameTarget {
   readonly #dir: WalDirectory;
   /** The file flushes write to. */
   #file: WalFile;

@@ -1,14 +1,14 @@
 /** Test helpers for the frame layer. */
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
-import { BufferSink } from "../../src/format/buffer_sink.ts";
+import { FrameBuffer } from "../../src/format/frame_buffer.ts";
 
 /**
- * The log's own in-memory sink (src/format/buffer_sink.ts), written from
+ * The log's own in-memory frame buffer (src/format/frame_buffer.ts), written from
  * offset 0, made strict for tests: a reservation that crosses a block end
  * throws, and memory not yet reserved holds `fill` (0 by default, as in a
  * preallocated file; another value shows bytes the writer forgot to write).
  */
-export class MemorySink extends BufferSink {
+export class MemorySink extends FrameBuffer {
   readonly #fill: number;
 
   constructor(fill = 0) {

@@ -1,5 +1,5 @@
 /** Builds the bytes of one wal file record by record (tests of replay and of scans). */
-import { BufferSink } from "../../src/format/buffer_sink.ts";
+import { FrameBuffer } from "../../src/format/frame_buffer.ts";
 import {
   BLOCK_SIZE,
   RECORD_DELETE_QUEUE,
@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
 
 /** Records written one after the other into one wal file. */
 export class WalBuilder {
-  readonly sink = new BufferSink();
+  readonly sink = new FrameBuffer();
   readonly #out: FrameWriter;
 
   constructor(crc: Crc32) {

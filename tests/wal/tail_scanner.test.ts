@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WalDirectory } from "../../src/wal/directory.ts";
 import { scanUnreadBytes } from "../../src/wal/tail_scanner.ts";
-import { BufferSink } from "../../src/format/buffer_sink.ts";
+import { FrameBuffer } from "../../src/format/frame_buffer.ts";
 import { RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { FrameWriter } from "../../src/format/frame_writer.ts";
@@ -36,7 +36,7 @@ async function walFile(
 
 /** `count` RecordPosition records, one frame each. */
 function records(count: number): Uint8Array {
-  const sink = new BufferSink();
+  const sink = new FrameBuffer();
   const writer = new FrameWriter(sink, crc);
   const q = new Uint8Array([113]);
   for (let i = 0; i < count; i++) writeControlRecord(writer, RECORD_POSITION, q, i + 1);

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WalDirectory } from "../../src/wal/directory.ts";
 import { WALK_DONE, WALK_RECORD, WalWalker } from "../../src/wal/walker.ts";
-import { BufferSink } from "../../src/format/buffer_sink.ts";
+import { FrameBuffer } from "../../src/format/frame_buffer.ts";
 import { RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { FrameWriter } from "../../src/format/frame_writer.ts";
@@ -20,7 +20,7 @@ const crc = await loadCrc32();
 
 /** RecordPosition records, one frame each, for the queue names given. */
 function records(names: string[]): Uint8Array {
-  const sink = new BufferSink();
+  const sink = new FrameBuffer();
   const writer = new FrameWriter(sink, crc);
   for (const [i, name] of names.entries()) {
     writeControlRecord(writer, RECORD_POSITION, new TextEncoder().encode(name), i + 1);

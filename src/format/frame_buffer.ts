@@ -1,14 +1,14 @@
 /**
- * A {@link FrameSink} over a growable in-memory buffer that starts at offset 0
+ * A {@link FrameTarget} over a growable in-memory buffer that starts at offset 0
  * of a file: frames written to it follow the block layout of a fresh wal file.
  *
  * @module
  */
 import { BLOCK_SIZE } from "./constants.ts";
-import type { FrameSink } from "./frame_writer.ts";
+import type { FrameTarget } from "./frame_writer.ts";
 
 /** Frames of a whole new file, built in memory. */
-export class BufferSink implements FrameSink {
+export class FrameBuffer implements FrameTarget {
   buffer: Uint8Array;
   /** Bytes used: the file offset of the next byte. */
   length = 0;

@@ -10,13 +10,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { MultiRecordLog } from "../../mod.ts";
 import { runMrl as mrl } from "../helpers/cli.ts";
-import { LIVE_FILE_SIZE, livePayload } from "../helpers/live_log.ts";
-import { scriptCommand, sibling } from "../helpers/run_script.ts";
+import { LIVE_FILE_SIZE, livePayload, LiveWriterProcess } from "../helpers/live_log.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Acked = { quiet: number; busy: number };
@@ -130,56 +126,27 @@ test("mrl verify, dump and summary while a writer in this process appends, trunc
   }
 });
 
-const child = sibling(import.meta.url, "..", "log", "live_writer_child.ts");
-const command = scriptCommand(child);
-
-/** What the writer child last wrote to its progress file (undefined before its first write). */
-async function progressOf(path: string): Promise<
-  { acked: Acked; truncating: number } | undefined
-> {
-  try {
-    return JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
 test(
   "mrl verify, dump and summary while a writer process appends, truncates, collects and compacts: every run completes, correct, with no damage",
   { timeout: 120_000 },
   async () => {
     const dir = await tempDir();
-    const progress = join(dir.path, "progress.json"); // not a wal file name: the scan ignores it
-    const writer = spawn(command[0], [...command.slice(1), dir.path, progress], {
-      stdio: ["pipe", "ignore", "pipe"], // its stdin closes when this process ends: it stops then
-    });
-    let stderr = "";
-    writer.stderr.on("data", (chunk) => stderr += chunk);
-    const exited = new Promise<number | null>((r) => writer.on("close", (code) => r(code)));
-    let running = true;
-    exited.then(() => running = false);
+    const writer = new LiveWriterProcess(dir.path);
     try {
-      for (let i = 0; i < 2000 && ((await progressOf(progress))?.acked.busy ?? -1) < 40; i++) {
-        assert.ok(running, `the writer exited: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const start = (await progressOf(progress))!;
-      assert.ok(start.acked.busy >= 40, `the writer made no progress: ${stderr}`);
+      const start = await writer.started();
       for (let round = 0; round < 15; round++) {
         await checkCommands(
           dir.path,
-          async () => (await progressOf(progress))!.acked,
-          async () => (await progressOf(progress))!.truncating,
+          async () => (await writer.progress())!.acked,
+          async () => (await writer.progress())!.truncating,
           `round ${round}`,
         );
       }
-      const end = (await progressOf(progress))!;
-      assert.ok(running, `the writer exited: ${stderr}`);
+      const end = (await writer.progress())!;
+      writer.assertRunning();
       assert.ok(end.acked.busy > start.acked.busy, "the writer wrote while the commands ran");
     } finally {
-      writer.kill("SIGKILL");
-      await exited;
+      await writer.kill();
       await dir.cleanup();
     }
   },

@@ -5,16 +5,17 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { IoError, MultiRecordLog } from "../../mod.ts";
 import type { FileSystem } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
-import { checkLiveLog, LIVE_FILE_SIZE, livePayload } from "../helpers/live_log.ts";
+import {
+  checkLiveLog,
+  LIVE_FILE_SIZE,
+  livePayload,
+  LiveWriterProcess,
+} from "../helpers/live_log.ts";
 import { contents } from "../helpers/log.ts";
-import { scriptCommand, sibling } from "../helpers/run_script.ts";
 
 const DIR = "/wal";
 const FILE_SIZE = 32768 * 2;
@@ -298,21 +299,6 @@ test("read-only: opens repeated while a writer in this process appends, truncate
   }
 });
 
-const child = sibling(import.meta.url, "live_writer_child.ts");
-const command = scriptCommand(child);
-
-/** What the writer child last wrote to its progress file (undefined before its first write). */
-async function progressOf(path: string): Promise<
-  { acked: { quiet: number; busy: number }; truncating: number } | undefined
-> {
-  try {
-    return JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
-
 test(
   "read-only: opens repeated while a writer process appends, truncates, collects and compacts see every acknowledged record",
   {
@@ -320,40 +306,25 @@ test(
   },
   async () => {
     const dir = await tempDir();
-    const progress = join(dir.path, "progress.json"); // not a wal file name: replay ignores it
-    const writer = spawn(command[0], [...command.slice(1), dir.path, progress], {
-      stdio: ["pipe", "ignore", "pipe"], // its stdin closes when this process ends: it stops then
-    });
-    let stderr = "";
-    writer.stderr.on("data", (chunk) => stderr += chunk);
-    const exited = new Promise<number | null>((r) => writer.on("close", (code) => r(code)));
-    let running = true;
-    exited.then(() => running = false);
+    const writer = new LiveWriterProcess(dir.path);
     try {
-      // Wait (at most 20 s) until the writer has filled a few files.
-      for (let i = 0; i < 2000 && ((await progressOf(progress))?.acked.busy ?? -1) < 40; i++) {
-        assert.ok(running, `the writer exited: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      const start = (await progressOf(progress))!;
-      assert.ok(start.acked.busy >= 40, `the writer made no progress: ${stderr}`);
+      const start = await writer.started();
       const rounds = 40;
       for (let round = 0; round < rounds; round++) {
-        const before = (await progressOf(progress))!;
+        const before = (await writer.progress())!;
         const reader = await MultiRecordLog.open(dir.path, {
           fileSize: LIVE_FILE_SIZE,
           readOnly: true,
         });
-        const after = (await progressOf(progress))!;
+        const after = (await writer.progress())!;
         checkLiveLog(reader, before.acked, after.truncating, `round ${round}`);
         await reader.close();
       }
-      const end = (await progressOf(progress))!;
-      assert.ok(running, `the writer exited: ${stderr}`);
+      const end = (await writer.progress())!;
+      writer.assertRunning();
       assert.ok(end.acked.busy > start.acked.busy, "the writer wrote while the opens ran");
     } finally {
-      writer.kill("SIGKILL");
-      await exited;
+      await writer.kill();
       await dir.cleanup();
     }
   },

@@ -252,9 +252,10 @@ function unavailable(dir: string, path: string, err: unknown): Error {
       : err.reason === "not-a-database"
       ? `${path} holds something SQLite cannot read even after it was emptied: ` +
         "remove it once no process has the log open"
-      : "the file system refuses record locks (e.g. NFS without a lock manager): keep the log " +
-        "on a local file system, or open with { lock: false } if you make sure yourself that " +
-        "no other process opens this directory";
+      : `check that ${dir} is writable and its file system has room for ${LOCK_FILE}; a file ` +
+        "system that refuses record locks (e.g. NFS without a lock manager) cannot hold the " +
+        "log: keep it on a local one, or open with { lock: false } if you make sure yourself " +
+        "that no other process opens this directory";
     return new LockUnavailableError(dir, err.message, hint, err);
   }
   return err as Error;

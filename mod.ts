@@ -27,7 +27,7 @@
  * @module
  */
 export { MultiRecordLog } from "./src/log.ts";
-export type { LogReader } from "./src/log.ts";
+export type { LogReader, ReadOnlyLog } from "./src/log.ts";
 export { TypedQueue, type TypedQueueLog, type TypedRecord } from "./src/typed/typed_queue.ts";
 export { type Codec, jsonCodec, textCodec } from "./src/typed/codecs.ts";
 export type {

@@ -125,7 +125,9 @@ export class MultiRecordLog {
   /**
    * Opens the log in directory `dir` (created if missing), replaying what is
    * on disk. Damaged spots cost only the records they touch; see
-   * {@link MultiRecordLog.recovery}.
+   * {@link MultiRecordLog.recovery}. With `{ readOnly: true }` the log is a
+   * {@link ReadOnlyLog}: its type has the reads and `close()` only (its
+   * writes would reject with `LogReadOnlyError`).
    *
    * @example
    * ```ts
@@ -139,6 +141,22 @@ export class MultiRecordLog {
    * await log.close();
    * ```
    */
+  static open(dir: string, options: OpenOptions & { readOnly: true }): Promise<ReadOnlyLog>;
+  /**
+   * Opens the log in directory `dir` (created if missing) for reading and
+   * writing; see the first signature.
+   *
+   * @example
+   * ```ts
+   * import { mkdtemp } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { MultiRecordLog } from "@mrl/core";
+   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * await log.createQueue("q");
+   * await log.close();
+   * ```
+   */
+  static open(dir: string, options?: OpenOptions): Promise<MultiRecordLog>;
   static async open(dir: string, options: OpenOptions = {}): Promise<MultiRecordLog> {
     return new MultiRecordLog(await openLog(dir, options));
   }
@@ -667,3 +685,21 @@ export type LogReader = Pick<
   | "resourceUsage"
   | "summary"
 >;
+
+/**
+ * A log opened with `{ readOnly: true }`: its reads, `close()`, and the lock
+ * it holds (none). Nothing it offers writes.
+ *
+ * @example
+ * ```ts
+ * import { mkdtemp } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { MultiRecordLog, type ReadOnlyLog } from "@mrl/core";
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * await (await MultiRecordLog.open(dir)).close();
+ * const log: ReadOnlyLog = await MultiRecordLog.open(dir, { readOnly: true });
+ * console.log(log.listQueues(), log.lockKind); // [] none
+ * await log.close();
+ * ```
+ */
+export type ReadOnlyLog = LogReader & Pick<MultiRecordLog, "close" | "lockKind">;

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { MultiRecordLog } from "../../mod.ts";
+import type { LogReader } from "../../mod.ts";
 import { scriptCommand, sibling } from "./run_script.ts";
 import { pseudoRandomBytes } from "./temp.ts";
 
@@ -28,7 +28,7 @@ export function livePayload(queue: string, position: number): Uint8Array {
  * truncation made before the open ended (`truncatedAtEnd`).
  */
 export function checkLiveLog(
-  reader: MultiRecordLog,
+  reader: LogReader,
   acked: { quiet: number; busy: number },
   truncatedAtEnd: number,
   what: string,

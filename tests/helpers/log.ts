@@ -1,7 +1,7 @@
 /** Helpers for tests of the whole log. */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { MultiRecordLog, type OpenOptions } from "../../mod.ts";
+import { type LogReader, MultiRecordLog, type OpenOptions } from "../../mod.ts";
 import { pseudoRandomBytes, tempDir, text } from "./temp.ts";
 
 /** What {@link withLog} opens: `open()`'s options, plus queues to create first. */
@@ -35,7 +35,7 @@ export async function withLog(
 }
 
 /** A queue's records as [position, text] pairs. */
-export function contents(log: MultiRecordLog, queue: string): [number, string][] {
+export function contents(log: LogReader, queue: string): [number, string][] {
   return [...log.range(queue)].map((r) => [r.position, text(r.payload)]);
 }
 

@@ -2,7 +2,7 @@
  * A plain in-memory model of what a MultiRecordLog holds: the reference the
  * model-based and power-loss tests compare the real log with.
  */
-import type { MultiRecordLog } from "../../mod.ts";
+import type { LogReader } from "../../mod.ts";
 
 /** One queue in the model: next position and records (position -> payload). */
 interface ModelQueue {
@@ -85,7 +85,7 @@ export class LogModel {
 export type Snapshot = Record<string, { last: number | null; records: [number, string][] }>;
 
 /** The real log's contents in the same shape. */
-export function snapshot(log: MultiRecordLog): Snapshot {
+export function snapshot(log: LogReader): Snapshot {
   const out: Snapshot = {};
   for (const name of log.listQueues().sort()) {
     out[name] = {

@@ -3,8 +3,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { LogClosedError, MultiRecordLog, NotADirectoryError } from "../../mod.ts";
-import { tempDir } from "../helpers/temp.ts";
+import {
+  LogClosedError,
+  LogReadOnlyError,
+  MultiRecordLog,
+  NotADirectoryError,
+  type ReadOnlyLog,
+} from "../../mod.ts";
+import { inTempDir, tempDir } from "../helpers/temp.ts";
 import { walFiles, withLog } from "../helpers/log.ts";
 import { countingFileSystem } from "../helpers/counting_fs.ts";
 
@@ -242,4 +248,19 @@ test("close: a range iterator still going when the log closes ends there", async
   } finally {
     await dir.cleanup();
   }
+});
+
+test("read-only: a log opened with { readOnly: true } is typed ReadOnlyLog: its reads and close(), no writes", async () => {
+  await inTempDir(async (dir) => {
+    const writer = await MultiRecordLog.open(dir);
+    await writer.createQueue("q");
+    await writer.appendRecord("q", new Uint8Array([7]));
+    await writer.close();
+    const log: ReadOnlyLog = await MultiRecordLog.open(dir, { readOnly: true });
+    assert.deepEqual([...log.range("q")].map((r) => [r.position, r.payload[0]]), [[0, 7]]);
+    assert.equal(log.lockKind, "none");
+    // @ts-expect-error: the type of a read-only log has no writes (the call itself is refused too)
+    await assert.rejects(log.appendRecord("q", new Uint8Array(1)), LogReadOnlyError);
+    await log.close();
+  });
 });

@@ -11,7 +11,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { join } from "node:path";
-import { CorruptLogError, IoError, MultiRecordLog } from "../../mod.ts";
+import { CorruptLogError, IoError, type LogReader, MultiRecordLog } from "../../mod.ts";
 import { tempDir } from "../helpers/temp.ts";
 import { recordEnd, walFiles, writeAcrossThreeFiles } from "../helpers/log.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
@@ -241,7 +241,7 @@ async function write300(dir: string): Promise<void> {
 }
 
 /** The records of queue "q" as [position, payload] pairs. */
-function records(log: MultiRecordLog): [number, Uint8Array][] {
+function records(log: LogReader): [number, Uint8Array][] {
   return [...log.range("q")].map((r) => [r.position, r.payload.slice()]);
 }
 

@@ -561,7 +561,9 @@ export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
 }
 
 /**
- * A write was called on a log opened with `readOnly: true`.
+ * A write was called on a log opened with `readOnly: true`. (Its type,
+ * `ReadOnlyLog`, has no writes; a log whose `readOnly` option is not a
+ * literal `true` is typed `MultiRecordLog`, and its writes reject so.)
  *
  * @example
  * ```ts
@@ -570,7 +572,8 @@ export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
  * import { LogReadOnlyError, MultiRecordLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
  * await (await MultiRecordLog.open(dir)).close();
- * const log = await MultiRecordLog.open(dir, { readOnly: true });
+ * const readOnly = true as boolean; // e.g. from the command line
+ * const log = await MultiRecordLog.open(dir, { readOnly });
  * const err = await log.createQueue("q").catch((e) => e);
  * console.log(err instanceof LogReadOnlyError); // true
  * await log.close();

@@ -7,13 +7,15 @@
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { denoFileSystem } from "@mrl/core/deno";
  * if ("Deno" in globalThis) {
- *   const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fs: denoFileSystem });
+ *   const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ *   const log = await MultiRecordLog.open(dir, { fs: denoFileSystem });
  *   await log.close();
+ *   await rm(dir, { recursive: true, force: true });
  * }
  * ```
  *

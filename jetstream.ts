@@ -6,13 +6,14 @@
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { type JetStreamPublisher, shipToJetStream } from "@mrl/core/jetstream";
  * // In real use: `const js = jetstream(await connect({ servers: "localhost:4222" }));`
  * const js: JetStreamPublisher = { publish: () => Promise.resolve({ duplicate: false }) };
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("orders");
  * await log.appendRecord("orders", new TextEncoder().encode("{}"));
  * const stop = new AbortController();
@@ -20,6 +21,7 @@
  * setTimeout(() => stop.abort(), 50);
  * console.log((await shipping).records); // 1
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  *
  * @module

@@ -12,16 +12,18 @@
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("events");
  * await log.appendRecord("events", new TextEncoder().encode("hello"));
  * for (const { position, payload } of log.range("events")) {
  *   console.log(position, new TextDecoder().decode(payload)); // 0 hello
  * }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  *
  * @module

@@ -8,12 +8,14 @@
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { nodeFileSystem } from "@mrl/core/node";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fs: nodeFileSystem });
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir, { fs: nodeFileSystem });
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  *
  * @module

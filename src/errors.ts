@@ -58,16 +58,18 @@ export type MrlErrorCode = AnyMrlError["code"];
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MrlError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * try {
  *   await log.deleteQueue("missing");
  * } catch (err) {
  *   if (err instanceof MrlError) console.log(err.code); // "QUEUE_NOT_FOUND"
  * }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class MrlError<Code extends MrlErrorCode = MrlErrorCode> extends Error {
@@ -86,16 +88,18 @@ export class MrlError<Code extends MrlErrorCode = MrlErrorCode> extends Error {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, QueueNotFoundError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * try {
  *   log.range("nope");
  * } catch (err) {
  *   console.log(err instanceof QueueNotFoundError, (err as QueueNotFoundError).queue);
  * }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
@@ -115,10 +119,11 @@ export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { jsonCodec, MultiRecordLog, PayloadDecodeError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * await log.appendRecord("q", new TextEncoder().encode("not json"));
  * try {
@@ -127,6 +132,7 @@ export class QueueNotFoundError extends MrlError<"QUEUE_NOT_FOUND"> {
  *   console.log(err instanceof PayloadDecodeError, (err as PayloadDecodeError).position); // true 0
  * }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class PayloadDecodeError extends MrlError<"PAYLOAD_DECODE"> {
@@ -155,13 +161,15 @@ export class PayloadDecodeError extends MrlError<"PAYLOAD_DECODE"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, QueueAlreadyExistsError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * await log.createQueue("q").catch((err) => console.log(err instanceof QueueAlreadyExistsError));
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class QueueAlreadyExistsError extends MrlError<"QUEUE_ALREADY_EXISTS"> {
@@ -180,15 +188,17 @@ export class QueueAlreadyExistsError extends MrlError<"QUEUE_ALREADY_EXISTS"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, PositionInPastError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]); // positions 0, 1
  * const err = await log.appendRecord("q", new Uint8Array(1), { position: 0 }).catch((e) => e);
  * console.log(err instanceof PositionInPastError, err.nextPosition); // true 2
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class PositionInPastError extends MrlError<"POSITION_IN_PAST"> {
@@ -216,16 +226,18 @@ export class PositionInPastError extends MrlError<"POSITION_IN_PAST"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { LogClosedError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.close();
  * try {
  *   log.listQueues();
  * } catch (err) {
  *   console.log(err instanceof LogClosedError); // true
  * }
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class LogClosedError extends MrlError<"LOG_CLOSED"> {
@@ -243,11 +255,13 @@ export class LogClosedError extends MrlError<"LOG_CLOSED"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, NotADirectoryError } from "@mrl/core";
- * const file = await mkdtemp(`${tmpdir()}/mrl-`) + "/file";
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const file = dir + "/file";
  * await MultiRecordLog.open(file).catch((err) => console.log(err instanceof NotADirectoryError));
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class NotADirectoryError extends MrlError<"NOT_A_DIRECTORY"> {
@@ -291,7 +305,7 @@ export class CorruptLogError extends MrlError<"CORRUPT_LOG"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { FileSizeMismatchError, MultiRecordLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -302,6 +316,7 @@ export class CorruptLogError extends MrlError<"CORRUPT_LOG"> {
  * const log = await MultiRecordLog.open(dir); // no fileSize: 262144, from the files
  * console.log(log.resourceUsage().diskUsedBytes); // 262144
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class FileSizeMismatchError extends MrlError<"FILE_SIZE_MISMATCH"> {
@@ -451,7 +466,7 @@ export class LogFailedError extends MrlError<"LOG_FAILED"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import process from "node:process";
  * import { LogLockedError, MultiRecordLog } from "@mrl/core";
@@ -461,6 +476,7 @@ export class LogFailedError extends MrlError<"LOG_FAILED"> {
  * console.log(err instanceof LogLockedError, err.code); // true LOG_LOCKED
  * console.log(err.holder?.pid === process.pid); // true
  * await first.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class LogLockedError extends MrlError<"LOG_LOCKED"> {
@@ -526,7 +542,7 @@ function describeHolder(holder: LockHolder | undefined): string {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { LockUnavailableError, MultiRecordLog } from "@mrl/core";
  * import { nodeFileSystem } from "@mrl/core/node";
@@ -541,6 +557,7 @@ function describeHolder(holder: LockHolder | undefined): string {
  * const log = await MultiRecordLog.open(dir, { fs: noLocks, lock: false });
  * console.log(log.lockKind); // none
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
@@ -567,7 +584,7 @@ export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { LogReadOnlyError, MultiRecordLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -577,6 +594,7 @@ export class LockUnavailableError extends MrlError<"LOCK_UNAVAILABLE"> {
  * const err = await log.createQueue("q").catch((e) => e);
  * console.log(err instanceof LogReadOnlyError); // true
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class LogReadOnlyError extends MrlError<"LOG_READ_ONLY"> {
@@ -595,14 +613,16 @@ export class LogReadOnlyError extends MrlError<"LOG_READ_ONLY"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, ResourceExhaustedError } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { limits: { maxMemoryBytes: 1000 } });
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir, { limits: { maxMemoryBytes: 1000 } });
  * await log.createQueue("q");
  * const err = await log.appendRecord("q", new Uint8Array(2000)).catch((e) => e);
  * console.log(err instanceof ResourceExhaustedError, err.resource, err.limit); // true memory 1000
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
@@ -652,7 +672,7 @@ export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { InvalidArgumentError, MultiRecordLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -664,6 +684,7 @@ export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
  * const bad = await log.appendRecord("q", "text" as unknown as Uint8Array).catch((e) => e);
  * console.log(bad.argument, bad.kind); // payloads[0] type
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class InvalidArgumentError extends MrlError<"INVALID_ARGUMENT"> {
@@ -689,14 +710,16 @@ export class InvalidArgumentError extends MrlError<"INVALID_ARGUMENT"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { InvalidQueueNameError, MrlError, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * const err = await log.createQueue("\uD800").catch((e) => e);
  * console.log(err instanceof MrlError, err instanceof InvalidQueueNameError); // true true
  * console.log(err.code, err.reason); // INVALID_QUEUE_NAME not-well-formed
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class InvalidQueueNameError extends MrlError<"INVALID_QUEUE_NAME"> {
@@ -734,7 +757,7 @@ export class InvalidQueueNameError extends MrlError<"INVALID_QUEUE_NAME"> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { type AnyMrlError, MrlError, MultiRecordLog } from "@mrl/core";
  * function describe(err: AnyMrlError): string {
@@ -749,10 +772,12 @@ export class InvalidQueueNameError extends MrlError<"INVALID_QUEUE_NAME"> {
  *       return err.code;
  *   }
  * }
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * const err = await log.deleteQueue("missing").catch((e) => e);
  * if (err instanceof MrlError) console.log(describe(err as AnyMrlError)); // queue missing
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export type AnyMrlError =

@@ -56,7 +56,7 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -70,6 +70,7 @@ const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
  *   console.log(position, new TextDecoder().decode(payload)); // 1 b
  * }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class MultiRecordLog {
@@ -96,12 +97,14 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * console.log(log.lockKind); // sqlite
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   readonly lockKind: string;
@@ -131,14 +134,16 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), {
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir, {
    *   persistPolicy: { kind: "always", action: "fsync" },
    * });
    * console.log(log.listQueues()); // []
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   static open(dir: string, options: OpenOptions & { readOnly: true }): Promise<ReadOnlyLog>;
@@ -148,12 +153,14 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   static open(dir: string, options?: OpenOptions): Promise<MultiRecordLog>;
@@ -167,13 +174,15 @@ export class MultiRecordLog {
    * @throws {QueueAlreadyExistsError} when the queue exists.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("orders");
    * console.log(log.queueExists("orders")); // true
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async createQueue(queue: string): Promise<void> {
@@ -187,14 +196,16 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("tmp");
    * await log.deleteQueue("tmp");
    * console.log(log.queueExists("tmp")); // false
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async deleteQueue(queue: string): Promise<void> {
@@ -207,14 +218,16 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * const { lastPosition } = await log.appendRecord("q", new Uint8Array([1, 2, 3]));
    * console.log(lastPosition); // 0
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   appendRecord(
@@ -241,16 +254,18 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * const bytes = (s: string) => new TextEncoder().encode(s);
    * console.log((await log.appendRecords("q", [bytes("a"), bytes("b")])).lastPosition); // 1
    * console.log((await log.appendRecords("q", [bytes("c")], { position: 10 })).lastPosition); // 10
    * console.log((await log.appendRecords("q", [bytes("c")], { position: 10 })).lastPosition); // undefined
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   appendRecords(
@@ -279,14 +294,16 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1])]);
    * console.log((await log.truncate("q", 0)).evictedRecords); // 1
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async truncate(queue: string, position: number): Promise<TruncateOutcome> {
@@ -302,15 +319,17 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("greetings");
    * const greetings = log.queue("greetings", textCodec);
    * await greetings.append("hello");
    * console.log(greetings.lastRecord()); // { position: 0, value: "hello" }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   queue<T>(queue: string, codec: Codec<T>): TypedQueue<T> {
@@ -323,14 +342,16 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { persistPolicy: { kind: "never" } });
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array(8));
    * await log.persist("fsync");
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async persist(action: PersistAction = "fsync"): Promise<void> {
@@ -349,10 +370,11 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fileSize: 32768 * 2, compaction: false });
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir, { fileSize: 32768 * 2, compaction: false });
    * await log.createQueue("quiet");
    * await log.createQueue("busy");
    * await log.appendRecord("quiet", new Uint8Array([1]));
@@ -360,6 +382,7 @@ export class MultiRecordLog {
    * await log.truncate("busy", 9); // "quiet" still keeps every file alive
    * console.log(await log.compact()); // { queuesRewritten: 1, recordsRelocated: 1, bytesRelocated: 1, filesDeleted: ... }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async compact(): Promise<CompactionOutcome> {
@@ -373,12 +396,14 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.close();
    * await log.close(); // no-op
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async close(): Promise<void> {
@@ -400,13 +425,15 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log[Symbol.asyncDispose](); // what the end of an `await using` block calls
    * await log.close(); // closed already: does nothing
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   [asyncDispose](): Promise<void> {
@@ -418,12 +445,14 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * console.log(log.queueExists("q")); // false
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   queueExists(queue: string): boolean {
@@ -439,13 +468,15 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("a");
    * console.log(log.listQueues()); // ["a"]
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   listQueues(): string[] {
@@ -467,14 +498,16 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2])]);
    * console.log([...log.range("q", { start: 1, end: 3 })].map((r) => r.position)); // [1, 2]
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   range(queue: string, options: RangeOptions = {}): IterableIterator<QueueRecord> {
@@ -495,10 +528,11 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array([1]));
    * setTimeout(() => log.appendRecord("q", new Uint8Array([2])), 10);
@@ -507,6 +541,7 @@ export class MultiRecordLog {
    *   if (position === 1) break;
    * }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   follow(queue: string, options: FollowOptions = {}): FollowIterator {
@@ -529,16 +564,18 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist (through the stream).
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array([7]), new Uint8Array([8])]);
    * const reader = log.stream("q").getReader();
    * console.log((await reader.read()).value?.payload[0]); // 7
    * await reader.cancel();
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   stream(queue: string, options: FollowOptions = {}): ReadableStream<QueueRecord> {
@@ -553,15 +590,17 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * console.log(log.lastPosition("q")); // undefined
    * await log.appendRecord("q", new Uint8Array(1));
    * console.log(log.lastPosition("q")); // 0
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   lastPosition(queue: string): number | undefined {
@@ -578,14 +617,16 @@ export class MultiRecordLog {
    * @throws {QueueNotFoundError} when the queue does not exist.
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecord("q", new Uint8Array([42]));
    * console.log(log.lastRecord("q")); // { position: 0, payload: Uint8Array(1) [ 42 ] }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   lastRecord(queue: string): QueueRecord | undefined {
@@ -598,12 +639,14 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { fileSize: 32768 * 4 });
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir, { fileSize: 32768 * 4 });
    * console.log(log.resourceUsage().diskUsedBytes); // 131072
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   resourceUsage(): ResourceUsage {
@@ -618,14 +661,16 @@ export class MultiRecordLog {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * await log.appendRecords("q", [new Uint8Array(1), new Uint8Array(1)]);
    * console.log({ ...log.summary().queues }); // { q: { start: 0, end: 1, fileNumber: 0 } }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   summary(): LogSummary {
@@ -659,17 +704,19 @@ export class MultiRecordLog {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { type LogReader, MultiRecordLog } from "@mrl/core";
  * function sizes(log: LogReader): Record<string, number> {
  *   return Object.fromEntries(log.listQueues().map((q) => [q, [...log.range(q)].length]));
  * }
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * await log.appendRecord("q", new Uint8Array(4));
  * console.log(sizes(log)); // { q: 1 }
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export type LogReader = Pick<
@@ -692,7 +739,7 @@ export type LogReader = Pick<
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type ReadOnlyLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -700,6 +747,7 @@ export type LogReader = Pick<
  * const log: ReadOnlyLog = await MultiRecordLog.open(dir, { readOnly: true });
  * console.log(log.listQueues(), log.lockKind); // [] none
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export type ReadOnlyLog = LogReader & Pick<MultiRecordLog, "close" | "lockKind">;

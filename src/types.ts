@@ -12,15 +12,17 @@ import type { FileSystem } from "./ports/file_system.ts";
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type QueueRecord } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * await log.appendRecord("q", new Uint8Array([7]));
  * const records: QueueRecord[] = [...log.range("q")];
  * console.log(records[0].position, records[0].payload[0]); // 0 7
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface QueueRecord {
@@ -65,12 +67,14 @@ export type PersistAction = "flush" | "fsync";
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type PersistPolicy } from "@mrl/core";
  * const persistPolicy: PersistPolicy = { kind: "interval", intervalMs: 100, action: "fsync", timer: true };
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), { persistPolicy });
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir, { persistPolicy });
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export type PersistPolicy =
@@ -83,12 +87,14 @@ export type PersistPolicy =
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type OpenOptions } from "@mrl/core";
  * const options: OpenOptions = { persistPolicy: { kind: "always", action: "fsync" }, fileSize: 32768 * 64 };
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`), options);
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir, options);
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface OpenOptions {
@@ -298,13 +304,15 @@ export interface RangeOptions {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * const usage = log.resourceUsage();
  * console.log(usage.memoryUsedBytes, usage.memoryAllocatedBytes, usage.diskUsedBytes);
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface ResourceUsage {
@@ -339,14 +347,16 @@ export interface QueueSummary {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * console.log(log.summary().queues.q); // { start: 0, end: undefined, fileNumber: undefined }
  * console.log(Object.keys(log.summary().files)); // ["wal-00000000000000000000"]
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface LogSummary {
@@ -504,12 +514,14 @@ export const MAX_LISTED_ISSUES = 1000;
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * console.log(log.recovery.issues.length, log.recovery.byFile); // 0 {} for a clean log
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface RecoveryReport {
@@ -579,14 +591,16 @@ export interface DroppedTail {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { type FollowIterator, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("q");
  * const it: FollowIterator = log.follow("q");
  * await it.return();
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface FollowIterator extends AsyncIterableIterator<QueueRecord> {

@@ -76,10 +76,11 @@ export interface ShipOutcome {
  *   or a `sink`, `signal` or `onError` of the wrong type.
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, ship } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("events");
  * await log.appendRecords("events", [new Uint8Array([1]), new Uint8Array([2])]);
  * const stop = new AbortController();
@@ -90,6 +91,7 @@ export interface ShipOutcome {
  * console.log(await shipped); // { reason: "aborted", records: 2, batches: 1, retries: 0 }
  * console.log([...log.range("events")].length); // 0
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export async function ship(

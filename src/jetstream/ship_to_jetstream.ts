@@ -79,7 +79,7 @@ export interface ShipToJetStreamOutcome extends ShipOutcome {
  * @throws {QueueNotFoundError} when the queue does not exist when called.
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { type JetStreamPublisher, shipToJetStream } from "@mrl/core/jetstream";
@@ -91,13 +91,15 @@ export interface ShipToJetStreamOutcome extends ShipOutcome {
  *     return Promise.resolve({ duplicate: false });
  *   },
  * };
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("orders");
  * await log.appendRecords("orders", [new Uint8Array([1]), new Uint8Array([2])]);
  * const shipping = shipToJetStream(log, "orders", js, { subject: "orders.created" });
  * await log.deleteQueue("orders"); // ends the shipper (here once its first batch was acked)
  * console.log((await shipping).reason, published); // deleted [ "orders:0", "orders:1" ]
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export async function shipToJetStream(

@@ -41,11 +41,15 @@ class BunFileHandle extends FdFileHandle {
  *
  * @example
  * ```ts
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
  * import { MultiRecordLog } from "@mrl/core";
  * import { bunFileSystem } from "@mrl/core/bun";
  * if ("Bun" in globalThis) {
- *   const log = await MultiRecordLog.open("/tmp/mrl-bun-example", { fs: bunFileSystem });
+ *   const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ *   const log = await MultiRecordLog.open(dir, { fs: bunFileSystem });
  *   await log.close();
+ *   await rm(dir, { recursive: true, force: true });
  * }
  * ```
  */

@@ -43,7 +43,7 @@ import { checkScanOptions } from "../validate.ts";
  *   (a `fileSize` that is not a multiple of 32768 from 32768 to 4 GiB).
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, scanLog } from "@mrl/core";
  * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
@@ -58,6 +58,7 @@ import { checkScanOptions } from "../validate.ts";
  * for await (const entry of scanLog(dir, { live: true })) {
  *   console.log(entry.position); // 1: the record still in the log
  * }
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export function scanLog(dir: string, options: ScanOptions = {}): LogScan {

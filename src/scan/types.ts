@@ -138,12 +138,14 @@ export type ScanIssue = RecoveryIssue | FileIssue;
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { scanLog } from "@mrl/core";
- * const scan = scanLog(await mkdtemp(`${tmpdir()}/mrl-`), { emptyIsLog: true });
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const scan = scanLog(dir, { emptyIsLog: true });
  * for await (const _ of scan);
  * console.log(scan.report.issueCount, scan.report.bytesRead); // 0 0
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface ScanReport {
@@ -175,11 +177,13 @@ export interface ScanReport {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { type LogScan, scanLog } from "@mrl/core";
- * const scan: LogScan = scanLog(await mkdtemp(`${tmpdir()}/mrl-`), { emptyIsLog: true });
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const scan: LogScan = scanLog(dir, { emptyIsLog: true });
  * console.log((await scan.next()).done); // true
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface LogScan extends AsyncIterableIterator<ScanEntry> {

@@ -23,12 +23,14 @@ import type {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { MultiRecordLog, type TypedQueueLog } from "@mrl/core";
- * const log: TypedQueueLog = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log: TypedQueueLog = await MultiRecordLog.open(dir);
  * console.log(typeof log.appendRecords); // function
  * await (log as MultiRecordLog).close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export interface TypedQueueLog {
@@ -69,15 +71,17 @@ export interface TypedRecord<T> {
  *
  * @example
  * ```ts
- * import { mkdtemp } from "node:fs/promises";
+ * import { mkdtemp, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { jsonCodec, MultiRecordLog } from "@mrl/core";
- * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+ * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+ * const log = await MultiRecordLog.open(dir);
  * await log.createQueue("orders");
  * const orders = log.queue("orders", jsonCodec<{ id: number; total: number }>());
  * await orders.appendAll([{ id: 1, total: 20 }, { id: 2, total: 5 }]);
  * console.log([...orders.range()].map((r) => r.value.total)); // [20, 5]
  * await log.close();
+ * await rm(dir, { recursive: true, force: true });
  * ```
  */
 export class TypedQueue<T> {
@@ -107,13 +111,15 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("lines");
    * console.log((await log.queue("lines", textCodec).append("first")).lastPosition); // 0
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   append(value: T, options?: AppendOptions): Promise<AppendOutcome> {
@@ -127,13 +133,15 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("lines");
    * console.log((await log.queue("lines", textCodec).appendAll(["a", "b"])).lastPosition); // 1
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   appendAll(values: Iterable<T>, options?: AppendOptions): Promise<AppendOutcome> {
@@ -159,15 +167,17 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("lines");
    * const lines = log.queue("lines", textCodec);
    * await lines.appendAll(["a", "b", "c"]);
    * console.log([...lines.range({ start: 1 })]); // [ { position: 1, value: "b" }, { position: 2, value: "c" } ]
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   *range(options?: RangeOptions): IterableIterator<TypedRecord<T>> {
@@ -181,10 +191,11 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { MultiRecordLog, textCodec } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("lines");
    * const lines = log.queue("lines", textCodec);
    * await lines.append("hello");
@@ -193,6 +204,7 @@ export class TypedQueue<T> {
    *   break;
    * }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   async *follow(options?: FollowOptions): AsyncGenerator<TypedRecord<T>, void, undefined> {
@@ -209,15 +221,17 @@ export class TypedQueue<T> {
    *
    * @example
    * ```ts
-   * import { mkdtemp } from "node:fs/promises";
+   * import { mkdtemp, rm } from "node:fs/promises";
    * import { tmpdir } from "node:os";
    * import { jsonCodec, MultiRecordLog } from "@mrl/core";
-   * const log = await MultiRecordLog.open(await mkdtemp(`${tmpdir()}/mrl-`));
+   * const dir = await mkdtemp(`${tmpdir()}/mrl-`);
+   * const log = await MultiRecordLog.open(dir);
    * await log.createQueue("q");
    * const q = log.queue("q", jsonCodec<number[]>());
    * await q.append([1, 2]);
    * console.log(q.lastRecord()); // { position: 0, value: [ 1, 2 ] }
    * await log.close();
+   * await rm(dir, { recursive: true, force: true });
    * ```
    */
   lastRecord(): TypedRecord<T> | undefined {

@@ -10,9 +10,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { MultiRecordLog } from "../../mod.ts";
 import { runMrl as mrl } from "../helpers/cli.ts";
-import { LIVE_FILE_SIZE, livePayload, LiveWriterProcess } from "../helpers/live_log.ts";
+import { livePayload, LiveWriter, LiveWriterProcess } from "../helpers/live_log.ts";
 import { tempDir } from "../helpers/temp.ts";
 
 type Acked = { quiet: number; busy: number };
@@ -75,52 +74,28 @@ async function checkCommands(
 test("mrl verify, dump and summary while a writer in this process appends, truncates, collects and compacts: every run completes, correct, with no damage", async () => {
   const dir = await tempDir();
   try {
-    const writer = await MultiRecordLog.open(dir.path, {
-      fileSize: LIVE_FILE_SIZE,
-      compaction: { maxPinnedFiles: 1 },
-    });
-    await writer.createQueue("quiet"); // never truncated: compaction relocates it again and again
-    await writer.createQueue("busy"); // keeps its last 3 records: its files are collected
-    const acked = { quiet: -1, busy: -1 };
-    let truncatedUpTo = -1;
-    let stop = false;
-    let collections = 0;
-    const writing = (async () => {
-      for (let i = 0; !stop; i++) {
-        if (i % 8 === 0) {
-          acked.quiet = (await writer.appendRecord("quiet", livePayload("quiet", acked.quiet + 1)))
-            .lastPosition!;
-        }
-        acked.busy = (await writer.appendRecord("busy", livePayload("busy", acked.busy + 1)))
-          .lastPosition!;
-        if (acked.busy >= 3) {
-          truncatedUpTo = acked.busy - 3;
-          const first = writer.summary().queues.busy.fileNumber;
-          await writer.truncate("busy", truncatedUpTo);
-          if (writer.summary().queues.busy.fileNumber !== first) collections++;
-        }
-      }
-    })();
+    const writer = await LiveWriter.start(dir.path);
     try {
       for (let round = 0; round < 20; round++) {
         await checkCommands(
           dir.path,
-          () => Promise.resolve({ ...acked }),
-          () => Promise.resolve(truncatedUpTo),
+          () => Promise.resolve({ ...writer.acked }),
+          () => Promise.resolve(writer.truncating),
           `round ${round}`,
         );
         // Each round against a directory the writer collected in since the last one.
-        const seen = collections;
-        for (let turn = 0; turn < 5000 && collections === seen; turn++) {
+        const seen = writer.collections;
+        for (let turn = 0; turn < 5000 && writer.collections === seen; turn++) {
           await new Promise((resolve) => setTimeout(resolve, 1));
         }
       }
     } finally {
-      stop = true;
-      await writing;
-      await writer.close();
+      await writer.stop();
     }
-    assert.ok(collections >= 20, `${collections} collections while the commands ran`);
+    assert.ok(
+      writer.collections >= 20,
+      `${writer.collections} collections while the commands ran`,
+    );
   } finally {
     await dir.cleanup();
   }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { LogReader } from "../../mod.ts";
+import { type LogReader, MultiRecordLog } from "../../mod.ts";
 import { scriptCommand, sibling } from "./run_script.ts";
 import { pseudoRandomBytes } from "./temp.ts";
 
@@ -107,5 +107,89 @@ export class LiveWriterProcess {
   async kill(): Promise<void> {
     this.#child.kill("SIGKILL");
     await this.#exited;
+  }
+}
+
+/**
+ * The writer of the live log, in this process: opens the log in `dir`
+ * (LIVE_FILE_SIZE, compaction at one pinned file), creates "quiet" (never
+ * truncated: compaction relocates it again and again) and "busy" (truncated
+ * to its last 3 records: its files are collected), and writes until `stop()`
+ * or until `until()` says no more. `progress` is called after each append
+ * resolved and before each truncation is made.
+ */
+export class LiveWriter {
+  /** Last positions whose appends resolved. */
+  readonly acked = { quiet: -1, busy: -1 };
+  /** The highest truncation of "busy" made, or about to be made. */
+  truncating = -1;
+  /** Truncations after which "busy" started in a later file (its files were collected). */
+  collections = 0;
+  readonly #log: MultiRecordLog;
+  #stopped = false;
+  readonly #writing: Promise<void>;
+
+  private constructor(
+    log: MultiRecordLog,
+    progress: (writer: LiveWriter) => void,
+    until: () => boolean,
+  ) {
+    this.#log = log;
+    this.#writing = this.#write(progress, until);
+  }
+
+  /** Opens the log and starts writing. */
+  static async start(
+    dir: string,
+    progress: (writer: LiveWriter) => void = () => {},
+    until: () => boolean = () => true,
+  ): Promise<LiveWriter> {
+    const log = await MultiRecordLog.open(dir, {
+      fileSize: LIVE_FILE_SIZE,
+      compaction: { maxPinnedFiles: 1 },
+    });
+    await log.createQueue("quiet");
+    await log.createQueue("busy");
+    return new LiveWriter(log, progress, until);
+  }
+
+  async #write(progress: (writer: LiveWriter) => void, until: () => boolean): Promise<void> {
+    const log = this.#log;
+    const acked = this.acked;
+    for (let i = 0; !this.#stopped && until(); i++) {
+      if (i % 8 === 0) {
+        acked.quiet = (await log.appendRecord("quiet", livePayload("quiet", acked.quiet + 1)))
+          .lastPosition!;
+      }
+      acked.busy = (await log.appendRecord("busy", livePayload("busy", acked.busy + 1)))
+        .lastPosition!;
+      progress(this);
+      if (acked.busy >= 3) {
+        this.truncating = acked.busy - 3;
+        progress(this);
+        const first = log.summary().queues.busy.fileNumber;
+        await log.truncate("busy", this.truncating);
+        if (log.summary().queues.busy.fileNumber !== first) this.collections++;
+      }
+    }
+  }
+
+  /** Stops writing (or waits until `until()` stopped it) and closes the log. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    try {
+      await this.#writing;
+    } finally {
+      await this.#log.close();
+    }
+  }
+
+  /** Waits until `until()` stops the writing, then closes the log. */
+  async finished(): Promise<void> {
+    try {
+      await this.#writing;
+    } finally {
+      await this.#log.close();
+    }
   }
 }

@@ -12,7 +12,7 @@ import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
 import {
   checkLiveLog,
   LIVE_FILE_SIZE,
-  livePayload,
+  LiveWriter,
   LiveWriterProcess,
 } from "../helpers/live_log.ts";
 import { contents } from "../helpers/log.ts";
@@ -251,47 +251,23 @@ test("read-only: a file a writable open cannot find is still an error at once (n
 test("read-only: opens repeated while a writer in this process appends, truncates, collects and compacts see every acknowledged record", async () => {
   const dir = await tempDir();
   try {
-    const writer = await MultiRecordLog.open(dir.path, {
-      fileSize: LIVE_FILE_SIZE,
-      compaction: { maxPinnedFiles: 1 },
-    });
-    await writer.createQueue("quiet"); // never truncated: compaction relocates it again and again
-    await writer.createQueue("busy"); // keeps its last 3 records: its files are collected
-    const acked = { quiet: -1, busy: -1 };
-    let truncatedUpTo = -1; // highest truncation of "busy" called so far
-    let stop = false;
-    const writing = (async () => {
-      for (let i = 0; !stop; i++) {
-        if (i % 8 === 0) {
-          acked.quiet = (await writer.appendRecord("quiet", livePayload("quiet", acked.quiet + 1)))
-            .lastPosition!;
-        }
-        acked.busy = (await writer.appendRecord("busy", livePayload("busy", acked.busy + 1)))
-          .lastPosition!;
-        if (acked.busy >= 3) {
-          truncatedUpTo = acked.busy - 3;
-          await writer.truncate("busy", truncatedUpTo);
-        }
-      }
-    })();
+    const writer = await LiveWriter.start(dir.path);
     const rounds = 60;
     let opensAfterCollection = 0;
     try {
       for (let round = 0; round < rounds; round++) {
-        const before = { ...acked };
+        const before = { ...writer.acked };
         const reader = await MultiRecordLog.open(dir.path, {
           fileSize: LIVE_FILE_SIZE,
           readOnly: true,
         });
-        checkLiveLog(reader, before, truncatedUpTo, `round ${round}`);
+        checkLiveLog(reader, before, writer.truncating, `round ${round}`);
         if (reader.summary().queues.busy.fileNumber! > 0) opensAfterCollection++;
         await reader.close();
         await new Promise((resolve) => setTimeout(resolve, 1)); // let the writer run
       }
     } finally {
-      stop = true;
-      await writing;
-      await writer.close();
+      await writer.stop();
     }
     assert.ok(opensAfterCollection > rounds / 2, `${opensAfterCollection} opens after collection`);
   } finally {

@@ -183,6 +183,11 @@ for (const block of broken ? [] : selected) {
   console.log(`===== ${line} =====`);
 }
 
+// Tests remove what they create: say what a block left behind before it all goes.
+const leftBehind = readdirSync(scratch);
+if (leftBehind.length > 0) {
+  console.log(`left behind in the temporary directory: ${leftBehind.sort().join(", ")}`);
+}
 rmSync(scratch, { recursive: true, force: true });
 console.log("\n" + lines.join("\n"));
 // The JetStream tests (tests/jetstream/jetstream*) need a real nats-server: without one they are skipped.

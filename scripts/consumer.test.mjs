@@ -182,13 +182,15 @@ for (const [name, node] of Object.entries(NODES)) {
     writeFileSync(
       join(project, "stack.mjs"),
       `import { MultiRecordLog } from "@mrl/core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-const log = await MultiRecordLog.open(mkdtempSync(join(tmpdir(), "mrl-stack-")));
+const dir = mkdtempSync(join(tmpdir(), "mrl-stack-"));
+const log = await MultiRecordLog.open(dir);
 let stack = "";
 try { log.range("missing"); } catch (err) { stack = err.stack; }
 await log.close();
+rmSync(dir, { recursive: true, force: true });
 console.log(stack);
 `,
     );
@@ -209,7 +211,7 @@ test("consumer: a plain .mjs file imports it and creates, appends, closes, reope
   writeFileSync(
     join(project, "use.mjs"),
     `import { MultiRecordLog, QueueNotFoundError } from "@mrl/core";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mrl-use-"));
@@ -222,6 +224,7 @@ const out = [...log.range("q")].map((r) => [r.position, new TextDecoder().decode
 let missing = "";
 try { log.range("nope"); } catch (err) { missing = err instanceof QueueNotFoundError ? err.code : String(err); }
 await log.close();
+rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ out, missing }));
 `,
   );
@@ -235,7 +238,7 @@ test("consumer: the adapters are subpath exports: @mrl/core/node, /deno and /bun
     `import * as core from "@mrl/core";
 import { MultiRecordLog } from "@mrl/core";
 import { nodeFileSystem } from "@mrl/core/node";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mrl-adapters-"));
@@ -246,6 +249,7 @@ await log.close();
 log = await MultiRecordLog.open(dir);
 const read = [...log.range("q")].map((r) => new TextDecoder().decode(r.payload));
 await log.close();
+rmSync(dir, { recursive: true, force: true });
 const resolved = {};
 for (const name of ["@mrl/core/node", "@mrl/core/deno", "@mrl/core/bun"]) {
   resolved[name] = Object.keys(await import(name));
@@ -273,7 +277,7 @@ test("consumer: the installed package owns a directory with SQLite's lock, with 
   writeFileSync(
     join(project, "lock.mjs"),
     `import { MultiRecordLog, LogLockedError } from "@mrl/core";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mrl-lock-"));
@@ -281,6 +285,7 @@ const log = await MultiRecordLog.open(dir);
 const holder = JSON.parse(readFileSync(join(dir, ".mrl.holder"), "utf8"));
 const second = await MultiRecordLog.open(dir).catch((err) => err);
 await log.close();
+rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify({ lock: holder.lock, kind: log.lockKind, refused: second instanceof LogLockedError }));
 `,
   );
@@ -304,7 +309,7 @@ test("consumer: the package's `mrl` executable runs through npx and bunx", () =>
 
 const REQUIRE_CJS = `const { MultiRecordLog, QueueNotFoundError } = require("@mrl/core");
 const { nodeFileSystem } = require("@mrl/core/node");
-const { mkdtempSync } = require("node:fs");
+const { mkdtempSync, rmSync } = require("node:fs");
 const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 (async () => {
@@ -317,6 +322,7 @@ const { join } = require("node:path");
   const out = [...log.range("q")].map((r) => [r.position, new TextDecoder().decode(r.payload)]);
   const err = await log.deleteQueue("nope").catch((e) => e);
   await log.close();
+  rmSync(dir, { recursive: true, force: true });
   // One module, not two copies: the classes require() gives are those import gives.
   const imported = await import("@mrl/core");
   console.log(JSON.stringify({
@@ -507,6 +513,7 @@ log = await MultiRecordLog.open(dir);
 const out = [...log.range("q")].map((r) => [r.position, new TextDecoder().decode(r.payload)]);
 const code: MrlErrorCode = await log.deleteQueue("nope").catch((e) => e.code);
 await log.close();
+await Deno.remove(dir, { recursive: true });
 console.log(JSON.stringify({ out, code }));
 `;
 

@@ -626,6 +626,8 @@ export class LogReadOnlyError extends MrlError<"LOG_READ_ONLY"> {
  * ```
  */
 export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
+  /** The queue the refused append was for. */
+  readonly queue: string;
   /** Which limit: "memory" or "disk". */
   readonly resource: "memory" | "disk";
   /** Bytes in use (including writes not yet committed) when the append was refused. */
@@ -647,8 +649,11 @@ export class ResourceExhaustedError extends MrlError<"RESOURCE_EXHAUSTED"> {
       `append to queue ${JSON.stringify(queue)} refused: ${resource} would reach ${
         usage + requested
       } bytes ` +
-        `(${usage} in use + ${requested}), over the limit of ${limit}`,
+        `(${usage} in use + ${requested}), over the limit of ${limit}: truncate what has been ` +
+        `consumed (truncate() frees ${resource === "memory" ? "memory" : "wal files"} at once), ` +
+        `or open with a higher limits.${resource === "memory" ? "maxMemoryBytes" : "maxDiskBytes"}`,
     );
+    this.queue = queue;
     this.resource = resource;
     this.usage = usage;
     this.requested = requested;

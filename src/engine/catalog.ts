@@ -1,8 +1,9 @@
 /**
  * The queue catalog: which queues exist, as reads see them (committed) and
  * as new writes are checked against them (reserved: as they will be once
- * every staged write commits), their UTF-8 names, and the limits on memory
- * and disk with the memory reserved by appends not yet committed.
+ * every staged write commits), their UTF-8 names, and the memory limit
+ * with the memory reserved by appends not yet committed. (The disk limit is
+ * the record writer's: it knows the wal files.)
  *
  * Writes are checked and given their positions when they are called and
  * committed later, in order; the reservation carries the next position in
@@ -19,7 +20,6 @@ import {
 import { walFileName } from "../wal/file_name.ts";
 import { MemQueue, METADATA_BYTES_PER_RECORD } from "../memory/queue.ts";
 import type { MemQueues } from "../memory/queues.ts";
-import type { Limits } from "../types.ts";
 import { encodeQueueName } from "../validate.ts";
 
 /** A queue as new writes see it. */
@@ -32,30 +32,19 @@ export interface Reservation {
   next: number;
 }
 
-/** What the disk limit is checked against: the wal files and the room left in the current one. */
-export interface WalSpace {
-  /** Bytes per wal file. */
-  readonly fileSize: number;
-  /** Wal files on disk (or being written), each counted at the file size. */
-  filesInUse(): number;
-  /** Bytes the current file can still take. */
-  readonly spaceInFile: number;
-  /** An upper bound of the bytes an append takes in the wal. */
-  appendBound(queueBytes: number, count: number, payloadBytes: number): number;
-}
-
-/** The log's queues: names, reservations and limits. */
+/** The log's queues: names, reservations and the memory limit. */
 export class QueueCatalog {
   /** Queues as committed: what reads see. */
   readonly committed: MemQueues;
   readonly #reserved = new Map<string, Reservation>();
-  readonly #limits: Limits;
+  readonly #maxMemoryBytes: number | undefined;
   /** Memory reserved by appends not yet committed. */
   #stagedMemory = 0;
 
-  constructor(queues: MemQueues, limits: Limits) {
+  /** `maxMemoryBytes`: the memory limit, if any. */
+  constructor(queues: MemQueues, maxMemoryBytes?: number) {
     this.committed = queues;
-    this.#limits = limits;
+    this.#maxMemoryBytes = maxMemoryBytes;
     const encoder = new TextEncoder();
     for (const [name, queue] of queues.entries()) {
       this.#reserved.set(name, { queue, name: encoder.encode(name), next: queue.nextPosition() });
@@ -127,32 +116,24 @@ export class QueueCatalog {
   }
 
   /**
-   * Refuses an append that would take memory or disk over a limit; returns
-   * the memory it reserves until it commits (give it back with {@link release}).
+   * Refuses an append of `count` payloads (`bytes` in all) that would take
+   * memory over the limit; returns the memory it reserves until it commits
+   * (give it back with {@link release}).
    */
-  checkLimits(r: Reservation, queue: string, count: number, bytes: number, wal: WalSpace): number {
+  reserveMemory(queue: string, count: number, bytes: number): number {
     const memory = bytes + count * METADATA_BYTES_PER_RECORD;
-    const { maxMemoryBytes, maxDiskBytes } = this.#limits;
+    const maxMemoryBytes = this.#maxMemoryBytes;
     if (maxMemoryBytes !== undefined) {
       const usage = this.memoryUsed() + this.#stagedMemory;
       if (usage + memory > maxMemoryBytes) {
         throw new ResourceExhaustedError(queue, "memory", usage, memory, maxMemoryBytes);
       }
     }
-    if (maxDiskBytes !== undefined) {
-      const fileSize = wal.fileSize;
-      const usage = wal.filesInUse() * fileSize;
-      const bound = wal.appendBound(r.name.length, count, bytes);
-      const newFiles = Math.max(0, Math.ceil((bound - wal.spaceInFile) / fileSize));
-      if (newFiles > 0 && usage + newFiles * fileSize > maxDiskBytes) {
-        throw new ResourceExhaustedError(queue, "disk", usage, newFiles * fileSize, maxDiskBytes);
-      }
-    }
     this.#stagedMemory += memory;
     return memory;
   }
 
-  /** Gives back memory reserved by {@link checkLimits} (the append committed). */
+  /** Gives back memory reserved by {@link reserveMemory} (the append committed). */
   release(memory: number): void {
     this.#stagedMemory -= memory;
   }

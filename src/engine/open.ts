@@ -55,8 +55,9 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
     checked.fileSize,
     checked.readOnly ? "read-only" : checked.lock ? "locked" : "unlocked",
     crc,
+    checked.limits.maxDiskBytes,
   );
-  const catalog = new QueueCatalog(queues, checked.limits);
+  const catalog = new QueueCatalog(queues, checked.limits.maxMemoryBytes);
   const followers = new Followers();
   let writes: WritePath | undefined;
   if (writing !== undefined) {
@@ -92,8 +93,8 @@ interface OpenedFiles {
 
 /**
  * Opens the directory `path`: replays it and, unless read-only, locks it
- * (unless "unlocked") and opens the writer. `fileSize` undefined: worked out
- * from the files.
+ * (unless "unlocked") and opens the writer (which checks appends against
+ * `maxDiskBytes`). `fileSize` undefined: worked out from the files.
  */
 async function openFiles(
   fs: FileSystem,
@@ -101,6 +102,7 @@ async function openFiles(
   fileSize: number | undefined,
   mode: "read-only" | "locked" | "unlocked",
   crc: Crc32,
+  maxDiskBytes: number | undefined,
 ): Promise<OpenedFiles> {
   if (mode === "read-only") {
     // No lock, so a writer may delete files meanwhile; replay retries (replay/read_only.ts).
@@ -115,7 +117,7 @@ async function openFiles(
     await settleFileSize(directory, fileSize);
     const recovered = await recover(directory, crc);
     await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
-    writer = await RecordWriter.open(directory, recovered.resumeAt, crc);
+    writer = await RecordWriter.open(directory, recovered.resumeAt, crc, maxDiskBytes);
     await directory.removeStrayTemp();
     const { queues, report } = recovered;
     return { directory, queues, report, writing: { writer, lock } };

@@ -2,12 +2,13 @@
  * The record writer: the log's records (the codec of `format/record.ts`)
  * framed by the frame writer into the rolling wal files, as the Rust crate's
  * `recordlog` does. It knows where writing stands (file number, offset, room
- * left), bounds the bytes a record will take, and ends a file at a block
- * boundary. Below it the bytes are only staged: the commit pipeline makes
+ * left), bounds the bytes a record will take, refuses appends over the
+ * disk limit, and ends a file at a block boundary. Below it the bytes are only staged: the commit pipeline makes
  * them durable through this writer (it is the pipeline's PersistTarget).
  *
  * @module
  */
+import { ResourceExhaustedError } from "../errors.ts";
 import type { WalDirectory } from "../wal/directory.ts";
 import { RollingWriter, type WritePosition } from "../wal/rolling_writer.ts";
 import type { PersistTarget } from "./pipeline.ts";
@@ -42,16 +43,31 @@ export class RecordWriter implements PersistTarget {
   readonly #files: RollingWriter;
   readonly #frames: FrameWriter;
   readonly #encoder = new TextEncoder();
+  readonly #maxDiskBytes: number | undefined;
 
-  private constructor(dir: WalDirectory, files: RollingWriter, crc: Crc32) {
+  private constructor(
+    dir: WalDirectory,
+    files: RollingWriter,
+    crc: Crc32,
+    maxDiskBytes: number | undefined,
+  ) {
     this.#dir = dir;
     this.#files = files;
     this.#frames = new FrameWriter(files, crc);
+    this.#maxDiskBytes = maxDiskBytes;
   }
 
-  /** Opens the writer where replay ended (see {@link RollingWriter.open}). */
-  static async open(dir: WalDirectory, at: WritePosition, crc: Crc32): Promise<RecordWriter> {
-    return new RecordWriter(dir, await RollingWriter.open(dir, at), crc);
+  /**
+   * Opens the writer where replay ended (see {@link RollingWriter.open});
+   * `maxDiskBytes`: the disk limit appends are checked against, if any.
+   */
+  static async open(
+    dir: WalDirectory,
+    at: WritePosition,
+    crc: Crc32,
+    maxDiskBytes?: number,
+  ): Promise<RecordWriter> {
+    return new RecordWriter(dir, await RollingWriter.open(dir, at), crc, maxDiskBytes);
   }
 
   /** Bytes per wal file. */
@@ -60,9 +76,27 @@ export class RecordWriter implements PersistTarget {
   }
 
   /** Wal files on disk or being written (a file rolled to but not yet created included). */
-  filesInUse(): number {
+  #filesInUse(): number {
     const first = this.#dir.firstFile ?? this.fileNumber;
     return Math.max(this.#dir.fileCount, this.fileNumber - first + 1);
+  }
+
+  /**
+   * Refuses an append to `queue` (`queueBytes`: its name's UTF-8 length) of
+   * `count` payloads (`payloadBytes` in all) that would need wal files
+   * beyond the disk limit: each file counts at the file size.
+   */
+  checkDiskRoom(queue: string, queueBytes: number, count: number, payloadBytes: number): void {
+    const maxDiskBytes = this.#maxDiskBytes;
+    if (maxDiskBytes === undefined) return;
+    const fileSize = this.#dir.fileSize;
+    const bound = this.appendBound(queueBytes, count, payloadBytes);
+    const newFiles = Math.max(0, Math.ceil((bound - this.#files.spaceInFile) / fileSize));
+    if (newFiles === 0) return;
+    const usage = this.#filesInUse() * fileSize;
+    if (usage + newFiles * fileSize > maxDiskBytes) {
+      throw new ResourceExhaustedError(queue, "disk", usage, newFiles * fileSize, maxDiskBytes);
+    }
   }
 
   /** Bytes staged and not yet handed to the OS (the commit pipeline's {@link PersistTarget}). */
@@ -88,11 +122,6 @@ export class RecordWriter implements PersistTarget {
   /** Offset in the current file where the next byte goes. */
   get offset(): number {
     return this.#files.offset;
-  }
-
-  /** Bytes the current file can still take. */
-  get spaceInFile(): number {
-    return this.#files.spaceInFile;
   }
 
   /**

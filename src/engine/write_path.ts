@@ -160,7 +160,8 @@ export class WritePath {
       );
     }
     const writer = this.#writer;
-    const reserved = catalog.checkLimits(r, queue, count, bytes, writer);
+    writer.checkDiskRoom(queue, r.name.length, count, bytes);
+    const reserved = catalog.reserveMemory(queue, count, bytes);
     const file = writer.fileNumber;
     const walBytesWritten = writer.writeAppend(r.name, first, list, bytes);
     r.next = last + 1;

@@ -1,7 +1,7 @@
 /**
  * QueueCatalog on its own: reservations (what new writes are checked
- * against) apart from the committed queues (what reads see), the memory and
- * disk limits, and forgetting what was staged after a failure.
+ * against) apart from the committed queues (what reads see), the memory
+ * limit, and forgetting what was staged after a failure.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,19 +12,9 @@ import {
   ResourceExhaustedError,
 } from "../../mod.ts";
 import { MemQueues } from "../../src/memory/queues.ts";
-import { QueueCatalog, type WalSpace } from "../../src/engine/catalog.ts";
+import { QueueCatalog } from "../../src/engine/catalog.ts";
 
 const encoder = new TextEncoder();
-
-/** Room on disk: `files` files of `fileSize`, `space` bytes left in the current one. */
-function wal(files: number, space: number, fileSize = 1000): WalSpace {
-  return {
-    fileSize,
-    filesInUse: () => files,
-    spaceInFile: space,
-    appendBound: (name, count, bytes) => 11 + name + 12 * count + bytes,
-  };
-}
 
 /** The ResourceExhaustedError `call` throws. */
 function refusal(call: () => unknown): ResourceExhaustedError {
@@ -40,7 +30,7 @@ function refusal(call: () => unknown): ResourceExhaustedError {
 test("catalog: replayed queues are reserved at their next position, under their UTF-8 names", () => {
   const queues = new MemQueues();
   queues.create("été", 7).append(7, new Uint8Array(3), 0);
-  const catalog = new QueueCatalog(queues, {});
+  const catalog = new QueueCatalog(queues);
   const r = catalog.reserved("été");
   assert.equal(r.next, 8);
   assert.deepEqual(r.name, encoder.encode("été"));
@@ -49,7 +39,7 @@ test("catalog: replayed queues are reserved at their next position, under their 
 });
 
 test("catalog: a created queue is reserved at once and visible to reads only once committed", () => {
-  const catalog = new QueueCatalog(new MemQueues(), {});
+  const catalog = new QueueCatalog(new MemQueues());
   const created = catalog.reserveCreate("q", encoder.encode("q"));
   assert.throws(() => catalog.reserveCreate("q", encoder.encode("q")), QueueAlreadyExistsError);
   assert.equal(catalog.reserved("q").next, 0);
@@ -61,7 +51,7 @@ test("catalog: a created queue is reserved at once and visible to reads only onc
 test("catalog: a deleted queue leaves the reservations at once and the committed queues on commit", () => {
   const queues = new MemQueues();
   queues.create("q");
-  const catalog = new QueueCatalog(queues, {});
+  const catalog = new QueueCatalog(queues);
   assert.equal(catalog.isTaken("q"), true);
   catalog.reserveDelete("q");
   assert.equal(catalog.isTaken("q"), false);
@@ -72,7 +62,7 @@ test("catalog: a deleted queue leaves the reservations at once and the committed
 test("catalog: a queue replay refused is taken and refused by name", () => {
   const queues = new MemQueues();
   queues.outOfRange.set("big", { position: 2n ** 60n, file: 3, pinnedFrom: 0 });
-  const catalog = new QueueCatalog(queues, {});
+  const catalog = new QueueCatalog(queues);
   assert.equal(catalog.isTaken("big"), true);
   assert.throws(() => catalog.checkName("big"), PositionOutOfRangeError);
   assert.throws(() => catalog.get("big"), PositionOutOfRangeError);
@@ -81,38 +71,26 @@ test("catalog: a queue replay refused is taken and refused by name", () => {
 test("catalog: the memory limit counts committed memory, names and staged appends; release gives it back", () => {
   const queues = new MemQueues();
   queues.create("q").append(0, new Uint8Array(40), 0); // 40 + 20 bytes, and 1 for the name
-  const catalog = new QueueCatalog(queues, { maxMemoryBytes: 200 });
+  const catalog = new QueueCatalog(queues, 200);
   assert.equal(catalog.memoryUsed(), 61);
-  const r = catalog.reserved("q");
-  const staged = catalog.checkLimits(r, "q", 2, 50, wal(1, 1000)); // 50 + 2 x 20
+  const staged = catalog.reserveMemory("q", 2, 50); // 50 + 2 x 20
   assert.equal(staged, 90);
-  const e = refusal(() => catalog.checkLimits(r, "q", 1, 30, wal(1, 1000)));
+  const e = refusal(() => catalog.reserveMemory("q", 1, 30));
   assert.deepEqual([e.resource, e.usage, e.requested, e.limit], ["memory", 151, 50, 200]);
   catalog.release(staged);
-  assert.equal(catalog.checkLimits(r, "q", 1, 30, wal(1, 1000)), 50);
-});
-
-test("catalog: the disk limit refuses an append only when it needs files past the limit", () => {
-  const queues = new MemQueues();
-  queues.create("q");
-  const catalog = new QueueCatalog(queues, { maxDiskBytes: 2000 });
-  const r = catalog.reserved("q");
-  catalog.checkLimits(r, "q", 1, 500, wal(2, 600)); // fits in the current file
-  catalog.checkLimits(r, "q", 1, 900, wal(1, 100)); // one more file: 2000 bytes in all
-  const e = refusal(() => catalog.checkLimits(r, "q", 1, 900, wal(2, 100)));
-  assert.deepEqual([e.resource, e.usage, e.requested, e.limit], ["disk", 2000, 1000, 2000]);
+  assert.equal(catalog.reserveMemory("q", 1, 30), 50);
 });
 
 test("catalog: after a failure, staged payloads and reservations go back to what is committed", () => {
   const queues = new MemQueues();
   const q = queues.create("q");
   q.append(0, new Uint8Array([1]), 0);
-  const catalog = new QueueCatalog(queues, { maxMemoryBytes: 1000 });
+  const catalog = new QueueCatalog(queues, 1000);
   const r = catalog.reserved("q");
-  catalog.checkLimits(r, "q", 1, 500, wal(1, 1000));
+  catalog.reserveMemory("q", 1, 500);
   q.stage(new Uint8Array(500));
   r.next = 2;
   catalog.dropStaged();
   assert.equal(r.next, 1);
-  assert.equal(catalog.checkLimits(r, "q", 1, 900, wal(1, 1000)), 920);
+  assert.equal(catalog.reserveMemory("q", 1, 900), 920);
 });

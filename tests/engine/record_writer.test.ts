@@ -10,23 +10,28 @@ import { BLOCK_SIZE, RECORD_POSITION } from "../../src/format/constants.ts";
 import { loadCrc32 } from "../../src/format/crc.ts";
 import { RecordWriter } from "../../src/engine/record_writer.ts";
 import { recover } from "../../src/replay/recovery.ts";
+import { ResourceExhaustedError } from "../../mod.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
 
 const DIR = "/wal";
 const FILE_0 = `${DIR}/wal-00000000000000000000`;
 const encoder = new TextEncoder();
+const FILE_SIZE = 4 * BLOCK_SIZE;
 
 /** A record writer on a fresh directory of files of four blocks. */
-async function setup(): Promise<{ fs: MemoryFileSystem; writer: RecordWriter }> {
+async function setup(
+  maxDiskBytes?: number,
+): Promise<{ fs: MemoryFileSystem; writer: RecordWriter }> {
   const fs = new MemoryFileSystem();
-  const dir = await WalDirectory.open(fs, DIR, 4 * BLOCK_SIZE);
-  const writer = await RecordWriter.open(dir, { fileNumber: 0, offset: 0 }, await loadCrc32());
+  const dir = await WalDirectory.open(fs, DIR, FILE_SIZE);
+  const at = { fileNumber: 0, offset: 0 };
+  const writer = await RecordWriter.open(dir, at, await loadCrc32(), maxDiskBytes);
   return { fs, writer };
 }
 
 /** The queues replay finds in the directory, as name -> [next position, record count]. */
 async function replayed(fs: MemoryFileSystem): Promise<Record<string, [number, number]>> {
-  const dir = await WalDirectory.open(fs, DIR, 4 * BLOCK_SIZE);
+  const dir = await WalDirectory.open(fs, DIR, FILE_SIZE);
   const { queues } = await recover(dir, await loadCrc32());
   const out: Record<string, [number, number]> = {};
   for (const [name, q] of queues.entries()) out[name] = [q.nextPosition(), q.size];
@@ -80,4 +85,34 @@ test("record writer: padToBlockEnd fills fewer than 7 bytes with zeros, and does
   await writer.sync();
   assert.deepEqual([...fs.bytes(FILE_0).subarray(BLOCK_SIZE - 3, BLOCK_SIZE)], [0, 0, 0]);
   await writer.close();
+});
+
+test("record writer: the disk limit refuses an append only when it needs wal files past the limit", async () => {
+  const { writer } = await setup(2 * FILE_SIZE);
+  try {
+    writer.checkDiskRoom("q", 1, 1, 1000); // fits in file 0
+    writer.checkDiskRoom("q", 1, 1, FILE_SIZE); // needs file 1: two files in all
+    let refused: unknown;
+    try {
+      writer.checkDiskRoom("q", 1, 1, 2 * FILE_SIZE); // needs files 1 and 2
+    } catch (err) {
+      refused = err;
+    }
+    assert.ok(refused instanceof ResourceExhaustedError);
+    assert.deepEqual(
+      [refused.queue, refused.resource, refused.usage, refused.requested, refused.limit],
+      ["q", "disk", FILE_SIZE, 2 * FILE_SIZE, 2 * FILE_SIZE],
+    );
+  } finally {
+    await writer.close();
+  }
+});
+
+test("record writer: without a disk limit no append is refused for room", async () => {
+  const { writer } = await setup();
+  try {
+    writer.checkDiskRoom("q", 1, 1, 100 * FILE_SIZE);
+  } finally {
+    await writer.close();
+  }
 });

@@ -73,7 +73,7 @@ function fieldOf(err: AnyMrlError): string {
     case "POSITION_IN_PAST":
     case "POSITION_OUT_OF_RANGE":
     case "RESOURCE_EXHAUSTED":
-      return "queue" in err ? err.queue : err.resource;
+      return err.queue;
     case "LOG_CLOSED":
     case "LOG_FAILED":
     case "LOG_LOCKED":
@@ -123,7 +123,7 @@ test("errors: a switch on code narrows to the class (fields of each)", () => {
     "/f",
     "/d",
     "q",
-    "memory",
+    "q",
     "fileSize (range)",
     "not-well-formed",
   ]);

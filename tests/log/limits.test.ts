@@ -83,10 +83,12 @@ test("limits: an append that would need a wal file beyond maxDiskBytes is refuse
     assert.equal(log.resourceUsage().diskUsedBytes, 2 * fileSize);
     const err = await log.appendRecord("q", new Uint8Array(60_000)).catch((e) => e);
     assert.ok(err instanceof ResourceExhaustedError && err.resource === "disk", String(err));
-    assert.deepEqual({ usage: err.usage, requested: err.requested }, {
+    assert.deepEqual({ queue: err.queue, usage: err.usage, requested: err.requested }, {
+      queue: "q",
       usage: 2 * fileSize,
       requested: fileSize,
     });
+    assert.match(err.message, /or open with a higher limits\.maxDiskBytes$/);
     assert.deepEqual(await walFiles(dir.path), [
       "wal-00000000000000000000",
       "wal-00000000000000000001",

@@ -136,8 +136,8 @@ function describe(issue: ScanIssue, fileSize?: number): string {
       return `named like a wal file but not one: ${issue.bytes} byte(s) and not one frame ` +
         `checks out (nothing in it is read)`;
     case "not-a-regular-file":
-      return "named like a wal file but not a regular file (a directory, FIFO, socket or " +
-        "device): never opened, nothing in it is read";
+      return "named like a wal file but not a regular file (a directory, FIFO, socket, device, " +
+        "or a symbolic link to nothing or to one of those): never opened, nothing in it is read";
     case "file-size-mismatch":
       return `${issue.bytes} bytes, larger than the file size ${fileSize} given: that log was ` +
         `written with a larger file size (or the file grew); run without --file-size`;

@@ -71,11 +71,7 @@ export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered>
   const notFile = dir.notFiles[0];
   if (notFile !== undefined) {
     // Never opened (a pipe would block): the data the name stands for is not there to read.
-    throw new CorruptLogError(
-      "this wal file name is not a regular file (a directory, a pipe, a device, ...): put the " +
-        "wal file itself here, or move what is there away if it holds no records",
-      notFile,
-    );
+    throw new CorruptLogError(dir.notFileProblem(notFile), notFile);
   }
   const replay = new Replay(dir, crc);
   const { queues, resumeAt, end, report } = await replay.run();

@@ -61,10 +61,14 @@ export class WalDirectory {
   #strayTemp: boolean;
   /**
    * Entries named like wal files that are not regular files (directories,
-   * FIFOs, sockets, devices): never opened (opening a FIFO would block), and
-   * not among the wal files.
+   * FIFOs, sockets, devices, symbolic links to nothing or to one of those):
+   * never opened (opening a FIFO would block), and not among the wal files.
+   * Replay refuses them and the scan reports them, the one rule for both
+   * (see {@link notFileProblem}).
    */
   readonly notFiles: readonly string[];
+  /** Of the {@link notFiles} that are links, what each points to. */
+  readonly #linkTargets: ReadonlyMap<string, string>;
 
   private constructor(
     fs: FileSystem,
@@ -73,6 +77,7 @@ export class WalDirectory {
     files: number[],
     strayTemp: boolean,
     notFiles: string[] = [],
+    linkTargets: ReadonlyMap<string, string> = new Map(),
   ) {
     this.fs = fs;
     this.path = path;
@@ -80,6 +85,17 @@ export class WalDirectory {
     this.#files = files;
     this.#strayTemp = strayTemp;
     this.notFiles = notFiles;
+    this.#linkTargets = linkTargets;
+  }
+
+  /** What is wrong with the entry `name` of {@link notFiles}, and what to do about it. */
+  notFileProblem(name: string): string {
+    const target = this.#linkTargets.get(name);
+    return target !== undefined
+      ? `this wal file is a symbolic link to ${target}; point it at the wal file, or put the ` +
+        "file itself here"
+      : "this wal file name is not a regular file (a directory, a pipe, a device, ...): put the " +
+        "wal file itself here, or move what is there away if it holds no records";
   }
 
   /** Bytes per wal file: new files are created this large. */
@@ -139,22 +155,32 @@ export class WalDirectory {
   /**
    * Lists the wal files of the existing directory `path`. A symbolic link
    * named like a wal file is read as the file it points to when that is a
-   * regular file; a link to anything else, or to nothing, fails the open
-   * with {@link CorruptLogError} naming it (README, "Symbolic links").
+   * regular file; a link to anything else, or to nothing, is among the
+   * {@link notFiles}, like a directory or a pipe of that name (README,
+   * "Symbolic links").
    *
-   * @throws {CorruptLogError} when a wal file's number is above 2^53 - 1 (see {@link unnumberable}),
-   * or for such a link.
+   * @throws {CorruptLogError} when a wal file's number is above 2^53 - 1 (see {@link unnumberable}).
    */
   static async list(fs: FileSystem, path: string, fileSize: number): Promise<WalDirectory> {
     const entries = await io("readDir", path, () => fs.readDir(path));
     const files: number[] = [];
     const notFiles: string[] = [];
+    const linkTargets = new Map<string, string>();
     let strayTemp = false;
     for (const entry of entries) {
       const n = parseWalFileName(entry.name);
       if (entry.isSymlink === true && n !== undefined) {
-        await checkLink(fs, joinPath(path, entry.name), entry.name);
-        files.push(n);
+        const linkPath = joinPath(path, entry.name);
+        const target = await io("stat", linkPath, () => fs.stat(linkPath));
+        if (target?.isFile === true) {
+          files.push(n);
+        } else {
+          notFiles.push(entry.name);
+          linkTargets.set(
+            entry.name,
+            target === undefined ? "nothing (a dangling link)" : "something not a regular file",
+          );
+        }
         continue;
       }
       if (!entry.isFile) {
@@ -167,7 +193,7 @@ export class WalDirectory {
     }
     files.sort((a, b) => a - b);
     notFiles.sort();
-    return new WalDirectory(fs, path, fileSize, files, strayTemp, notFiles);
+    return new WalDirectory(fs, path, fileSize, files, strayTemp, notFiles, linkTargets);
   }
 
   /** File numbers present, ascending (a copy). */
@@ -317,17 +343,6 @@ export class WalDirectory {
   sync(): Promise<void> {
     return io("syncDir", this.path, () => this.fs.syncDir(this.path));
   }
-}
-
-/** Checks that the link at `path` points to a regular file (see {@link WalDirectory.list}). */
-async function checkLink(fs: FileSystem, path: string, name: string): Promise<void> {
-  const target = await io("stat", path, () => fs.stat(path));
-  if (target?.isFile === true) return;
-  const what = target === undefined ? "nothing (a dangling link)" : "something not a regular file";
-  throw new CorruptLogError(
-    `this wal file is a symbolic link to ${what}; point it at the wal file, or put the file itself here`,
-    name,
-  );
 }
 
 /**

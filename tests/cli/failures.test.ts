@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { mkdir, open, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { run } from "../../src/cli/main.ts";
 import { OutputClosed } from "../../src/cli/io.ts";
@@ -110,10 +110,19 @@ const mkfifo = (path: string) => {
 };
 const mkdirAt = (path: string) => mkdir(path);
 
-const NOT_REGULAR = `${FIFO_NAME} offset 0: named like a wal file but not a regular file ` +
-  "(a directory, FIFO, socket or device): never opened, nothing in it is read";
+const danglingLink = (path: string) => symlink(`${path}-missing`, path);
 
-for (const [kind, make] of [["a FIFO", mkfifo], ["a directory", mkdirAt]] as const) {
+const NOT_REGULAR = `${FIFO_NAME} offset 0: named like a wal file but not a regular file ` +
+  "(a directory, FIFO, socket, device, or a symbolic link to nothing or to one of those): " +
+  "never opened, nothing in it is read";
+
+for (
+  const [kind, make] of [
+    ["a FIFO", mkfifo],
+    ["a directory", mkdirAt],
+    ["a dangling symbolic link", danglingLink],
+  ] as const
+) {
   test(`mrl verify: ${kind} named like a wal file beside a log is damage, never opened: exit 1`, {
     timeout: 30_000, // a FIFO opened for reading would block forever
   }, async () => {

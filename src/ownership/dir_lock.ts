@@ -52,6 +52,12 @@ const IN_THIS_PROCESS_HINT = "use that instance, or close it first";
 const BUSY_HINT = "close the log there (or stop that process) first; open it with " +
   "{ readOnly: true } to read it meanwhile";
 
+/** A lock {@link acquireDirLock} took. */
+export interface HeldDirLock extends DirLock {
+  /** Settles once the holder record is written to `.mrl.holder` (or could not be). */
+  readonly recorded: Promise<void>;
+}
+
 /** Options for {@link acquireDirLock}, for tests. */
 export interface DirLockOptions {
   /** Takes the lock (default: {@link trySqliteLock}). */
@@ -63,10 +69,13 @@ export interface DirLockOptions {
  * another open log (in this process or any other) owns it, and with
  * `LockUnavailableError` when no lock can be had here; both name `dir`.
  */
-export async function acquireDirLock(dir: string, options: DirLockOptions = {}): Promise<DirLock> {
+export async function acquireDirLock(
+  dir: string,
+  options: DirLockOptions = {},
+): Promise<HeldDirLock> {
   let real: string;
   try {
-    real = fs.realpathSync(dir);
+    real = (fs.realpathSync.native ?? fs.realpathSync)(dir); // native: one call, not one per component
   } catch (err) {
     throw new LockUnavailableError(
       dir,
@@ -92,22 +101,22 @@ export async function acquireDirLock(dir: string, options: DirLockOptions = {}):
     lock: LOCK_KIND,
     since: new Date().toISOString(),
   });
-  try {
-    replaceText(holderPath, record);
-  } catch { /* informational only (e.g. a read-only .mrl.holder) */ }
-  let released = false;
+  // Recorded off the open's path: creating the file is the slowest step of opening a fresh
+  // directory, and the record is for messages only. Contenders that find the lock busy while
+  // nobody is recorded keep trying meanwhile (see lockFile).
+  const recording = replaceText(holderPath, record).catch(() => {}); // e.g. a read-only .mrl.holder
+  let released: Promise<void> | undefined;
   return {
     kind: LOCK_KIND,
+    recorded: recording,
     release(): Promise<void> {
-      if (!released) {
-        released = true;
-        try {
-          replaceText(holderPath, "\n"); // nobody, before the lock goes
-        } catch { /* informational only */ }
+      released ??= (async () => {
+        await recording;
+        await replaceText(holderPath, "\n").catch(() => {}); // nobody, before the lock goes
         held.delete(real);
         lock.release();
-      }
-      return Promise.resolve();
+      })();
+      return released;
     },
   };
 }
@@ -195,13 +204,8 @@ function isThisProcess(holder: LockHolder): boolean {
  * dropped whenever the log closes that file).
  */
 function regularFileId(dir: string, path: string): { dev: number; ino: number } | undefined {
-  let st: fs.Stats;
-  try {
-    st = fs.lstatSync(path);
-  } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return undefined;
-    throw err;
-  }
+  const st = fs.lstatSync(path, { throwIfNoEntry: false }); // absent is the common case
+  if (st === undefined) return undefined;
   if (!st.isFile() || st.nlink !== 1) {
     throw new LockUnavailableError(
       dir,

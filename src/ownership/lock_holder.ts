@@ -124,16 +124,24 @@ export function readHolder(path: string): LockHolder | undefined {
  * written at offset 0, then cut to its length. Never cut to zero: ext4
  * writes back a file cut to zero when it is closed (its replace-by-truncate
  * heuristic), which made taking and releasing a lock cost 0.2 ms against
- * 8 µs this way.
+ * 8 µs this way. Asynchronous (the runtime's thread pool): creating the
+ * file takes about 0.2 ms on ext4, which an open need not wait for.
  */
-export function replaceText(path: string, text: string): void {
+export async function replaceText(path: string, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
-  const fd = openRegular(path, fs.constants.O_RDWR | fs.constants.O_CREAT);
+  const c = fs.constants;
+  const flags = c.O_RDWR | c.O_CREAT | c.O_NOFOLLOW | c.O_NONBLOCK;
+  const file = await fs.promises.open(path, flags, 0o644);
   try {
+    if (!(await file.stat()).isFile()) {
+      throw Object.assign(new Error(`${path} is not a regular file`), { code: "EINVAL" });
+    }
     let done = 0;
-    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, done);
-    fs.ftruncateSync(fd, bytes.length);
+    while (done < bytes.length) {
+      done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
+    }
+    await file.truncate(bytes.length);
   } finally {
-    fs.closeSync(fd);
+    await file.close();
   }
 }

@@ -4,9 +4,10 @@
  * already there, as it is for consecutive appends); the log never
  * issues two calls on one handle at the same time, so this is safe. Reads,
  * writes and truncation are synchronous (a small write costs about a
- * microsecond that way, against tens through async ops); only `syncData`,
- * which waits for the disk, is asynchronous, so new writes keep being staged
- * while it runs (group commit).
+ * microsecond that way, against tens through async ops), and so are opening
+ * a file and the directory calls an open makes (stat, list, mkdir); only
+ * `syncData`, which waits for the disk, and removing and renaming files are
+ * asynchronous, so new writes keep being staged meanwhile (group commit).
  *
  * @module
  */
@@ -36,9 +37,13 @@ interface DenoRuntime {
     path: string,
     options: { read?: boolean; write?: boolean; createNew?: boolean },
   ): Promise<DenoFile>;
-  readDir(path: string): AsyncIterable<{ name: string; isFile: boolean; isSymlink: boolean }>;
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean }>;
-  mkdir(path: string, options: { recursive: boolean }): Promise<void>;
+  openSync(
+    path: string,
+    options: { read?: boolean; write?: boolean; createNew?: boolean },
+  ): DenoFile;
+  readDirSync(path: string): Iterable<{ name: string; isFile: boolean; isSymlink: boolean }>;
+  statSync(path: string): { isFile: boolean; isDirectory: boolean };
+  mkdirSync(path: string, options: { recursive: boolean }): void;
   remove(path: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   build: { os: string };
@@ -167,26 +172,26 @@ export const denoFileSystem: FileSystem = {
       : mode === "readwrite"
       ? { read: true, write: true }
       : { read: true, write: true, createNew: true }; // O_CREAT|O_EXCL: never empties a file
-    return new DenoFileHandle(await deno().open(path, options), path);
+    return new DenoFileHandle(deno().openSync(path, options), path);
   },
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
-    for await (const entry of deno().readDir(path)) {
+    for (const entry of deno().readDirSync(path)) {
       entries.push({ name: entry.name, isFile: entry.isFile, isSymlink: entry.isSymlink });
     }
     return entries;
   },
   async stat(path: string): Promise<PathInfo | undefined> {
     try {
-      const info = await deno().stat(path);
+      const info = deno().statSync(path);
       return { isFile: info.isFile, isDirectory: info.isDirectory };
     } catch (err) {
       if (err instanceof deno().errors.NotFound) return undefined;
       throw err;
     }
   },
-  mkdir(path: string): Promise<void> {
-    return deno().mkdir(path, { recursive: true });
+  async mkdir(path: string): Promise<void> {
+    deno().mkdirSync(path, { recursive: true });
   },
   remove(path: string): Promise<void> {
     return deno().remove(path);

@@ -43,6 +43,7 @@ test("sqlite lock: a second lock of the same file, even from this process, is bu
 test("sqlite lock: the lock file stays an empty file and no journal is created beside it", async () => {
   await inTempDir(async (dir) => {
     const lock = await acquireDirLock(dir);
+    await lock.recorded;
     const names = (await import("node:fs")).readdirSync(dir).sort();
     assert.deepEqual(names, [HOLDER_FILE, LOCK_FILE]);
     assert.equal(statSync(join(dir, LOCK_FILE)).size, 0);
@@ -55,6 +56,7 @@ test("dir lock: the holder record names this process while held and nobody (one 
   await inTempDir(async (dir) => {
     const lock = await acquireDirLock(dir);
     assert.equal(lock.kind, "sqlite");
+    await lock.recorded;
     const holder = parseHolder(readFileSync(join(dir, HOLDER_FILE), "utf8"));
     const me = thisProcess();
     assert.equal(holder?.pid, process.pid);

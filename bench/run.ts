@@ -2,7 +2,8 @@
  * Runs the benchmarks on the current runtime, prints a table and writes
  * bench/results/<runtime>.json.
  *
- *   deno run -A bench/run.ts [w0] [w2] [w3] [w4] [w6]     (w4 includes workload 5; w6 is compaction)
+ *   deno run -A bench/run.ts [w0] [w2] [w3] [w4] [w6] [w7]
+ *     (w4 includes workload 5; w6 is compaction; w7 the open and the recovery against the crate)
  *   bun bench/run.ts ...
  *   node --expose-gc npm/bench/run.js ...             (after deno task build:npm)
  *
@@ -14,7 +15,14 @@
  */
 import process from "node:process";
 import { printTable, type Result, RUNTIME, writeJson } from "./harness.ts";
-import { compaction, crateScope, durableAppends, memoryAndLatency, recovery } from "./workloads.ts";
+import {
+  compaction,
+  crateScope,
+  durableAppends,
+  memoryAndLatency,
+  openAndRecovery,
+  recovery,
+} from "./workloads.ts";
 
 const all: Record<string, () => Promise<Result[]>> = {
   w0: crateScope,
@@ -22,6 +30,7 @@ const all: Record<string, () => Promise<Result[]>> = {
   w3: recovery,
   w4: memoryAndLatency,
   w6: compaction,
+  w7: openAndRecovery,
 };
 /** Former names: w1 (4 MiB appends, flush) is part of w0. */
 const aliases: Record<string, string> = { w1: "w0" };

@@ -4,7 +4,9 @@
 // tables and writes bench/results/all.json. Arguments name workloads (e.g.
 // `w0 w3`; `w1` is an alias of w0); none runs them all, w0 first.
 //
-// w0 is the Rust crate's own append benchmark (its scope). When MRL_ORACLE
+// w0 is the Rust crate's own append benchmark (its scope), w7 the open and
+// the recovery (each runtime runs `$MRL_ORACLE fill` and `recover` itself,
+// right after its own figure). When MRL_ORACLE
 // names the `mrl-oracle` program, `$MRL_ORACLE bench N` measures the Rust
 // crate in the same run (before ours), and the w0 table shows its MiB/s and,
 // per runtime, ours with the ratio to it in brackets. Without MRL_ORACLE the
@@ -43,7 +45,7 @@ function versionOf(command) {
 }
 
 const ALIASES = { w1: "w0" };
-const DEFAULT = ["w0", "w2", "w3", "w4", "w6"];
+const DEFAULT = ["w0", "w2", "w3", "w4", "w6", "w7"];
 // Each workload runs in a process of its own, so that memory figures start from a clean baseline.
 const given = process.argv.slice(2).map((a) => ALIASES[a] ?? a);
 const workloads = given.length > 0 ? [...new Set(given)] : DEFAULT;
@@ -55,8 +57,8 @@ if (unknown.length > 0) {
 
 const iterEnv = Number(process.env.BENCH_ITER);
 const oracleIterations = Number.isInteger(iterEnv) && iterEnv > 0 ? iterEnv : 9;
-if (oracle && !workloads.includes("w0")) {
-  console.warn("note: MRL_ORACLE is only used by w0, which is not among the workloads");
+if (oracle && !workloads.includes("w0") && !workloads.includes("w7")) {
+  console.warn("note: MRL_ORACLE is only used by w0 and w7, which are not among the workloads");
 }
 
 const build = spawnSync(bin("deno"), ["run", "-A", "scripts/build_npm.ts", "--no-test"], {
@@ -107,7 +109,7 @@ for (const [runtime, [command, ...rest]] of runs) {
     const out = join("bench", "results", `${runtime}-${workload}.json`);
     const run = spawnSync(command, [...rest, workload], {
       stdio: "inherit",
-      env: { ...process.env, BENCH_OUT: out },
+      env: { ...process.env, BENCH_OUT: out, ...(oracle ? { MRL_ORACLE: oracle } : {}) },
     });
     if (run.status !== 0) {
       console.error(`${runtime}: benchmark ${workload} failed (exit ${run.status})`);
@@ -192,7 +194,29 @@ if (w0.length > 0) {
   table(header, rows, header.map((_, i) => i).slice(1));
 }
 
-const others = all.filter((r) => !r.combo);
+// w7 with MRL_ORACLE: each runtime's figure beside the crate's, measured in the same process.
+const w7 = all.filter((r) => r.rust !== undefined);
+const w7Names = [...new Set(w7.map((r) => r.workload))];
+if (w7Names.length > 0) {
+  console.log(
+    "\nw7, open and recovery: median; in brackets, the speed ratio to the Rust crate " +
+      "(mrl-oracle recover, measured right after ours in the same process; > 1: faster)\n",
+  );
+  const rows = w7Names.map((w) => {
+    const first = w7.find((r) => r.workload === w);
+    const cells = runtimes.map((runtime) => {
+      const ours = w7.find((r) => r.runtime === runtime && r.workload === w);
+      if (!ours) return "";
+      const speed = ours.unit === "µs" ? ours.rust / ours.median : ours.median / ours.rust;
+      return `${round(ours.median)} (${speed.toFixed(2)})`;
+    });
+    return [w.replace(/^w7 /, ""), first.unit, round(first.rust), ...cells];
+  });
+  const header = ["w7 row", "unit", `Rust (beside ${runtimes[0]})`, ...runtimes.map(heading)];
+  table(header, rows, header.map((_, i) => i).slice(2));
+}
+
+const others = all.filter((r) => !r.combo && r.rust === undefined);
 const names = [...new Set(others.map((r) => r.workload))];
 if (names.length > 0) {
   console.log("");

@@ -3,7 +3,8 @@
  * crate's own append benchmark (w0, its scope), durable appends and group commit,
  * recovery speed, memory per retained byte, and append latency under load.
  */
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -376,4 +377,137 @@ export async function compaction(): Promise<Result[]> {
       } µs`,
     },
   ];
+}
+
+/** A recovery row of workload 7: a log of `mib` MiB of `size`-byte records over `queues` queues. */
+export interface RecoveryRow {
+  mib: number;
+  size: number;
+  queues: number;
+}
+
+/** Workload 7's recovery rows, as the Performance issue measures them against the crate. */
+export const RECOVERY_ROWS: readonly RecoveryRow[] = [
+  { mib: 512, size: 16384, queues: 8 },
+  { mib: 256, size: 256, queues: 8 },
+];
+
+/** "w7 recovery 512 MiB of 16 KiB records, 8 queues". */
+export function recoveryRowName(row: RecoveryRow): string {
+  const size = row.size % 1024 === 0 ? `${row.size / 1024} KiB` : `${row.size} B`;
+  return `w7 recovery ${row.mib} MiB of ${size} records, ${row.queues} queues`;
+}
+
+/** The `mrl-oracle` program (MRL_ORACLE), when it is given: the Rust crate, measured in the same process's run. */
+const ORACLE = process.env.MRL_ORACLE;
+
+/** Runs `mrl-oracle ARGS` and returns its last line of output, parsed as JSON (undefined for none). */
+function oracle(args: string[]): { median_s?: number } | undefined {
+  const run = spawnSync(ORACLE!, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (run.error || run.status !== 0) {
+    throw new Error(`mrl-oracle ${args[0]} failed: ${run.error?.message ?? `exit ${run.status}`}`);
+  }
+  const lines = run.stdout.trim().split("\n").filter((line) => line !== "");
+  return lines.length > 0 ? JSON.parse(lines[lines.length - 1]) : undefined;
+}
+
+/**
+ * The log of a recovery row, written once under the scratch base directory
+ * (and reused by every runtime): by the Rust crate (`mrl-oracle fill`) when
+ * MRL_ORACLE is given, else by this library the same way (batches of 16,
+ * round-robin over the queues, nothing persisted until the close).
+ */
+async function recoveryRowLog(row: RecoveryRow): Promise<string> {
+  const writer = ORACLE !== undefined ? "crate" : "mrl";
+  const name = `mrl-bench-w7-${writer}-${row.mib}-${row.size}`;
+  const dir = join(process.env.BENCH_DIR ?? tmpdir(), name);
+  const done = `${dir}.complete`;
+  if (existsSync(done)) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  if (ORACLE !== undefined) {
+    mkdirSync(dir, { recursive: true });
+    oracle(["fill", dir, String(row.mib), String(row.size), String(row.queues)]);
+  } else {
+    const log = await MultiRecordLog.open(dir, { persistPolicy: { kind: "never" } });
+    const queues = Array.from({ length: row.queues }, (_, i) => `queue-${i}`);
+    for (const q of queues) await log.createQueue(q);
+    const batch = Array.from({ length: 16 }, (_, i) => payload(row.size, i));
+    for (let written = 0, i = 0; written < row.mib * MiB; i++, written += 16 * row.size) {
+      await log.appendRecords(queues[i % row.queues], batch);
+    }
+    await log.close();
+  }
+  writeFileSync(done, "");
+  return dir;
+}
+
+/** The Rust crate's `MultiRecordLog::open` of `dir`, median seconds of `n` (undefined without MRL_ORACLE). */
+function crateOpenSeconds(dir: string, n: number): number | undefined {
+  return ORACLE === undefined ? undefined : oracle(["recover", dir, String(n)])?.median_s;
+}
+
+/**
+ * Workload 7, the rest of the crate's matrix: the open of a fresh directory
+ * (an empty one that exists), the reopen of an empty log, and the recovery
+ * of each {@link RECOVERY_ROWS} log, timed as `mrl-oracle recover` times the
+ * crate: `MultiRecordLog.open` alone (close untimed), after one untimed open
+ * that warms the page cache. With MRL_ORACLE, the crate's figure of the
+ * same row, measured right after ours (`mrl-oracle recover`), is in `rust`.
+ * The reopen of an empty log is the one open both can be timed on alike.
+ */
+export async function openAndRecovery(): Promise<Result[]> {
+  const results: Result[] = [];
+  await withScratch(async (base) => {
+    const fresh: number[] = [];
+    const reopen: number[] = [];
+    const empty = join(base, "empty");
+    await (await MultiRecordLog.open(empty)).close();
+    for (let i = -5; i < iterations(200); i++) {
+      const dir = join(base, `fresh-${i + 5}`);
+      mkdirSync(dir);
+      let t = now();
+      let log = await MultiRecordLog.open(dir);
+      const openedFresh = now() - t;
+      await log.close();
+      rmSync(dir, { recursive: true, force: true });
+      t = now();
+      log = await MultiRecordLog.open(empty);
+      const reopened = now() - t;
+      await log.close();
+      if (i >= 0) {
+        fresh.push(openedFresh * 1000);
+        reopen.push(reopened * 1000);
+      }
+    }
+    results.push(result("w7 open of a fresh directory", "µs", fresh));
+    const crate = crateOpenSeconds(empty, 200);
+    results.push({
+      ...result("w7 reopen of an empty log", "µs", reopen),
+      ...(crate !== undefined ? { rust: Math.round(crate * 1e7) / 10 } : {}),
+    });
+  });
+  for (const row of RECOVERY_ROWS) {
+    const dir = await recoveryRowLog(row);
+    const samples: number[] = [];
+    let records = 0;
+    for (let it = -1; it < iterations(5); it++) {
+      collectGarbage();
+      const start = now();
+      const log = await MultiRecordLog.open(dir);
+      const seconds = (now() - start) / 1000;
+      records = 0;
+      for (const q of Object.values(log.summary().queues)) {
+        if (q.end !== undefined) records += q.end - q.start + 1;
+      }
+      await log.close();
+      if (records === 0) throw new Error(`nothing recovered from ${dir}`);
+      if (it >= 0) samples.push(row.mib / seconds);
+    }
+    const crate = crateOpenSeconds(dir, iterations(5));
+    results.push({
+      ...result(recoveryRowName(row), "MiB/s", samples, `${records} records`),
+      ...(crate !== undefined ? { rust: Math.round((row.mib / crate) * 10) / 10 } : {}),
+    });
+  }
+  return results;
 }

@@ -117,7 +117,15 @@ async function openFiles(
     await settleFileSize(directory, fileSize);
     const recovered = await recover(directory, crc);
     await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
-    writer = await RecordWriter.open(directory, recovered.resumeAt, crc, maxDiskBytes);
+    // Nothing unread past the end and nothing dropped there: the rest of the file is zeros.
+    const restIsZeros = recovered.unread.length === 0 && recovered.droppedTail.length === 0;
+    writer = await RecordWriter.open(
+      directory,
+      recovered.resumeAt,
+      crc,
+      maxDiskBytes,
+      restIsZeros,
+    );
     await directory.removeStrayTemp();
     const { queues, report } = recovered;
     return { directory, queues, report, writing: { writer, lock } };

@@ -58,16 +58,19 @@ export class RecordWriter implements PersistTarget {
   }
 
   /**
-   * Opens the writer where replay ended (see {@link RollingWriter.open});
-   * `maxDiskBytes`: the disk limit appends are checked against, if any.
+   * Opens the writer where replay ended (see {@link RollingWriter.open}, and
+   * its `restIsZeros`); `maxDiskBytes`: the disk limit appends are checked
+   * against, if any.
    */
   static async open(
     dir: WalDirectory,
     at: WritePosition,
     crc: Crc32,
     maxDiskBytes?: number,
+    restIsZeros = false,
   ): Promise<RecordWriter> {
-    return new RecordWriter(dir, await RollingWriter.open(dir, at), crc, maxDiskBytes);
+    const files = await RollingWriter.open(dir, at, restIsZeros);
+    return new RecordWriter(dir, files, crc, maxDiskBytes);
   }
 
   /** Bytes per wal file. */

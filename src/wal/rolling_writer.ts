@@ -117,8 +117,17 @@ export class RollingWriter implements FrameTarget {
    * a reader drops whole with the records before `at.offset` in it. So the
    * rest of `at.offset`'s block is overwritten with zeros (not cut), the
    * file is cut at a block boundary, and only then extended.
+   *
+   * `restIsZeros`: the caller has checked that every byte of the file past
+   * `at.offset` is zero (replay's look past the end found nothing). Then a
+   * file of exactly its capacity is left as it is: nothing to write, cut or
+   * sync, so reopening a clean log costs no disk write.
    */
-  static async open(dir: WalDirectory, at: WritePosition): Promise<RollingWriter> {
+  static async open(
+    dir: WalDirectory,
+    at: WritePosition,
+    restIsZeros = false,
+  ): Promise<RollingWriter> {
     if (!dir.fileNumbers().includes(at.fileNumber)) {
       // Its directory entry is synced with the first fsync of its data (nothing is durable before).
       const file = await dir.createFile(at.fileNumber, false);
@@ -130,7 +139,7 @@ export class RollingWriter implements FrameTarget {
     try {
       const size = await file.size();
       const capacity = Math.max(dir.fileSize, size - (size % BLOCK_SIZE));
-      if (size !== capacity || size > at.offset) {
+      if (size !== capacity || (size > at.offset && !restIsZeros)) {
         const blockEnd = Math.ceil(at.offset / BLOCK_SIZE) * BLOCK_SIZE;
         const zeroUpTo = Math.min(blockEnd, size);
         if (zeroUpTo > at.offset) await file.write(new Uint8Array(zeroUpTo - at.offset), at.offset);

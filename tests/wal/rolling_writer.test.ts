@@ -9,6 +9,7 @@ import { WalDirectory } from "../../src/wal/directory.ts";
 import { RollingWriter } from "../../src/wal/rolling_writer.ts";
 import { BLOCK_SIZE } from "../../src/format/constants.ts";
 import { MemoryFileSystem } from "../helpers/memory_fs.ts";
+import { countingFileSystem } from "../helpers/counting_fs.ts";
 
 const DIR = "/wal";
 const FILE_0 = `${DIR}/wal-00000000000000000000`;
@@ -80,6 +81,37 @@ test("rolling writer: a full file stays current until the next byte; that byte g
   assert.deepEqual(fs.files(DIR), ["wal-00000000000000000000", "wal-00000000000000000001"]);
   assert.equal(fs.bytes(FILE_0)[BLOCK_SIZE - 1], 1);
   assert.deepEqual([...fs.bytes(FILE_1).subarray(0, 11)], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0]);
+  await writer.close();
+});
+
+test("rolling writer: resuming where the rest of a full-size file is known to be zeros writes, cuts and syncs nothing", async () => {
+  const { fs, dir } = await setup();
+  const first = await RollingWriter.open(dir, { fileNumber: 0, offset: 0 });
+  put(first, 100, 7);
+  await first.close();
+  const counted = countingFileSystem(fs);
+  const again = await WalDirectory.open(counted.fs, DIR, 2 * BLOCK_SIZE);
+  const writer = await RollingWriter.open(again, { fileNumber: 0, offset: 100 }, true);
+  assert.deepEqual(
+    [counted.counts.write, counted.counts.truncate, counted.counts.datasync],
+    [0, 0, 0],
+  );
+  assert.equal(writer.offset, 100);
+  await writer.abandon();
+});
+
+test("rolling writer: resuming in a file not of its full size still cuts and extends it, whatever the caller knows", async () => {
+  const { fs, dir } = await setup();
+  const first = await RollingWriter.open(dir, { fileNumber: 0, offset: 0 });
+  put(first, 100, 7);
+  await first.close();
+  const handle = await fs.openFile(FILE_0, "readwrite");
+  await handle.truncate(BLOCK_SIZE + 10); // cut inside the second block
+  await handle.close();
+  const again = await WalDirectory.open(fs, DIR, 2 * BLOCK_SIZE);
+  const writer = await RollingWriter.open(again, { fileNumber: 0, offset: 100 }, true);
+  assert.equal(fs.bytes(FILE_0).length, 2 * BLOCK_SIZE);
+  assert.ok(fs.bytes(FILE_0).subarray(BLOCK_SIZE).every((b) => b === 0));
   await writer.close();
 });
 

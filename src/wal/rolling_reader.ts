@@ -6,7 +6,10 @@
  * Every port of this library reads synchronously, so there is nothing to
  * overlap a read with: one buffer, filled when its blocks are used up (no
  * read past what replay asks for, such as the preallocated rest of the last
- * file).
+ * file). Reads start at one block in each file and double up to the
+ * blocks-per-read size: a small log costs one small read (reading 1 MiB of
+ * the preallocated zeros was most of reopening an empty log), a large one
+ * reaches full-size reads after a few.
  *
  * @module
  */
@@ -20,10 +23,13 @@ const BLOCKS_PER_READ = 32;
 export class RollingReader {
   readonly #dir: WalDirectory;
   readonly #files: readonly number[];
-  readonly #bufferSize: number;
+  /** The most blocks one read fetches. */
+  readonly #maxBlocks: number;
+  /** Blocks the next read of the current file fetches (doubles up to `#maxBlocks`). */
+  #readBlocks = 1;
   #fileIndex = -1;
   #file: WalFile | undefined;
-  /** The buffer whose blocks are handed out; allocated when the first file is opened (a new directory has none). */
+  /** The buffer whose blocks are handed out; grown as reads grow (a new directory needs none). */
   #buffer = new Uint8Array(0);
   /** Whole blocks in `#buffer` and the file offset of its first byte. */
   #bufferedBlocks = 0;
@@ -49,7 +55,7 @@ export class RollingReader {
   ) {
     this.#dir = dir;
     this.#files = options.files ?? dir.fileNumbers();
-    this.#bufferSize = BLOCK_SIZE * (options.blocksPerRead ?? BLOCKS_PER_READ);
+    this.#maxBlocks = options.blocksPerRead ?? BLOCKS_PER_READ;
     this.fileNumber = this.#files[0] ?? 0;
   }
 
@@ -92,11 +98,14 @@ export class RollingReader {
 
   async #fill(): Promise<void> {
     const offset = this.#bufferOffset + this.#bufferedBlocks * BLOCK_SIZE;
-    const n = await this.#file!.readFully(this.#buffer, offset);
+    const size = this.#readBlocks * BLOCK_SIZE;
+    if (this.#buffer.length < size) this.#buffer = new Uint8Array(size);
+    const n = await this.#file!.readFully(this.#buffer.subarray(0, size), offset);
     this.#bufferOffset = offset;
     this.#bufferedBlocks = Math.floor(n / BLOCK_SIZE);
     this.#nextInBuffer = 0;
-    if (n < this.#bufferSize) this.#fileExhausted = true;
+    if (n < size) this.#fileExhausted = true;
+    this.#readBlocks = Math.min(this.#readBlocks * 2, this.#maxBlocks);
   }
 
   async #openNextFile(): Promise<boolean> {
@@ -107,7 +116,7 @@ export class RollingReader {
     this.#file = await this.#dir.openFile(n, "read");
     // Opens settle the file size first (file_size.ts), which records every file's size: read it only if not.
     if (this.#dir.knownSize(n) === undefined) this.#dir.setSize(n, await this.#file.size());
-    if (this.#buffer.length === 0) this.#buffer = new Uint8Array(this.#bufferSize);
+    this.#readBlocks = 1;
     this.#openNumber = n;
     this.#bufferOffset = 0;
     this.#bufferedBlocks = 0;

@@ -171,27 +171,13 @@ export class WritePath {
     const durability = this.#schedule.afterWrite();
     // An idle pipeline and a flush at most: durable and committed before returning.
     if (pipeline.persistNow(durability)) {
-      for (let i = 0; i < count; i++) q.append(first + i, list[i], file);
+      q.appendAll(first, list, bytes, file);
       this.#committed(queue, reserved);
       return Promise.resolve(outcome);
     }
-    if (count === 1) {
-      const offset = q.stage(list[0]);
-      const size = list[0].length;
-      return pipeline.submit(durability, (): AppendOutcome => {
-        q.commit(first, offset, size, file);
-        this.#committed(queue, reserved);
-        return outcome;
-      });
-    }
-    // Offsets and sizes of the staged copies, side by side.
-    const staged = new Float64Array(count * 2);
-    for (let i = 0; i < count; i++) {
-      staged[2 * i] = q.stage(list[i]);
-      staged[2 * i + 1] = list[i].length;
-    }
+    q.stage(first, list);
     return pipeline.submit(durability, (): AppendOutcome => {
-      for (let i = 0; i < count; i++) q.commit(first + i, staged[2 * i], staged[2 * i + 1], file);
+      q.commitStaged(count, bytes, file);
       this.#committed(queue, reserved);
       return outcome;
     });

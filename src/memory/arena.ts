@@ -59,6 +59,33 @@ export class Arena {
     return at;
   }
 
+  /**
+   * Copies each payload of `list` in, one after the other, and writes its
+   * logical offset to `offsets[at + i]`: {@link append} for a list, with the
+   * current chunk kept at hand between payloads.
+   */
+  appendAll(list: readonly Uint8Array[], offsets: Float64Array, at: number): void {
+    let tail = this.#tail;
+    let tailEnd = this.#tailEnd;
+    let chunk = this.#chunks.length > 0 ? this.#chunks[this.#chunks.length - 1].bytes : EMPTY;
+    let base = this.#bases.length > 0 ? this.#bases[this.#bases.length - 1] : 0;
+    for (let i = 0; i < list.length; i++) {
+      const src = list[i];
+      const len = src.length;
+      if (len > 0 && tail + len > tailEnd) {
+        this.#tail = tail;
+        this.#grow(len);
+        tailEnd = this.#tailEnd;
+        chunk = this.#chunks[this.#chunks.length - 1].bytes;
+        base = this.#bases[this.#bases.length - 1];
+      }
+      if (len > 0) chunk.set(src, tail - base);
+      offsets[at + i] = tail;
+      tail += len;
+    }
+    this.#tail = tail;
+  }
+
   /** A view of `len` bytes at logical `offset` (no copy). */
   view(offset: number, len: number): Uint8Array {
     if (len === 0) return EMPTY;

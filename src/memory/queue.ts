@@ -30,9 +30,13 @@ export class MemQueue {
   #positions = new Float64Array(INITIAL_CAPACITY);
   #offsets = new Float64Array(INITIAL_CAPACITY);
   #lengths = new Uint32Array(INITIAL_CAPACITY);
-  /** Live records are at indices [#head, #head + #count). */
+  /**
+   * Live records are at indices [#head, #head + #count); staged ones (copied
+   * in, not yet records) follow them, at [#head + #count, #head + #count + #staged).
+   */
   #head = 0;
   #count = 0;
+  #staged = 0;
   /** Next position while the queue is empty. */
   #startPosition: number;
   #payloadBytes = 0;
@@ -92,46 +96,75 @@ export class MemQueue {
 
   /**
    * Appends a record at `position` (>= nextPosition(); the caller checks),
-   * written in wal file `file`.
+   * written in wal file `file`. Nothing may be staged.
    */
   append(position: number, payload: Uint8Array, file: number): void {
-    this.commit(position, this.stage(payload), payload.length, file);
+    if (this.#head + this.#count === this.#positions.length) this.#makeRoom(1);
+    const i = this.#head + this.#count;
+    const offset = this.#arena.append(payload);
+    this.#positions[i] = position;
+    this.#offsets[i] = offset;
+    this.#lengths[i] = payload.length;
+    this.#commit(1, payload.length, file);
   }
 
   /**
-   * Copies a payload into the queue's memory without making it a record yet
-   * (so a caller may reuse its buffer at once). Returns where it went, for
-   * {@link commit}; {@link unstage} forgets staged payloads.
+   * Appends records at positions `first`, `first + 1`, ... (the first >=
+   * nextPosition(); the caller checks), with the payloads of `list`
+   * (`bytes` in all), written in wal file `file`: {@link stage} and
+   * {@link commitStaged} at once. Nothing may be staged.
    */
-  stage(payload: Uint8Array): number {
-    return this.#arena.append(payload);
+  appendAll(first: number, list: readonly Uint8Array[], bytes: number, file: number): void {
+    this.stage(first, list);
+    this.commitStaged(list.length, bytes, file);
   }
 
-  /** A mark to pass to {@link unstage}. */
-  stageMark(): number {
-    return this.#arena.tail;
+  /**
+   * Copies the payloads of `list` into the queue's memory as the records at
+   * positions `first`, `first + 1`, ..., without making them records yet (so
+   * a caller may reuse its buffers at once): they follow whatever is staged
+   * already, and {@link commitStaged} makes them records, in the order they
+   * were staged. {@link unstageAll} forgets staged payloads. Makes room for
+   * the whole list at once.
+   */
+  stage(first: number, list: readonly Uint8Array[]): void {
+    const n = list.length;
+    const at = this.#head + this.#count + this.#staged;
+    if (at + n > this.#positions.length) this.#makeRoom(n);
+    const i = this.#head + this.#count + this.#staged;
+    const positions = this.#positions;
+    const lengths = this.#lengths;
+    for (let k = 0; k < n; k++) {
+      positions[i + k] = first + k;
+      lengths[i + k] = list[k].length;
+    }
+    this.#arena.appendAll(list, this.#offsets, i);
+    this.#staged += n;
   }
 
-  /** Forgets the payloads staged since `mark`. */
-  unstage(mark: number): void {
-    this.#arena.rewind(mark);
+  /**
+   * Makes the first `n` staged payloads (`bytes` in all, staged by one
+   * {@link stage} call) records, written in wal file `file`.
+   */
+  commitStaged(n: number, bytes: number, file: number): void {
+    this.#staged -= n;
+    this.#commit(n, bytes, file);
   }
 
   /** Forgets every staged payload not committed (after a failed write). */
   unstageAll(): void {
+    this.#staged = 0;
     this.#arena.rewind(this.#committedEnd);
   }
 
-  /** Makes a staged payload the record at `position`, written in wal file `file`. */
-  commit(position: number, offset: number, length: number, file: number): void {
-    if (this.#head + this.#count === this.#positions.length) this.#makeRoom();
-    const i = this.#head + this.#count;
-    this.#positions[i] = position;
-    this.#offsets[i] = offset;
-    this.#lengths[i] = length;
-    this.#count++;
-    this.#payloadBytes += length;
-    this.#committedEnd = offset + length;
+  /** Counts the `n` records (`bytes` in all) after the live ones as live, written in wal file `file`. */
+  #commit(n: number, bytes: number, file: number): void {
+    if (n === 0) return;
+    this.#count += n;
+    this.#payloadBytes += bytes;
+    const last = this.#head + this.#count - 1;
+    const position = this.#positions[last];
+    this.#committedEnd = this.#offsets[last] + this.#lengths[last];
     const runs = this.#runFiles.length;
     if (runs > 0 && this.#runFiles[runs - 1] === file) {
       this.#runLast[runs - 1] = position;
@@ -171,10 +204,11 @@ export class MemQueue {
     // Move the live records to the front when half the arrays lie before them; when under half
     // of the arrays is in use, shrink them to 1.125 times the live count.
     const capacity = this.#positions.length;
-    if (this.#count * 2 < capacity - INITIAL_CAPACITY) {
-      this.#resize(Math.ceil(this.#count * 1.125) + INITIAL_CAPACITY);
+    const kept = this.#count + this.#staged;
+    if (kept * 2 < capacity - INITIAL_CAPACITY) {
+      this.#resize(Math.ceil(kept * 1.125) + INITIAL_CAPACITY);
     } else if (this.#head > capacity >>> 1) {
-      this.#makeRoom();
+      this.#resize(Math.max(INITIAL_CAPACITY, Math.ceil(kept * 1.5) + INITIAL_CAPACITY));
     }
     return removed;
   }
@@ -270,6 +304,7 @@ export class MemQueue {
     this.#generation++;
     this.#head = 0;
     this.#count = 0;
+    this.#staged = 0;
     this.#payloadBytes = 0;
     this.#arena.clear();
   }
@@ -278,27 +313,38 @@ export class MemQueue {
     // Payloads staged for later commits live past the committed end: keep them.
     if (this.#arena.tail === this.#committedEnd) this.#arena.clear();
     else this.#arena.releaseBefore(this.#committedEnd);
-    this.#head = 0;
+    this.#head += this.#count; // staged records stay where they are
     this.#count = 0;
     this.#payloadBytes = 0;
     this.#runFiles.length = 0;
     this.#runLast.length = 0;
-    if (this.#positions.length > INITIAL_CAPACITY * 64) this.#resize(INITIAL_CAPACITY);
+    if (this.#positions.length > INITIAL_CAPACITY * 64) {
+      this.#resize(Math.ceil(this.#staged * 1.125) + INITIAL_CAPACITY);
+    }
   }
 
   /**
-   * Moves live records to the front, sizing the arrays to 1.5 times the live
-   * count: they grow by half when full and shrink after truncations, so the
-   * per-record metadata stays within 1.5 x 20 bytes.
+   * Makes room for `more` records after the live and staged ones: moves them
+   * to the front, sizing the arrays to 1.5 times what they then hold (or
+   * only moves them when that leaves room enough). The arrays grow by half
+   * when full and shrink after truncations, so the per-record metadata stays
+   * within 1.5 x 20 bytes.
    */
-  #makeRoom(): void {
-    this.#resize(Math.max(INITIAL_CAPACITY, Math.ceil(this.#count * 1.5) + INITIAL_CAPACITY));
+  #makeRoom(more: number): void {
+    const held = this.#count + this.#staged;
+    const capacity = this.#positions.length;
+    const needed = held + more;
+    if (needed <= capacity >>> 1 || (needed <= capacity && this.#head >= capacity >>> 2)) {
+      this.#resize(capacity); // enough room once moved to the front
+    } else {
+      this.#resize(Math.max(Math.ceil(held * 1.5) + INITIAL_CAPACITY, needed));
+    }
   }
 
   #resize(capacity: number): void {
     this.#generation++;
     const from = this.#head;
-    const to = this.#head + this.#count;
+    const to = this.#head + this.#count + this.#staged;
     if (capacity === this.#positions.length) {
       this.#positions.copyWithin(0, from, to);
       this.#offsets.copyWithin(0, from, to);

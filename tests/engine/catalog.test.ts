@@ -88,7 +88,7 @@ test("catalog: after a failure, staged payloads and reservations go back to what
   const catalog = new QueueCatalog(queues, 1000);
   const r = catalog.reserved("q");
   catalog.reserveMemory("q", 1, 500);
-  q.stage(new Uint8Array(500));
+  q.stage(1, [new Uint8Array(500)]);
   r.next = 2;
   catalog.dropStaged();
   assert.equal(r.next, 1);

@@ -454,75 +454,71 @@ test("queue: payload views handed out before a truncation keep their bytes", () 
   views.forEach((view, p) => assert.deepEqual(view, payloadFor(p, 1000)));
 });
 
-test("queue: a staged payload becomes a record only when committed", () => {
+test("queue: staged payloads become records only when committed", () => {
   const q = new MemQueue();
-  const offset = q.stage(b(4, 5, 6));
-  assert.equal(q.size, 0);
-  assert.equal(q.payloadBytes, 0);
-  assert.equal(q.nextPosition(), 0);
-  assert.equal(q.firstFile(), undefined);
-  q.commit(0, offset, 3, 2);
-  assert.equal(q.size, 1);
-  assert.equal(q.payloadBytes, 3);
-  assert.equal(q.nextPosition(), 1);
-  assert.equal(q.firstFile(), 2);
-  assert.deepEqual(records(q), [[0, [4, 5, 6]]]);
+  q.stage(0, [b(4, 5, 6), b(7)]);
+  assert.deepEqual([q.size, q.payloadBytes, q.nextPosition(), q.firstFile()], [0, 0, 0, undefined]);
+  assert.deepEqual(records(q), []);
+  q.commitStaged(2, 4, 2);
+  assert.deepEqual([q.size, q.payloadBytes, q.nextPosition(), q.firstFile()], [2, 4, 2, 2]);
+  assert.deepEqual(records(q), [[0, [4, 5, 6]], [1, [7]]]);
 });
 
-test("queue: stage copies the payload, so the caller may reuse its buffer at once", () => {
+test("queue: stage copies the payloads, so the caller may reuse its buffers at once", () => {
   const q = new MemQueue();
   const buffer = b(1, 2, 3);
-  const first = q.stage(buffer);
+  q.stage(0, [buffer]);
   buffer.set([7, 8, 9]);
-  const second = q.stage(buffer);
-  q.commit(0, first, 3, 0);
-  q.commit(1, second, 3, 0);
+  q.stage(1, [buffer]);
+  q.commitStaged(1, 3, 0);
+  q.commitStaged(1, 3, 0);
   assert.deepEqual(records(q), [[0, [1, 2, 3]], [1, [7, 8, 9]]]);
 });
 
-test("queue: stageMark is where the next staged payload goes", () => {
+test("queue: stagings commit in the order they were staged, each in its own wal file", () => {
   const q = new MemQueue();
-  q.append(0, b(1, 2, 3), 0);
-  const mark = q.stageMark();
-  assert.equal(q.stage(b(4)), mark);
-  assert.equal(q.stageMark(), mark + 1);
+  q.stage(0, [b(1), b(2)]);
+  q.stage(2, [b(3)]);
+  q.commitStaged(2, 2, 4);
+  assert.deepEqual(records(q), [[0, [1]], [1, [2]]]);
+  q.commitStaged(1, 1, 5);
+  assert.deepEqual(records(q), [[0, [1]], [1, [2]], [2, [3]]]);
+  assert.deepEqual([...q.bytesByFile()], [[4, 2], [5, 1]]);
 });
 
-test("queue: unstage forgets the payloads staged since the mark", () => {
+test("queue: a staging that outgrows the arrays keeps the live records and the earlier stagings", () => {
   const q = new MemQueue();
-  q.append(0, b(1, 2), 0);
-  const mark = q.stageMark();
-  q.stage(b(3, 3, 3));
-  q.stage(b(4, 4));
-  q.unstage(mark);
-  assert.equal(q.stageMark(), mark);
-  const offset = q.stage(b(5));
-  assert.equal(offset, mark);
-  q.commit(1, offset, 1, 0);
-  assert.deepEqual(records(q), [[0, [1, 2]], [1, [5]]]);
-  assert.equal(q.payloadBytes, 3);
+  for (let p = 0; p < 10; p++) q.append(p, payloadFor(p), 0);
+  q.stage(10, [payloadFor(10)]);
+  const many = Array.from({ length: 100 }, (_, i) => payloadFor(11 + i));
+  q.stage(11, many);
+  q.commitStaged(1, payloadFor(10).length, 0);
+  q.commitStaged(100, many.reduce((n, p) => n + p.length, 0), 0);
+  assert.deepEqual(
+    records(q),
+    Array.from({ length: 111 }, (_, p) => [p, [...payloadFor(p)]]),
+  );
 });
 
-test("queue: unstage gives back the chunks allocated while staging", () => {
+test("queue: unstageAll forgets every staged payload and gives back the chunks allocated for them", () => {
   const q = new MemQueue();
   q.append(0, b(1), 0);
   const before = q.allocatedBytes;
-  const mark = q.stageMark();
-  q.stage(new Uint8Array(5000));
-  q.stage(new Uint8Array(20000));
+  q.stage(1, [new Uint8Array(5000), new Uint8Array(20000)]);
   assert.equal(q.allocatedBytes, before + 8 * KiB + 20000);
-  q.unstage(mark);
+  q.unstageAll();
   assert.equal(q.allocatedBytes, before);
-  assert.deepEqual(records(q), [[0, [1]]]);
+  q.stage(1, [b(5)]);
+  q.commitStaged(1, 1, 0);
+  assert.deepEqual(records(q), [[0, [1]], [1, [5]]]);
+  assert.equal(q.payloadBytes, 2);
 });
 
 test("queue: payloads staged before a truncation that empties the queue can still be committed", () => {
   const q = filled(0, 2);
-  const first = q.stage(b(7, 7));
-  const second = q.stage(payloadFor(4, 5000)); // does not fit the first chunk: a new one
+  q.stage(3, [b(7, 7), payloadFor(4, 5000)]); // the second does not fit the first chunk: a new one
   assert.equal(q.truncate(2), 3);
-  q.commit(3, first, 2, 1);
-  q.commit(4, second, 5000, 1);
+  q.commitStaged(2, 5002, 1);
   assert.deepEqual(records(q), [[3, [7, 7]], [4, [...payloadFor(4, 5000)]]]);
   assert.equal(q.firstFile(), 1);
   assert.equal(q.payloadBytes, 5002);
@@ -530,21 +526,37 @@ test("queue: payloads staged before a truncation that empties the queue can stil
 
 test("queue: payloads staged before a partial truncation can still be committed", () => {
   const q = filled(0, 4);
-  const offset = q.stage(b(8, 9));
+  q.stage(5, [b(8, 9)]);
   assert.equal(q.truncate(3), 4);
-  q.commit(5, offset, 2, 0);
+  q.commitStaged(1, 2, 0);
   assert.deepEqual(records(q), [[4, [...payloadFor(4)]], [5, [8, 9]]]);
 });
 
-test("queue: unstage on an empty queue gives back the chunk allocated while staging", () => {
+test("queue: payloads staged before truncations that shrink the arrays can still be committed", () => {
+  const q = new MemQueue();
+  for (let p = 0; p < 2000; p++) q.append(p, payloadFor(p), 0);
+  q.stage(2000, [b(1), b(2)]);
+  assert.equal(q.truncate(1997), 1998); // two live records left: the arrays shrink
+  assert.equal(q.truncate(1999), 2); // empty
+  q.commitStaged(2, 2, 3);
+  assert.deepEqual(records(q), [[2000, [1]], [2001, [2]]]);
+});
+
+test("queue: unstageAll on an empty queue gives back the chunk allocated while staging", () => {
   const q = new MemQueue();
   const before = q.allocatedBytes;
-  const mark = q.stageMark();
-  q.stage(new Uint8Array(100_000));
+  q.stage(0, [new Uint8Array(100_000)]);
   assert.equal(q.allocatedBytes, before + 100_000);
-  q.unstage(mark);
+  q.unstageAll();
   assert.equal(q.allocatedBytes, before);
   assert.deepEqual([q.size, q.payloadBytes, q.usedBytes], [0, 0, 0]);
+});
+
+test("queue: appendAll makes a list of payloads records at consecutive positions at once", () => {
+  const q = new MemQueue(5);
+  q.appendAll(5, [b(1), new Uint8Array(0), b(2, 3)], 3, 7);
+  assert.deepEqual(records(q), [[5, [1]], [6, []], [7, [2, 3]]]);
+  assert.deepEqual([q.size, q.payloadBytes, q.nextPosition(), q.firstFile()], [3, 3, 8, 7]);
 });
 
 test("queue: positions up to Number.MAX_SAFE_INTEGER are kept exactly", () => {

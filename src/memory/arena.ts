@@ -86,6 +86,52 @@ export class Arena {
     this.#tail = tail;
   }
 
+  /**
+   * Copies the `n` ranges `src[starts[k], starts[k] + lengths[k])` in, one
+   * after the other, and writes the logical offset of each to
+   * `offsets[at + k]`. The ranges must be in order and not overlap; what
+   * lies between them (headers, say) is dropped. When the whole span from
+   * the first range to the end of the last fits where the arena would put
+   * it, the span is copied in one call and the ranges are then packed
+   * together within the chunk (`copyWithin`: no view per range); otherwise
+   * each range is copied on its own. Replay calls this for the items of one
+   * wal record.
+   */
+  appendRanges(
+    src: Uint8Array,
+    starts: Float64Array,
+    lengths: Uint32Array,
+    n: number,
+    offsets: Float64Array,
+    at: number,
+  ): void {
+    if (n === 0) return;
+    const spanStart = starts[0];
+    const span = starts[n - 1] + lengths[n - 1] - spanStart;
+    if (span > MAX_CHUNK) {
+      for (let k = 0; k < n; k++) {
+        offsets[at + k] = this.append(src.subarray(starts[k], starts[k] + lengths[k]));
+      }
+      return;
+    }
+    if (span > 0 && this.#tail + span > this.#tailEnd) this.#grow(span);
+    const chunks = this.#chunks;
+    const chunk = chunks.length > 0 ? chunks[chunks.length - 1].bytes : EMPTY;
+    const base = this.#bases.length > 0 ? this.#bases[this.#bases.length - 1] : 0;
+    const into = this.#tail - base;
+    if (span > 0) chunk.set(src.subarray(spanStart, spanStart + span), into);
+    let packed = this.#tail;
+    for (let k = 0; k < n; k++) {
+      const from = into + (starts[k] - spanStart);
+      const len = lengths[k];
+      const to = packed - base;
+      if (to !== from && len > 0) chunk.copyWithin(to, from, from + len);
+      offsets[at + k] = packed;
+      packed += len;
+    }
+    this.#tail = packed;
+  }
+
   /** A view of `len` bytes at logical `offset` (no copy). */
   view(offset: number, len: number): Uint8Array {
     if (len === 0) return EMPTY;

@@ -120,6 +120,35 @@ export class MemQueue {
   }
 
   /**
+   * Appends `n` records: record k at `positions[k]` (increasing, the first
+   * >= nextPosition(); the caller checks) with the payload
+   * `src[starts[k], starts[k] + lengths[k])` (`bytes` in all), written in
+   * wal file `file`. The ranges lie in order in `src` (see
+   * {@link Arena.appendRanges}). Nothing may be staged. No view or object
+   * is made per record: replay's way in.
+   */
+  appendRanges(
+    src: Uint8Array,
+    positions: Float64Array,
+    starts: Float64Array,
+    lengths: Uint32Array,
+    n: number,
+    bytes: number,
+    file: number,
+  ): void {
+    if (this.#head + this.#count + n > this.#positions.length) this.#makeRoom(n);
+    const i = this.#head + this.#count;
+    const ownPositions = this.#positions;
+    const ownLengths = this.#lengths;
+    for (let k = 0; k < n; k++) {
+      ownPositions[i + k] = positions[k];
+      ownLengths[i + k] = lengths[k];
+    }
+    this.#arena.appendRanges(src, starts, lengths, n, this.#offsets, i);
+    this.#commit(n, bytes, file);
+  }
+
+  /**
    * Copies the payloads of `list` into the queue's memory as the records at
    * positions `first`, `first + 1`, ..., without making them records yet (so
    * a caller may reuse its buffers at once): they follow whatever is staged

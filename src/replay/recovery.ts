@@ -146,6 +146,10 @@ class Replay implements WalkIssues {
   #recordFile: number;
   /** The first wal file replayed. */
   readonly #firstFile: number;
+  /** Per item of the record being applied: position, payload start and length (reused). */
+  #positions = new Float64Array(64);
+  #starts = new Float64Array(64);
+  #lengths = new Uint32Array(64);
 
   constructor(dir: WalDirectory, crc: Crc32) {
     this.#walker = new WalWalker(dir, crc, this);
@@ -206,31 +210,60 @@ class Replay implements WalkIssues {
     // An append to an out-of-range queue keeps it so: nothing of it is loaded.
     if (outOfRange) return;
     if (r.position === -1) return this.#outOfRange(name, readU64BigInt(record, 1));
-    // Records up to 2^53 - 1 only (the next position must stay exact): check them all first.
+    // Records up to 2^53 - 1 only (the next position must stay exact): check them all first,
+    // noting where each payload lies and whether the positions follow the queue's in order.
+    const n = r.itemCount;
+    if (this.#starts.length < n) this.#growScratch(n);
+    const positions = this.#positions;
+    const starts = this.#starts;
+    const lengths = this.#lengths;
+    const existing = queues.get(name);
+    let previous = existing === undefined ? r.position - 1 : existing.nextPosition() - 1;
+    let inOrder = true;
+    let bytes = 0;
     let at = r.bodyStart;
-    for (let i = 0; i < r.itemCount; i++) {
+    for (let i = 0; i < n; i++) {
       const itemPosition = readU64(record, at);
       if (itemPosition === -1 || itemPosition > Number.MAX_SAFE_INTEGER) {
         return this.#outOfRange(name, readU64BigInt(record, at));
       }
-      at += ITEM_HEADER_SIZE + readU32(record, at + 8);
-    }
-    let queue = queues.get(name) ?? queues.create(name, r.position);
-    this.#report.payloadRecordsReplayed += r.itemCount;
-    at = r.bodyStart;
-    for (let i = 0; i < r.itemCount; i++) {
-      const itemPosition = readU64(record, at);
       const len = readU32(record, at + 8);
-      const start = at + ITEM_HEADER_SIZE;
+      if (itemPosition <= previous) inOrder = false;
+      previous = itemPosition;
+      positions[i] = itemPosition;
+      starts[i] = at + ITEM_HEADER_SIZE;
+      lengths[i] = len;
+      bytes += len;
+      at += ITEM_HEADER_SIZE + len;
+    }
+    let queue = existing ?? queues.create(name, r.position);
+    this.#report.payloadRecordsReplayed += n;
+    if (inOrder) {
+      queue.appendRanges(record, positions, starts, lengths, n, bytes, this.#recordFile);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const itemPosition = positions[i];
       if (itemPosition < queue.nextPosition()) {
         // Only a lost reset (RecordPosition/DeleteQueue in a damaged spot) explains this:
         // the newer records win, as they would have after that reset.
         this.#walker.issue("position-in-past");
         queue = queues.create(name, itemPosition);
       }
-      queue.append(itemPosition, record.subarray(start, start + len), this.#recordFile);
-      at = start + len;
+      queue.append(
+        itemPosition,
+        record.subarray(starts[i], starts[i] + lengths[i]),
+        this.#recordFile,
+      );
     }
+  }
+
+  /** Makes the per-item scratch arrays hold at least `n` items (they only grow). */
+  #growScratch(n: number): void {
+    const size = Math.max(n, this.#starts.length * 2);
+    this.#positions = new Float64Array(size);
+    this.#starts = new Float64Array(size);
+    this.#lengths = new Uint32Array(size);
   }
 
   /**

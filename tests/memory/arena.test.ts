@@ -375,3 +375,62 @@ test("arena: views taken before clear keep their bytes", () => {
   arena.append(new Uint8Array([7, 7, 7]));
   assert.deepEqual(view, new Uint8Array([1, 2, 3]));
 });
+
+/** A source holding `payloads`, each after a 12-byte header of 0xee; its ranges as appendRanges takes them. */
+function withHeaders(payloads: Uint8Array[]): {
+  src: Uint8Array;
+  starts: Float64Array;
+  lengths: Uint32Array;
+} {
+  const src = new Uint8Array(payloads.reduce((n, p) => n + 12 + p.length, 5)).fill(0xee);
+  const starts = new Float64Array(payloads.length);
+  const lengths = new Uint32Array(payloads.length);
+  let at = 5; // the ranges need not start at 0
+  payloads.forEach((p, k) => {
+    at += 12;
+    src.set(p, at);
+    starts[k] = at;
+    lengths[k] = p.length;
+    at += p.length;
+  });
+  return { src, starts, lengths };
+}
+
+test("arena: appendRanges copies the ranges one after the other, dropping what lies between them", () => {
+  const arena = new Arena(new SlabPool());
+  arena.append(pattern(10, 9));
+  const payloads = [pattern(100, 1), new Uint8Array(0), pattern(7, 2), pattern(300, 3)];
+  const { src, starts, lengths } = withHeaders(payloads);
+  const offsets = new Float64Array(6);
+  arena.appendRanges(src, starts, lengths, 4, offsets, 2);
+  assert.deepEqual([...offsets], [0, 0, 10, 110, 110, 117]);
+  assert.equal(arena.tail, 417);
+  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[2 + k], p.length), p));
+  assert.deepEqual(arena.view(0, 10), pattern(10, 9));
+  assert.equal(arena.allocatedBytes, 4 * KiB);
+});
+
+test("arena: appendRanges starts a new chunk when the span of the ranges does not fit the current one", () => {
+  const arena = new Arena(new SlabPool());
+  arena.append(pattern(4000, 9));
+  const payloads = [pattern(50, 1), pattern(60, 2)];
+  const { src, starts, lengths } = withHeaders(payloads);
+  const offsets = new Float64Array(2);
+  arena.appendRanges(src, starts, lengths, 2, offsets, 0);
+  assert.deepEqual([...offsets], [4000, 4050]);
+  assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB);
+  assert.equal(arena.view(4000, 50).byteOffset, 4 * KiB, "at the start of the new chunk");
+  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[k], p.length), p));
+});
+
+test("arena: appendRanges copies ranges spanning more than the largest chunk one by one", () => {
+  const arena = new Arena(new SlabPool());
+  const payloads = [pattern(200 * KiB, 1), pattern(100 * KiB, 2)];
+  const { src, starts, lengths } = withHeaders(payloads);
+  const offsets = new Float64Array(2);
+  arena.appendRanges(src, starts, lengths, 2, offsets, 0);
+  assert.deepEqual([...offsets], [0, 200 * KiB]);
+  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[k], p.length), p));
+  // Each got a chunk as append gives one: 200 KiB alone, then 100 KiB in the next.
+  assert.equal(arena.allocatedBytes, 200 * KiB + 256 * KiB);
+});

@@ -552,6 +552,25 @@ test("queue: unstageAll on an empty queue gives back the chunk allocated while s
   assert.deepEqual([q.size, q.payloadBytes, q.usedBytes], [0, 0, 0]);
 });
 
+test("queue: appendRanges makes ranges of a buffer records at the given positions", () => {
+  const q = new MemQueue(3);
+  q.append(3, b(9), 1);
+  const src = b(0, 1, 2, 0, 0, 3, 4, 0);
+  q.appendRanges(
+    src,
+    Float64Array.from([4, 7]),
+    Float64Array.from([1, 5]),
+    Uint32Array.from([2, 2]),
+    2,
+    4,
+    2,
+  );
+  src.fill(0); // copied in
+  assert.deepEqual(records(q), [[3, [9]], [4, [1, 2]], [7, [3, 4]]]);
+  assert.deepEqual([q.size, q.payloadBytes, q.nextPosition()], [3, 5, 8]);
+  assert.deepEqual([...q.bytesByFile()], [[1, 1], [2, 4]]);
+});
+
 test("queue: appendAll makes a list of payloads records at consecutive positions at once", () => {
   const q = new MemQueue(5);
   q.appendAll(5, [b(1), new Uint8Array(0), b(2, 3)], 3, 7);

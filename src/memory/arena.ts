@@ -177,12 +177,16 @@ export class Arena {
     this.#tail = tail;
   }
 
-  /** Gives back every chunk. */
-  clear(): void {
+  /**
+   * Gives back every chunk. `compact` false: without copying other arenas'
+   * chunks out of the slabs this leaves sparse (see {@link SlabPool.give}),
+   * for when those arenas are being cleared too (the log is closing).
+   */
+  clear(compact = true): void {
     const chunks = this.#chunks;
     const last = chunks[chunks.length - 1];
     if (last !== undefined) this.#restartSize = Math.max(MIN_CHUNK, last.bytes.length >>> 2);
-    for (const chunk of chunks) this.#pool.give(chunk);
+    for (const chunk of chunks) this.#pool.give(chunk, compact);
     chunks.length = 0;
     this.#bases = [];
     this.#allocated = 0;

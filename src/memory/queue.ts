@@ -335,7 +335,9 @@ export class MemQueue {
     this.#count = 0;
     this.#staged = 0;
     this.#payloadBytes = 0;
-    this.#arena.clear();
+    // Every queue of the log is released together: copying the others' chunks out of the
+    // slabs this one leaves sparse would only copy what is given back next.
+    this.#arena.clear(false);
   }
 
   #clear(): void {

@@ -434,3 +434,33 @@ test("arena: appendRanges copies ranges spanning more than the largest chunk one
   // Each got a chunk as append gives one: 200 KiB alone, then 100 KiB in the next.
   assert.equal(arena.allocatedBytes, 200 * KiB + 256 * KiB);
 });
+
+/** Two arenas filled in turns from one pool of 64 KiB slabs, so that their chunks share slabs. */
+function interleaved(): { pool: SlabPool; a: Arena; b: Arena } {
+  const pool = new SlabPool(64 * KiB, 64 * KiB);
+  const a = new Arena(pool);
+  const b = new Arena(pool);
+  for (let i = 0; i < 40; i++) {
+    a.append(pattern(3000, i));
+    b.append(pattern(3000, i + 1));
+  }
+  return { pool, a, b };
+}
+
+test("arena: clear copies the other arenas' chunks out of the slabs it leaves under half in use", () => {
+  const { pool, a, b } = interleaved();
+  a.clear();
+  assert.ok(pool.bytesMoved > 0);
+  b.clear();
+});
+
+test("arena: clear(false) copies nothing: arenas cleared together leave their slabs empty", () => {
+  const { pool, a, b } = interleaved();
+  const created = pool.slabsCreated;
+  a.clear(false);
+  b.clear(false);
+  assert.equal(pool.bytesMoved, 0);
+  assert.equal(pool.slabsCreated, created);
+  a.append(pattern(10, 1)); // the pool still serves chunks
+  assert.deepEqual(a.view(a.tail - 10, 10), pattern(10, 1));
+});

@@ -137,6 +137,7 @@ export class RecordWriter implements PersistTarget {
     payloads: readonly Uint8Array[],
     payloadBytes: number,
   ): number {
+    this.#files.ensureRoom(this.appendBound(queue.length, payloads.length, payloadBytes));
     return writeAppendRecord(this.#frames, queue, first, payloads, payloadBytes);
   }
 

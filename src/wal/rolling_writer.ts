@@ -179,6 +179,20 @@ export class RollingWriter implements FrameTarget {
     return BLOCK_SIZE - (this.#offset % BLOCK_SIZE);
   }
 
+  /**
+   * Makes the staging buffer hold `n` more bytes without growing (the record
+   * writer calls it with the bound of a whole append, so an append grows the
+   * buffer at most once, to the size it needs, never frame by frame).
+   */
+  ensureRoom(n: number): void {
+    const staging = this.#staging;
+    const need = staging.length + n;
+    if (need <= staging.bytes.length) return;
+    const grown = new Uint8Array(Math.max(need, staging.bytes.length * 2));
+    grown.set(staging.bytes.subarray(0, staging.length));
+    staging.bytes = grown;
+  }
+
   reserve(n: number): number {
     const staging = this.#staging;
     if (staging.segments === 0) staging.open(this.#fileNumber, this.#offset);
@@ -190,13 +204,8 @@ export class RollingWriter implements FrameTarget {
       staging.open(this.#fileNumber, 0);
     }
     const at = staging.length;
-    const need = at + n;
-    if (need > staging.bytes.length) {
-      const grown = new Uint8Array(Math.max(need, staging.bytes.length * 2));
-      grown.set(staging.bytes.subarray(0, at));
-      staging.bytes = grown;
-    }
-    staging.length = need;
+    if (at + n > staging.bytes.length) this.ensureRoom(n);
+    staging.length = at + n;
     this.#offset += n;
     return at;
   }

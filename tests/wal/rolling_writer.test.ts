@@ -178,3 +178,20 @@ test("rolling writer: a new directory's first file gets its entry synced with th
   assert.deepEqual(ops, ["write", "datasync"]);
   await writer.close();
 });
+
+test("rolling writer: ensureRoom grows the staging buffer once, so the reserves it covers never grow it", async () => {
+  const { dir } = await setup(64);
+  const writer = await RollingWriter.open(dir, { fileNumber: 0, offset: 0 });
+  put(writer, 10, 1);
+  writer.ensureRoom(300_000);
+  const buffer = writer.buffer;
+  assert.ok(buffer.length >= 10 + 300_000);
+  for (let left = 300_000; left > 0;) {
+    const n = Math.min(left, writer.spaceInBlock());
+    put(writer, n, 2);
+    left -= n;
+  }
+  assert.equal(writer.buffer, buffer, "the same buffer: no growth while reserving");
+  assert.equal(writer.stagedBytes, 300_010);
+  await writer.close();
+});

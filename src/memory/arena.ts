@@ -60,17 +60,23 @@ export class Arena {
   }
 
   /**
-   * Copies each payload of `list` in, one after the other, and writes its
-   * logical offset to `offsets[at + i]`: {@link append} for a list, with the
-   * current chunk kept at hand between payloads.
+   * Copies the payloads `list[from, to)` in, one after the other, and writes
+   * the logical offset of `list[k]` to `offsets[at + k - from]`: {@link append}
+   * for a list, with the current chunk kept at hand between payloads.
    */
-  appendAll(list: readonly Uint8Array[], offsets: Float64Array, at: number): void {
+  appendAll(
+    list: readonly Uint8Array[],
+    from: number,
+    to: number,
+    offsets: Float64Array,
+    at: number,
+  ): void {
     let tail = this.#tail;
     let tailEnd = this.#tailEnd;
     let chunk = this.#chunks.length > 0 ? this.#chunks[this.#chunks.length - 1].bytes : EMPTY;
     let base = this.#bases.length > 0 ? this.#bases[this.#bases.length - 1] : 0;
-    for (let i = 0; i < list.length; i++) {
-      const src = list[i];
+    for (let k = from; k < to; k++) {
+      const src = list[k];
       const len = src.length;
       if (len > 0 && tail + len > tailEnd) {
         this.#tail = tail;
@@ -80,37 +86,37 @@ export class Arena {
         base = this.#bases[this.#bases.length - 1];
       }
       if (len > 0) chunk.set(src, tail - base);
-      offsets[at + i] = tail;
+      offsets[at + k - from] = tail;
       tail += len;
     }
     this.#tail = tail;
   }
 
   /**
-   * Copies the `n` ranges `src[starts[k], starts[k] + lengths[k])` in, one
-   * after the other, and writes the logical offset of each to
-   * `offsets[at + k]`. The ranges must be in order and not overlap; what
-   * lies between them (headers, say) is dropped. When the whole span from
-   * the first range to the end of the last fits where the arena would put
-   * it, the span is copied in one call and the ranges are then packed
-   * together within the chunk (`copyWithin`: no view per range); otherwise
-   * each range is copied on its own. Replay calls this for the items of one
-   * wal record.
+   * Copies the ranges `src[starts[k], starts[k] + lengths[k])` for `k` in
+   * `[from, to)` in, one after the other, and writes the logical offset of
+   * range `k` to `offsets[at + k - from]`. The ranges must be in order and
+   * not overlap; what lies between them (headers, say) is dropped. When the
+   * whole span from the first range to the end of the last fits a chunk, the
+   * span is copied in one call and the ranges are then packed together
+   * within the chunk (`copyWithin`: no view per range); otherwise each range
+   * is copied on its own. Replay calls this for the items of one wal record.
    */
   appendRanges(
     src: Uint8Array,
     starts: Float64Array,
     lengths: Uint32Array,
-    n: number,
+    from: number,
+    to: number,
     offsets: Float64Array,
     at: number,
   ): void {
-    if (n === 0) return;
-    const spanStart = starts[0];
-    const span = starts[n - 1] + lengths[n - 1] - spanStart;
+    if (to <= from) return;
+    const spanStart = starts[from];
+    const span = starts[to - 1] + lengths[to - 1] - spanStart;
     if (span > MAX_CHUNK) {
-      for (let k = 0; k < n; k++) {
-        offsets[at + k] = this.append(src.subarray(starts[k], starts[k] + lengths[k]));
+      for (let k = from; k < to; k++) {
+        offsets[at + k - from] = this.append(src.subarray(starts[k], starts[k] + lengths[k]));
       }
       return;
     }
@@ -121,12 +127,12 @@ export class Arena {
     const into = this.#tail - base;
     if (span > 0) chunk.set(src.subarray(spanStart, spanStart + span), into);
     let packed = this.#tail;
-    for (let k = 0; k < n; k++) {
-      const from = into + (starts[k] - spanStart);
+    for (let k = from; k < to; k++) {
+      const start = into + (starts[k] - spanStart);
       const len = lengths[k];
-      const to = packed - base;
-      if (to !== from && len > 0) chunk.copyWithin(to, from, from + len);
-      offsets[at + k] = packed;
+      const target = packed - base;
+      if (target !== start && len > 0) chunk.copyWithin(target, start, start + len);
+      offsets[at + k - from] = packed;
       packed += len;
     }
     this.#tail = packed;

@@ -1,7 +1,7 @@
 /**
  * One queue in memory: its positions and payloads. Payload bytes live in an
- * {@link Arena}; per record only three numbers are kept, in typed arrays
- * (position, arena offset, length): no JS object per retained record.
+ * {@link Arena}; per record only three numbers are kept (position, arena
+ * offset, length), in a {@link RecordTable}: no JS object per retained record.
  *
  * The queue also remembers which wal file each run of its records was
  * written in, which tells the oldest wal file it still needs.
@@ -9,7 +9,7 @@
  * @module
  */
 import { Arena } from "./arena.ts";
-import { float64Array, uint32Array } from "./record_arrays.ts";
+import { RecordTable, SEGMENT, SEGMENT_BITS } from "./record_table.ts";
 
 const INITIAL_CAPACITY = 16;
 
@@ -27,9 +27,7 @@ export interface StoredRecord {
 /** The in-memory state of one queue. */
 export class MemQueue {
   readonly #arena = new Arena();
-  #positions = new Float64Array(INITIAL_CAPACITY);
-  #offsets = new Float64Array(INITIAL_CAPACITY);
-  #lengths = new Uint32Array(INITIAL_CAPACITY);
+  #table = new RecordTable(INITIAL_CAPACITY);
   /**
    * Live records are at indices [#head, #head + #count); staged ones (copied
    * in, not yet records) follow them, at [#head + #count, #head + #count + #staged).
@@ -64,7 +62,7 @@ export class MemQueue {
 
   /** Bytes of memory held: arena chunks and the per-record arrays. */
   get allocatedBytes(): number {
-    return this.#arena.allocatedBytes + this.#positions.length * METADATA_BYTES_PER_RECORD;
+    return this.#arena.allocatedBytes + this.#table.capacity * METADATA_BYTES_PER_RECORD;
   }
 
   /** Bytes of memory in use: payloads and 20 bytes of metadata per record. */
@@ -80,13 +78,13 @@ export class MemQueue {
   /** The position the next record gets by default. */
   nextPosition(): number {
     return this.#count > 0
-      ? this.#positions[this.#head + this.#count - 1] + 1
+      ? this.#table.position(this.#head + this.#count - 1) + 1
       : this.#startPosition;
   }
 
   /** Position of the first retained record, or the next position when empty. */
   firstPosition(): number {
-    return this.#count > 0 ? this.#positions[this.#head] : this.#startPosition;
+    return this.#count > 0 ? this.#table.position(this.#head) : this.#startPosition;
   }
 
   /** The oldest wal file holding a retained record, or undefined when empty. */
@@ -99,12 +97,9 @@ export class MemQueue {
    * written in wal file `file`. Nothing may be staged.
    */
   append(position: number, payload: Uint8Array, file: number): void {
-    if (this.#head + this.#count === this.#positions.length) this.#makeRoom(1);
+    if (this.#head + this.#count === this.#table.capacity) this.#makeRoom(1);
     const i = this.#head + this.#count;
-    const offset = this.#arena.append(payload);
-    this.#positions[i] = position;
-    this.#offsets[i] = offset;
-    this.#lengths[i] = payload.length;
+    this.#table.set(i, position, this.#arena.append(payload), payload.length);
     this.#commit(1, payload.length, file);
   }
 
@@ -136,15 +131,17 @@ export class MemQueue {
     bytes: number,
     file: number,
   ): void {
-    if (this.#head + this.#count + n > this.#positions.length) this.#makeRoom(n);
+    if (this.#head + this.#count + n > this.#table.capacity) this.#makeRoom(n);
+    const table = this.#table;
     const i = this.#head + this.#count;
-    const ownPositions = this.#positions;
-    const ownLengths = this.#lengths;
-    for (let k = 0; k < n; k++) {
-      ownPositions[i + k] = positions[k];
-      ownLengths[i + k] = lengths[k];
+    for (let k = 0; k < n; k++) table.setPositionLength(i + k, positions[k], lengths[k]);
+    // The offsets go segment by segment (a segment's array takes them at consecutive slots).
+    for (let k = 0; k < n;) {
+      const m = Math.min(n - k, table.roomInSegment(i + k));
+      const at = (i + k) & (SEGMENT - 1);
+      this.#arena.appendRanges(src, starts, lengths, k, k + m, table.offsetsAt(i + k), at);
+      k += m;
     }
-    this.#arena.appendRanges(src, starts, lengths, n, this.#offsets, i);
     this.#commit(n, bytes, file);
   }
 
@@ -158,16 +155,16 @@ export class MemQueue {
    */
   stage(first: number, list: readonly Uint8Array[]): void {
     const n = list.length;
-    const at = this.#head + this.#count + this.#staged;
-    if (at + n > this.#positions.length) this.#makeRoom(n);
+    if (this.#head + this.#count + this.#staged + n > this.#table.capacity) this.#makeRoom(n);
+    const table = this.#table;
     const i = this.#head + this.#count + this.#staged;
-    const positions = this.#positions;
-    const lengths = this.#lengths;
-    for (let k = 0; k < n; k++) {
-      positions[i + k] = first + k;
-      lengths[i + k] = list[k].length;
+    for (let k = 0; k < n; k++) table.setPositionLength(i + k, first + k, list[k].length);
+    for (let k = 0; k < n;) {
+      const m = Math.min(n - k, table.roomInSegment(i + k));
+      const at = (i + k) & (SEGMENT - 1);
+      this.#arena.appendAll(list, k, k + m, table.offsetsAt(i + k), at);
+      k += m;
     }
-    this.#arena.appendAll(list, this.#offsets, i);
     this.#staged += n;
   }
 
@@ -192,8 +189,9 @@ export class MemQueue {
     this.#count += n;
     this.#payloadBytes += bytes;
     const last = this.#head + this.#count - 1;
-    const position = this.#positions[last];
-    this.#committedEnd = this.#offsets[last] + this.#lengths[last];
+    const table = this.#table;
+    const position = table.position(last);
+    this.#committedEnd = table.offset(last) + table.length(last);
     const runs = this.#runFiles.length;
     if (runs > 0 && this.#runFiles[runs - 1] === file) {
       this.#runLast[runs - 1] = position;
@@ -219,20 +217,23 @@ export class MemQueue {
     }
     const keep = this.lowerBound(position + 1);
     const removed = keep - this.#head;
-    for (let i = this.#head; i < keep; i++) this.#payloadBytes -= this.#lengths[i];
+    const table = this.#table;
+    for (let i = this.#head; i < keep; i++) this.#payloadBytes -= table.length(i);
     this.#head = keep;
     this.#count -= removed;
     this.#startPosition = position + 1;
-    this.#arena.releaseBefore(this.#offsets[keep]);
+    this.#arena.releaseBefore(table.offset(keep));
     let runs = 0;
     while (this.#runLast[runs] <= position) runs++;
     if (runs > 0) {
       this.#runFiles.splice(0, runs);
       this.#runLast.splice(0, runs);
     }
-    // Move the live records to the front when half the arrays lie before them; when under half
-    // of the arrays is in use, shrink them to 1.125 times the live count.
-    const capacity = this.#positions.length;
+    this.#dropSegmentsBeforeHead();
+    if (!table.single) return removed;
+    // One segment: move the live records to the front when half of it lies before them; when
+    // under half of it is in use, shrink it to 1.125 times the live count.
+    const capacity = table.capacity;
     const kept = this.#count + this.#staged;
     if (kept * 2 < capacity - INITIAL_CAPACITY) {
       this.#resize(Math.ceil(kept * 1.125) + INITIAL_CAPACITY);
@@ -246,10 +247,10 @@ export class MemQueue {
   lowerBound(position: number): number {
     let lo = this.#head;
     let hi = this.#head + this.#count;
-    const positions = this.#positions;
+    const table = this.#table;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (positions[mid] < position) lo = mid + 1;
+      if (table.position(mid) < position) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -262,12 +263,12 @@ export class MemQueue {
 
   /** Position of the record at index `i` (from `lowerBound`). */
   positionAt(i: number): number {
-    return this.#positions[i];
+    return this.#table.position(i);
   }
 
   /** Payload view of the record at index `i`. */
   payloadAt(i: number): Uint8Array {
-    return this.#arena.view(this.#offsets[i], this.#lengths[i]);
+    return this.#arena.view(this.#table.offset(i), this.#table.length(i));
   }
 
   /** Index of the first live record. */
@@ -281,7 +282,7 @@ export class MemQueue {
     this.#runFiles.length = 0;
     this.#runLast.length = 0;
     this.#runFiles.push(file);
-    this.#runLast.push(this.#positions[this.#head + this.#count - 1]);
+    this.#runLast.push(this.#table.position(this.#head + this.#count - 1));
   }
 
   /** Payload bytes retained, by the wal file the records were written in. */
@@ -289,9 +290,9 @@ export class MemQueue {
     const out = new Map<number, number>();
     let run = 0;
     for (let i = this.#head; i < this.#head + this.#count; i++) {
-      while (this.#positions[i] > this.#runLast[run]) run++;
+      while (this.#table.position(i) > this.#runLast[run]) run++;
       const file = this.#runFiles[run];
-      out.set(file, (out.get(file) ?? 0) + this.#lengths[i]);
+      out.set(file, (out.get(file) ?? 0) + this.#table.length(i));
     }
     return out;
   }
@@ -300,7 +301,7 @@ export class MemQueue {
   lastRecord(): StoredRecord | undefined {
     if (this.#count === 0) return undefined;
     const i = this.#head + this.#count - 1;
-    return { position: this.#positions[i], payload: this.payloadAt(i) };
+    return { position: this.#table.position(i), payload: this.payloadAt(i) };
   }
 
   /** Records with `start <= position < end`, in order; tolerant of truncation between steps. */
@@ -314,7 +315,7 @@ export class MemQueue {
         generation = this.#generation;
       }
       if (i >= this.#head + this.#count) return;
-      const position = this.#positions[i];
+      const position = this.#table.position(i);
       if (position >= end) return;
       const record = { position, payload: this.payloadAt(i) };
       next = position + 1;
@@ -335,6 +336,7 @@ export class MemQueue {
     this.#count = 0;
     this.#staged = 0;
     this.#payloadBytes = 0;
+    this.#table = new RecordTable(INITIAL_CAPACITY);
     // Every queue of the log is released together: copying the others' chunks out of the
     // slabs this one leaves sparse would only copy what is given back next.
     this.#arena.clear(false);
@@ -349,48 +351,55 @@ export class MemQueue {
     this.#payloadBytes = 0;
     this.#runFiles.length = 0;
     this.#runLast.length = 0;
-    if (this.#positions.length > INITIAL_CAPACITY * 64) {
+    this.#dropSegmentsBeforeHead();
+    if (this.#table.capacity > INITIAL_CAPACITY * 64 && this.#staged <= INITIAL_CAPACITY * 32) {
       this.#resize(Math.ceil(this.#staged * 1.125) + INITIAL_CAPACITY);
     }
   }
 
+  /** Gives back the whole segments before the first live record (indices shift down). */
+  #dropSegmentsBeforeHead(): void {
+    const table = this.#table;
+    if (table.single) return;
+    const drop = Math.min(this.#head >>> SEGMENT_BITS, (table.capacity >>> SEGMENT_BITS) - 1);
+    if (drop === 0) return;
+    table.dropFront(drop);
+    this.#head -= drop * SEGMENT;
+    this.#generation++;
+  }
+
   /**
-   * Makes room for `more` records after the live and staged ones: moves them
-   * to the front, sizing the arrays to 1.5 times what they then hold (or
-   * only moves them when that leaves room enough). The arrays grow by half
-   * when full and shrink after truncations, so the per-record metadata stays
-   * within 1.5 x 20 bytes.
+   * Makes room for `more` records after the live and staged ones. While the
+   * table is one segment: moves them to the front, sizing it to 1.5 times
+   * what it then holds (or only moves them when that leaves room enough), up
+   * to a full segment; it shrinks after truncations, so the per-record
+   * metadata stays within 1.5 x 20 bytes. Past a full segment, adds
+   * segments: nothing is copied.
    */
   #makeRoom(more: number): void {
+    const table = this.#table;
     const held = this.#count + this.#staged;
-    const capacity = this.#positions.length;
     const needed = held + more;
+    if (!table.single) {
+      table.extend(this.#head + needed);
+      return;
+    }
+    const capacity = table.capacity;
     if (needed <= capacity >>> 1 || (needed <= capacity && this.#head >= capacity >>> 2)) {
       this.#resize(capacity); // enough room once moved to the front
+    } else if (needed <= SEGMENT) {
+      this.#resize(Math.min(SEGMENT, Math.max(Math.ceil(held * 1.5) + INITIAL_CAPACITY, needed)));
     } else {
-      this.#resize(Math.max(Math.ceil(held * 1.5) + INITIAL_CAPACITY, needed));
+      this.#resize(SEGMENT);
+      table.extend(needed);
     }
   }
 
+  /** Makes the table one segment of `capacity` slots with the live and staged records at the front. */
   #resize(capacity: number): void {
     this.#generation++;
     const from = this.#head;
-    const to = this.#head + this.#count + this.#staged;
-    if (capacity === this.#positions.length) {
-      this.#positions.copyWithin(0, from, to);
-      this.#offsets.copyWithin(0, from, to);
-      this.#lengths.copyWithin(0, from, to);
-    } else {
-      const positions = float64Array(capacity);
-      const offsets = float64Array(capacity);
-      const lengths = uint32Array(capacity);
-      positions.set(this.#positions.subarray(from, to));
-      offsets.set(this.#offsets.subarray(from, to));
-      lengths.set(this.#lengths.subarray(from, to));
-      this.#positions = positions;
-      this.#offsets = offsets;
-      this.#lengths = lengths;
-    }
+    this.#table.compact(capacity, from, from + this.#count + this.#staged);
     this.#head = 0;
   }
 }

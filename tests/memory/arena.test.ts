@@ -402,7 +402,7 @@ test("arena: appendRanges copies the ranges one after the other, dropping what l
   const payloads = [pattern(100, 1), new Uint8Array(0), pattern(7, 2), pattern(300, 3)];
   const { src, starts, lengths } = withHeaders(payloads);
   const offsets = new Float64Array(6);
-  arena.appendRanges(src, starts, lengths, 4, offsets, 2);
+  arena.appendRanges(src, starts, lengths, 0, 4, offsets, 2);
   assert.deepEqual([...offsets], [0, 0, 10, 110, 110, 117]);
   assert.equal(arena.tail, 417);
   payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[2 + k], p.length), p));
@@ -416,7 +416,7 @@ test("arena: appendRanges starts a new chunk when the span of the ranges does no
   const payloads = [pattern(50, 1), pattern(60, 2)];
   const { src, starts, lengths } = withHeaders(payloads);
   const offsets = new Float64Array(2);
-  arena.appendRanges(src, starts, lengths, 2, offsets, 0);
+  arena.appendRanges(src, starts, lengths, 0, 2, offsets, 0);
   assert.deepEqual([...offsets], [4000, 4050]);
   assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB);
   assert.equal(arena.view(4000, 50).byteOffset, 4 * KiB, "at the start of the new chunk");
@@ -428,7 +428,7 @@ test("arena: appendRanges copies ranges spanning more than the largest chunk one
   const payloads = [pattern(200 * KiB, 1), pattern(100 * KiB, 2)];
   const { src, starts, lengths } = withHeaders(payloads);
   const offsets = new Float64Array(2);
-  arena.appendRanges(src, starts, lengths, 2, offsets, 0);
+  arena.appendRanges(src, starts, lengths, 0, 2, offsets, 0);
   assert.deepEqual([...offsets], [0, 200 * KiB]);
   payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[k], p.length), p));
   // Each got a chunk as append gives one: 200 KiB alone, then 100 KiB in the next.

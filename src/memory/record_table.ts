@@ -6,14 +6,17 @@
  * plain array would) up to {@link SEGMENT} slots. Past that, slots come in
  * segments of {@link SEGMENT}: growing adds a segment and copies nothing,
  * and the records a truncation removes give their memory back a whole
- * segment at a time, again without copying. Segments are ordinary typed
- * arrays (40 KiB for the three), which the runtime's heap reuses.
+ * segment at a time, again without copying. A full segment's three arrays
+ * share one 80 KiB buffer, on a mapping of its own on V8
+ * (`record_arrays.ts`), so the memory of dropped segments goes back to the
+ * system.
  *
  * @module
  */
+import { recordBuffer } from "./record_arrays.ts";
 
 /** Slots per segment, as a power of two. */
-export const SEGMENT_BITS = 11;
+export const SEGMENT_BITS = 12;
 /** Slots per full segment. */
 export const SEGMENT = 1 << SEGMENT_BITS;
 const MASK = SEGMENT - 1;
@@ -115,9 +118,10 @@ export class RecordTable {
   /** Adds full segments until there are at least `capacity` slots (the table must be full-size segments). */
   extend(capacity: number): void {
     while (this.#capacity < capacity) {
-      this.#positions.push(new Float64Array(SEGMENT));
-      this.#offsets.push(new Float64Array(SEGMENT));
-      this.#lengths.push(new Uint32Array(SEGMENT));
+      const buffer = recordBuffer(SEGMENT * 20);
+      this.#positions.push(new Float64Array(buffer, 0, SEGMENT));
+      this.#offsets.push(new Float64Array(buffer, SEGMENT * 8, SEGMENT));
+      this.#lengths.push(new Uint32Array(buffer, SEGMENT * 16, SEGMENT));
       this.#capacity += SEGMENT;
     }
   }

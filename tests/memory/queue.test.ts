@@ -321,13 +321,13 @@ test("queue: truncating most of 100000 small records gives memory back", () => {
   const q = new MemQueue();
   for (let p = 0; p < 100_000; p++) q.append(p, payloadFor(p, 8), 0);
   // 800000 payload bytes fill chunks of 4 KiB, 8 KiB, ..., 256 KiB, then two more of
-  // 256 KiB (1044480 bytes); the record table grew 16, 40, 76, ... up to one segment of 2048
-  // slots, then by segments: 49 of them, 100352 slots.
+  // 256 KiB (1044480 bytes); the record table grew 16, 40, 76, ... up to one segment of 4096
+  // slots, then by segments: 25 of them, 102400 slots.
   assert.equal(q.payloadBytes, 800_000);
   assert.equal(q.usedBytes, 800_000 + 100_000 * 20);
-  assert.equal(q.allocatedBytes, 1_044_480 + 100_352 * 20);
+  assert.equal(q.allocatedBytes, 1_044_480 + 102_400 * 20);
   assert.equal(q.truncate(98_999), 99_000);
-  // Only the 256 KiB chunk holding the last records stays; 48 whole segments go, and the last
+  // Only the 256 KiB chunk holding the last records stays; 24 whole segments go, and the last
   // one, under half in use, shrinks to 1.125 x 1000 + 16 slots.
   assert.equal(q.payloadBytes, 8_000);
   assert.equal(q.usedBytes, 8_000 + 1_000 * 20);
@@ -666,28 +666,28 @@ test("queue: release empties it for good; an iterator opened before ends instead
   assert.deepEqual([...q.range(0, Infinity)], []);
 });
 
-test("queue: past one segment of 2048 records the table grows by whole segments", () => {
+test("queue: past one segment of 4096 records the table grows by whole segments", () => {
   const q = new MemQueue();
-  for (let p = 0; p < 5000; p++) q.append(p, b(p & 0xff), 0);
-  // 5000 one-byte payloads: arena chunks of 4 and 8 KiB; three segments of 2048 slots.
-  assert.equal(q.allocatedBytes, 12 * KiB + 3 * 2048 * 20);
-  assert.deepEqual(records(q, 2046, 2050).map(([p]) => p), [2046, 2047, 2048, 2049]);
-  assert.deepEqual(records(q, 4998, 5000), [[4998, [4998 & 0xff]], [4999, [4999 & 0xff]]]);
+  for (let p = 0; p < 10_000; p++) q.append(p, b(p & 0xff), 0);
+  // 10000 one-byte payloads: arena chunks of 4 and 8 KiB; three segments of 4096 slots.
+  assert.equal(q.allocatedBytes, 12 * KiB + 3 * 4096 * 20);
+  assert.deepEqual(records(q, 4094, 4098).map(([p]) => p), [4094, 4095, 4096, 4097]);
+  assert.deepEqual(records(q, 9998, 10_000), [[9998, [9998 & 0xff]], [9999, [9999 & 0xff]]]);
 });
 
 test("queue: a truncation gives back the whole segments before the first record left, copying nothing", () => {
   const q = new MemQueue();
-  for (let p = 0; p < 5000; p++) q.append(p, b(p & 0xff), 0);
-  assert.equal(q.truncate(2500), 2501);
-  // Segment 0 (positions 0-2047) goes; segments 1 and 2 stay, with the records as they were.
-  assert.equal(q.allocatedBytes, 12 * KiB + 2 * 2048 * 20);
-  assert.deepEqual(records(q, 0, 2503), [[2501, [2501 & 0xff]], [2502, [2502 & 0xff]]]);
-  assert.equal(q.size, 2499);
-  assert.equal(q.truncate(4095), 1595);
-  // One segment left, under half in use: it shrinks to 1.125 x 904 + 16 slots; the 4 KiB chunk goes.
-  assert.equal(q.allocatedBytes, 8 * KiB + 1033 * 20);
-  assert.deepEqual(records(q, 4095, 4098), [[4096, [4096 & 0xff]], [4097, [4097 & 0xff]]]);
-  assert.equal(q.nextPosition(), 5000);
+  for (let p = 0; p < 10_000; p++) q.append(p, b(p & 0xff), 0);
+  assert.equal(q.truncate(5000), 5001);
+  // Segment 0 (positions 0-4095) and the 4 KiB chunk go; two segments stay, records as they were.
+  assert.equal(q.allocatedBytes, 8 * KiB + 2 * 4096 * 20);
+  assert.deepEqual(records(q, 0, 5003), [[5001, [5001 & 0xff]], [5002, [5002 & 0xff]]]);
+  assert.equal(q.size, 4999);
+  assert.equal(q.truncate(8191), 3191);
+  // One segment left, under half in use: it shrinks to 1.125 x 1808 + 16 slots.
+  assert.equal(q.allocatedBytes, 8 * KiB + 2050 * 20);
+  assert.deepEqual(records(q, 8191, 8194), [[8192, [8192 & 0xff]], [8193, [8193 & 0xff]]]);
+  assert.equal(q.nextPosition(), 10_000);
 });
 
 test("queue: a staging across segment boundaries keeps every payload at its position", () => {

@@ -282,7 +282,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 const dir = mkdtempSync(join(tmpdir(), "mrl-lock-"));
 const log = await MultiRecordLog.open(dir);
-const holder = JSON.parse(readFileSync(join(dir, ".mrl.holder"), "utf8"));
+// The holder record is written right after the lock is taken, off the event loop for a new file.
+let text = "";
+for (let i = 0; i < 200 && text === ""; i++) {
+  try {
+    text = readFileSync(join(dir, ".mrl.holder"), "utf8");
+  } catch (err) {
+    if (err.code !== "ENOENT") throw err;
+  }
+  if (text === "") await new Promise((resolve) => setTimeout(resolve, 10));
+}
+const holder = JSON.parse(text);
 const second = await MultiRecordLog.open(dir).catch((err) => err);
 await log.close();
 rmSync(dir, { recursive: true, force: true });

@@ -150,16 +150,20 @@ export function replaceText(path: string, text: string): Promise<void> {
   return Promise.resolve();
 }
 
-/** {@link replaceText} of a file that was missing: created (exclusively: never through a link), off the event loop. */
+/** {@link replaceText} of a file that was missing: created (never through a link), off the event loop. */
 async function createWithText(path: string, bytes: Uint8Array): Promise<void> {
   const c = fs.constants;
-  const flags = c.O_RDWR | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW | c.O_NONBLOCK;
+  const flags = c.O_RDWR | c.O_CREAT | c.O_NOFOLLOW | c.O_NONBLOCK;
   const file = await fs.promises.open(path, flags, 0o644);
   try {
+    if (!(await file.stat()).isFile()) {
+      throw Object.assign(new Error(`${path} is not a regular file`), { code: "EINVAL" });
+    }
     let done = 0;
     while (done < bytes.length) {
       done += (await file.write(bytes, done, bytes.length - done, done)).bytesWritten;
     }
+    await file.truncate(bytes.length);
   } finally {
     await file.close();
   }

@@ -9,7 +9,7 @@
  * @module
  */
 import { Arena } from "./arena.ts";
-import { RecordTable, SEGMENT, SEGMENT_BITS } from "./record_table.ts";
+import { RecordTable, SEGMENT } from "./record_table.ts";
 
 const INITIAL_CAPACITY = 16;
 
@@ -138,7 +138,7 @@ export class MemQueue {
     // The offsets go segment by segment (a segment's array takes them at consecutive slots).
     for (let k = 0; k < n;) {
       const m = Math.min(n - k, table.roomInSegment(i + k));
-      const at = (i + k) & (SEGMENT - 1);
+      const at = table.indexInSegment(i + k);
       this.#arena.appendRanges(src, starts, lengths, k, k + m, table.offsetsAt(i + k), at);
       k += m;
     }
@@ -161,7 +161,7 @@ export class MemQueue {
     for (let k = 0; k < n; k++) table.setPositionLength(i + k, first + k, list[k].length);
     for (let k = 0; k < n;) {
       const m = Math.min(n - k, table.roomInSegment(i + k));
-      const at = (i + k) & (SEGMENT - 1);
+      const at = table.indexInSegment(i + k);
       this.#arena.appendAll(list, k, k + m, table.offsetsAt(i + k), at);
       k += m;
     }
@@ -359,12 +359,9 @@ export class MemQueue {
 
   /** Gives back the whole segments before the first live record (indices shift down). */
   #dropSegmentsBeforeHead(): void {
-    const table = this.#table;
-    if (table.single) return;
-    const drop = Math.min(this.#head >>> SEGMENT_BITS, (table.capacity >>> SEGMENT_BITS) - 1);
-    if (drop === 0) return;
-    table.dropFront(drop);
-    this.#head -= drop * SEGMENT;
+    const dropped = this.#table.dropBefore(this.#head);
+    if (dropped === 0) return;
+    this.#head -= dropped;
     this.#generation++;
   }
 

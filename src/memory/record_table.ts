@@ -79,9 +79,14 @@ export class RecordTable {
     this.#lengths[s][k] = length;
   }
 
-  /** The offsets array of the segment holding slot `i` (slot `i` is at `i & (SEGMENT - 1)` in it). */
+  /** The offsets array of the segment holding slot `i` (slot `i` is at {@link indexInSegment} in it). */
   offsetsAt(i: number): Float64Array {
     return this.#offsets[i >>> SEGMENT_BITS];
+  }
+
+  /** Where slot `i` is in its segment's arrays. */
+  indexInSegment(i: number): number {
+    return i & MASK;
   }
 
   /** Slots from `i` to the end of its segment. */
@@ -126,12 +131,17 @@ export class RecordTable {
     }
   }
 
-  /** Drops the first `n` segments (full ones): slot `i` becomes slot `i - n * SEGMENT`. */
-  dropFront(n: number): void {
-    if (n <= 0) return;
+  /**
+   * Drops the whole segments before slot `i`, keeping at least one; returns
+   * the slots dropped (slot `i` becomes slot `i` minus that).
+   */
+  dropBefore(i: number): number {
+    const n = Math.min(i >>> SEGMENT_BITS, this.#positions.length - 1);
+    if (n <= 0) return 0;
     this.#positions.splice(0, n);
     this.#offsets.splice(0, n);
     this.#lengths.splice(0, n);
     this.#capacity -= n * SEGMENT;
+    return n * SEGMENT;
   }
 }

@@ -131,6 +131,9 @@ export function readHolder(path: string): LockHolder | undefined {
  */
 export function replaceText(path: string, text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
+  // Missing (the common case at a fresh directory): no failed open, whose error costs more
+  // than the check. A link to nothing also counts as missing; the create refuses it.
+  if (!fs.existsSync(path)) return createWithText(path, bytes);
   let fd: number;
   try {
     fd = openRegular(path, fs.constants.O_RDWR);

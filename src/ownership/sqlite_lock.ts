@@ -87,11 +87,13 @@ export async function trySqliteLock(path: string): Promise<SqliteLock | "busy"> 
     // would give up and nobody would own the directory. SQLite's busy handler makes the losers
     // drop their shared lock and retry, so the winner gets through in a millisecond or two; a
     // directory that really is held is refused once this has run out.
-    db.exec(`PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}`);
     // Not PRAGMA locking_mode=EXCLUSIVE: in that mode a contender that fails keeps its shared
     // lock while it waits, in the winner's way. The open transaction holds the lock anyway.
-    db.exec("PRAGMA journal_mode=MEMORY"); // nothing is ever written: no journal file (OFF is refused)
-    db.exec("BEGIN EXCLUSIVE");
+    // journal_mode=MEMORY: nothing is ever written, and without it BEGIN EXCLUSIVE creates a
+    // journal file beside the lock file (OFF is refused). One call for all three statements.
+    db.exec(
+      `PRAGMA busy_timeout=${BUSY_TIMEOUT_MS}; PRAGMA journal_mode=MEMORY; BEGIN EXCLUSIVE`,
+    );
   } catch (err) {
     try {
       db?.close();

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
+  existsSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -186,6 +187,17 @@ test("dir lock: a holder record that is a symlink is never written through", asy
     assert.ok(lstatSync(join(dir, HOLDER_FILE)).isSymbolicLink());
     await lock.release();
     assert.equal(readFileSync(join(dir, "precious"), "utf8"), "data that must survive");
+  });
+});
+
+test("dir lock: a holder record that is a link to nothing is never created through", async () => {
+  await inTempDir(async (dir) => {
+    symlinkSync(join(dir, "elsewhere"), join(dir, HOLDER_FILE));
+    const lock = await acquireDirLock(dir);
+    await lock.recorded;
+    await lock.release();
+    assert.equal(existsSync(join(dir, "elsewhere")), false);
+    assert.ok(lstatSync(join(dir, HOLDER_FILE)).isSymbolicLink());
   });
 });
 

@@ -28,6 +28,12 @@ export interface Result {
    * it, so that bench/run_all.mjs can set the Rust crate's figure beside it.
    */
   combo?: { policy: string; record_size: number; batch: number; total_bytes: number };
+  /**
+   * For w0: the bare `writeSync` floor of the same row on this runtime (no
+   * library: the same bytes, one write per append), MiB/s, median, measured
+   * alternately with ours in the same iterations.
+   */
+  floor?: number;
   /** For w7 with MRL_ORACLE: the Rust crate's figure of the same row, in the same unit, measured in the same run. */
   rust?: number;
 }

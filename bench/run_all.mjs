@@ -194,6 +194,24 @@ if (w0.length > 0) {
   table(header, rows, header.map((_, i) => i).slice(1));
 }
 
+// w0 against the bare writeSync floor of each runtime, measured in the same iterations.
+if (w0.some((r) => r.floor !== undefined)) {
+  console.log(
+    "\nw0 against the bare writeSync floor of the same runtime (no library: the same bytes, one " +
+      "write per append, measured alternately with ours): floor MiB/s; in brackets, ours ÷ floor\n",
+  );
+  const rows = w0.map((row) => [
+    row.workload.replace(/^w0 /, ""),
+    ...runtimes.map((runtime) => {
+      const ours = all.find((r) => r.runtime === runtime && r.workload === row.workload);
+      if (!ours?.floor) return "";
+      return `${round(ours.floor)} (${(ours.median / ours.floor).toFixed(2)})`;
+    }),
+  ]);
+  const header = ["w0 policy, record, per append", ...runtimes.map(heading)];
+  table(header, rows, header.map((_, i) => i).slice(1));
+}
+
 // w7 with MRL_ORACLE: each runtime's figure beside the crate's, measured in the same process.
 const w7 = all.filter((r) => r.rust !== undefined);
 const w7Names = [...new Set(w7.map((r) => r.workload))];

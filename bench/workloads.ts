@@ -4,7 +4,18 @@
  * recovery speed, memory per retained byte, and append latency under load.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  constants as fsConstants,
+  existsSync,
+  fdatasyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -90,8 +101,10 @@ export async function crateScope(): Promise<Result[]> {
     const record = new Uint8Array(record_size);
     const payloads = Array.from({ length: batch }, () => record);
     const samples: number[] = [];
+    const floorSamples: number[] = [];
     for (let it = 0; it < iterations(9); it++) {
       await withScratch(async (dir) => {
+        floorSamples.push(bareWriteFloor(dir, combo));
         const start = now();
         const log = await MultiRecordLog.open(dir, options);
         await log.createQueue("q1");
@@ -101,9 +114,41 @@ export async function crateScope(): Promise<Result[]> {
         samples.push(total_bytes / MiB / seconds);
       });
     }
-    results.push({ ...result(crateComboName(combo), "MiB/s", samples), combo });
+    const floor = result("floor", "MiB/s", floorSamples).median;
+    results.push({ ...result(crateComboName(combo), "MiB/s", samples), combo, floor });
   }
   return results;
+}
+
+/**
+ * The bare `writeSync` floor of a crate combo on this runtime, in MiB/s of
+ * payload: what appending costs with no library at all. A fresh file of the
+ * wal file size (sparse, as a new wal file), then one `writeSync` per append
+ * of as many bytes as the log writes for it (AppendRecords record, item and
+ * frame headers), plus an `fdatasync` per append under "fsync"; no checksum,
+ * no copy, nothing kept. Timed from the file's creation to the last write,
+ * in the same iteration as ours, so that both see the machine alike.
+ */
+function bareWriteFloor(dir: string, combo: CrateCombo): number {
+  const { record_size, batch, total_bytes } = combo;
+  const recordBytes = 19 + 2 + batch * (12 + record_size); // queue "q1"
+  const framed = recordBytes + 7 * Math.ceil(recordBytes / (32768 - 7));
+  const bytes = new Uint8Array(framed).fill(1);
+  const appends = total_bytes / record_size / batch;
+  const path = join(dir, "floor");
+  const start = now();
+  const fd = openSync(path, fsConstants.O_RDWR | fsConstants.O_CREAT | fsConstants.O_EXCL);
+  try {
+    ftruncateSync(fd, 128 * MiB);
+    for (let i = 0; i < appends; i++) {
+      writeSync(fd, bytes, 0, framed);
+      if (combo.policy === "fsync") fdatasyncSync(fd);
+    }
+    return total_bytes / MiB / ((now() - start) / 1000);
+  } finally {
+    closeSync(fd);
+    rmSync(path);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Queue names read from record bytes: strict UTF-8, the last one remembered. */
+/** Queue names read from record bytes: strict UTF-8, the last 32 distinct names remembered. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { QueueNameDecoder } from "../../src/format/queue_name_decoder.ts";
@@ -29,4 +29,36 @@ test("queue name decoder: bytes that are not UTF-8 give undefined and leave the 
 
 test("queue name decoder: an empty name is the empty string", () => {
   assert.equal(new QueueNameDecoder().decode(new Uint8Array(4), 2, 2), "");
+});
+
+test("queue name decoder: names of interleaved queues are decoded once each, however often they recur", () => {
+  const names = new QueueNameDecoder();
+  const records = Array.from({ length: 8 }, (_, q) => utf8(`xqueue-${q}`));
+  for (let round = 0; round < 3; round++) {
+    for (let q = 0; q < 8; q++) {
+      assert.equal(names.decode(records[q], 1, records[q].length), `queue-${q}`);
+    }
+  }
+  assert.equal(names.decodes, 8);
+});
+
+test("queue name decoder: past 32 distinct names the oldest is forgotten and decoded again, still right", () => {
+  const names = new QueueNameDecoder();
+  for (let q = 0; q < 33; q++) {
+    assert.equal(names.decode(utf8(`q${q}`), 0, `q${q}`.length), `q${q}`);
+  }
+  assert.equal(names.decodes, 33);
+  assert.equal(names.decode(utf8("q32"), 0, 3), "q32");
+  assert.equal(names.decode(utf8("q1"), 0, 2), "q1");
+  assert.equal(names.decodes, 33);
+  assert.equal(names.decode(utf8("q0"), 0, 2), "q0");
+  assert.equal(names.decodes, 34);
+});
+
+test("queue name decoder: a name that is a prefix of a remembered one is not taken for it", () => {
+  const names = new QueueNameDecoder();
+  assert.equal(names.decode(utf8("queue-10"), 0, 8), "queue-10");
+  assert.equal(names.decode(utf8("queue-1"), 0, 7), "queue-1");
+  assert.equal(names.decode(utf8("queue-10"), 0, 7), "queue-1");
+  assert.equal(names.decodes, 2);
 });

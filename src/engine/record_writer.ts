@@ -130,15 +130,28 @@ export class RecordWriter implements PersistTarget {
   /**
    * Writes an AppendRecords record: `payloads` (`payloadBytes` in all) at
    * positions `first`, `first + 1`, ... Returns the bytes it took in the log.
+   * With `located` (for disk mode), notes where each payload lies in the wal:
+   * payload i's first byte goes to offset `located.offsets[i]` of wal file
+   * `located.files[i]` (both -1 for an empty payload); the arrays must hold
+   * `payloads.length` entries.
    */
   writeAppend(
     queue: Uint8Array,
     first: number,
     payloads: readonly Uint8Array[],
     payloadBytes: number,
+    located?: { files: Float64Array; offsets: Float64Array },
   ): number {
     this.#files.ensureRoom(this.appendBound(queue.length, payloads.length, payloadBytes));
-    return writeAppendRecord(this.#frames, queue, first, payloads, payloadBytes);
+    const offsets = located?.offsets;
+    const written = writeAppendRecord(this.#frames, queue, first, payloads, payloadBytes, offsets);
+    if (located !== undefined) {
+      for (let i = 0; i < payloads.length; i++) {
+        if (located.offsets[i] < 0) located.files[i] = -1;
+        else this.#files.locate(located.offsets[i], located.files, located.offsets, i);
+      }
+    }
+    return written;
   }
 
   /** Writes a Truncate, RecordPosition or DeleteQueue record. Returns the bytes it took. */

@@ -57,6 +57,8 @@ export class FrameWriter {
   #frameFill = 0;
   /** Bytes handed to the target for the current record (headers and padding included). */
   #written = 0;
+  /** Index in the target's buffer of the first byte the last `putBytes` placed (-1: none). */
+  lastPutStart = -1;
   readonly #scratch = new Uint8Array(8);
   readonly #scratchView = new DataView(this.#scratch.buffer);
 
@@ -74,6 +76,7 @@ export class FrameWriter {
 
   /** Copies `src[start, end)` into the record. */
   putBytes(src: Uint8Array, start = 0, end = src.length): void {
+    this.lastPutStart = -1;
     while (start < end) {
       if (this.#frameFill === this.#frameCap) {
         if (this.#left === 0) throw new Error("record longer than announced");
@@ -83,6 +86,7 @@ export class FrameWriter {
       const at = this.#frameStart + FRAME_HEADER_SIZE + this.#frameFill;
       const whole = start === 0 && n === src.length;
       this.#target.buffer.set(whole ? src : src.subarray(start, start + n), at);
+      if (this.lastPutStart < 0) this.lastPutStart = at;
       this.#frameFill += n;
       start += n;
     }

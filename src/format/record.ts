@@ -48,7 +48,9 @@ export function writeControlRecord(
 
 /**
  * Writes an AppendRecords record: `payloads` at positions `position`,
- * `position + 1`, ... Returns the bytes it took in the log.
+ * `position + 1`, ... Returns the bytes it took in the log. With `starts`,
+ * notes where each payload's first byte went in the frame target's buffer
+ * (`starts[i]`; -1 for an empty payload).
  */
 export function writeAppendRecord(
   out: FrameWriter,
@@ -56,6 +58,7 @@ export function writeAppendRecord(
   position: number,
   payloads: readonly Uint8Array[],
   payloadBytes: number,
+  starts?: Float64Array,
 ): number {
   out.begin(appendRecordSize(queue.length, payloads.length, payloadBytes));
   writeHeader(out, RECORD_APPEND, position, queue);
@@ -64,6 +67,7 @@ export function writeAppendRecord(
     out.putU64(position + i);
     out.putU32(payload.length);
     out.putBytes(payload);
+    if (starts !== undefined) starts[i] = out.lastPutStart;
   }
   return out.end();
 }

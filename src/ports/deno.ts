@@ -83,6 +83,10 @@ class DenoFileHandle implements FileHandle {
 
   // deno-lint-ignore require-await
   async read(buffer: Uint8Array, offset: number): Promise<number> {
+    return this.readSync(buffer, offset);
+  }
+
+  readSync(buffer: Uint8Array, offset: number): number {
     this.#seek(offset);
     this.#cursor = -1; // unknown until the reads succeed
     let done = 0;
@@ -166,6 +170,7 @@ class DenoFileHandle implements FileHandle {
  * ```
  */
 export const denoFileSystem: FileSystem = {
+  // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
     const options = mode === "read"
       ? { read: true }
@@ -174,6 +179,7 @@ export const denoFileSystem: FileSystem = {
       : { read: true, write: true, createNew: true }; // O_CREAT|O_EXCL: never empties a file
     return new DenoFileHandle(deno().openSync(path, options), path);
   },
+  // deno-lint-ignore require-await
   async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
     for (const entry of deno().readDirSync(path)) {
@@ -181,6 +187,7 @@ export const denoFileSystem: FileSystem = {
     }
     return entries;
   },
+  // deno-lint-ignore require-await
   async stat(path: string): Promise<PathInfo | undefined> {
     try {
       const info = deno().statSync(path);
@@ -190,6 +197,7 @@ export const denoFileSystem: FileSystem = {
       throw err;
     }
   },
+  // deno-lint-ignore require-await
   async mkdir(path: string): Promise<void> {
     deno().mkdirSync(path, { recursive: true });
   },

@@ -23,6 +23,11 @@
 export interface FileHandle {
   /** Reads up to `buffer.length` bytes at `offset`; resolves to the count read (0 at end of file). */
   read(buffer: Uint8Array, offset: number): Promise<number>;
+  /**
+   * Optional: the same as `read`, synchronously. Disk mode (payloads read
+   * back from the wal files) needs it, to answer the log's synchronous reads.
+   */
+  readSync?(buffer: Uint8Array, offset: number): number;
   /** Writes all of `data` at `offset`. */
   write(data: Uint8Array, offset: number): Promise<void>;
   /**

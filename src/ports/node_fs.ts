@@ -58,6 +58,10 @@ export class FdFileHandle implements FileHandle {
 
   // deno-lint-ignore require-await
   async read(buffer: Uint8Array, offset: number): Promise<number> {
+    return this.readSync(buffer, offset);
+  }
+
+  readSync(buffer: Uint8Array, offset: number): number {
     return fs.readSync(this.fd, buffer, 0, buffer.length, offset);
   }
 
@@ -116,6 +120,7 @@ export function openFd(path: string, mode: OpenMode): number {
 
 /** Every {@link FileSystem} call but `openFile`, on `node:fs`. */
 export const nodeFsDirectoryCalls: Omit<FileSystem, "openFile"> = {
+  // deno-lint-ignore require-await
   async readDir(path: string): Promise<DirEntry[]> {
     const entries = fs.readdirSync(path, { withFileTypes: true });
     return entries.map((entry) => ({
@@ -124,12 +129,14 @@ export const nodeFsDirectoryCalls: Omit<FileSystem, "openFile"> = {
       isSymlink: entry.isSymbolicLink(),
     }));
   },
+  // deno-lint-ignore require-await
   async stat(path: string): Promise<PathInfo | undefined> {
     const info = fs.statSync(path, { throwIfNoEntry: false });
     return info === undefined
       ? undefined
       : { isFile: info.isFile(), isDirectory: info.isDirectory() };
   },
+  // deno-lint-ignore require-await
   async mkdir(path: string): Promise<void> {
     fs.mkdirSync(path, { recursive: true });
   },

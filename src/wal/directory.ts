@@ -373,6 +373,30 @@ export class WalFile {
     return done;
   }
 
+  /** Whether {@link readFullySync} is available (the port offers `readSync`). */
+  get canReadSync(): boolean {
+    return this.#handle.readSync !== undefined;
+  }
+
+  /**
+   * The synchronous twin of {@link readFully} (the port's `readSync`; check
+   * {@link canReadSync} first). A failure is an `IoError` naming the file and
+   * the offset read at.
+   */
+  readFullySync(buffer: Uint8Array, offset: number): number {
+    const handle = this.#handle;
+    let done = 0;
+    while (done < buffer.length) {
+      const target = done === 0 ? buffer : buffer.subarray(done);
+      const n = ioSync(`read at offset ${offset + done}`, this.path, () => {
+        return handle.readSync!(target, offset + done);
+      });
+      if (n <= 0) break;
+      done += n;
+    }
+    return done;
+  }
+
   /** Writes `data` at `offset`. */
   write(data: Uint8Array, offset: number): Promise<void> {
     return io("write", this.path, () => this.#handle.write(data, offset));

@@ -193,6 +193,19 @@ export class RollingWriter implements FrameTarget {
     staging.bytes = grown;
   }
 
+  /**
+   * Where the staged byte at index `index` of {@link buffer} goes: writes its
+   * file number to `files[at]` and its offset in that file to `offsets[at]`.
+   * Valid for bytes staged since the last flush began.
+   */
+  locate(index: number, files: Float64Array, offsets: Float64Array, at: number): void {
+    const staging = this.#staging;
+    let i = staging.segments - 1;
+    while (i > 0 && staging.start[i] > index) i--;
+    files[at] = staging.file[i];
+    offsets[at] = staging.offset[i] + (index - staging.start[i]);
+  }
+
   reserve(n: number): number {
     const staging = this.#staging;
     if (staging.segments === 0) staging.open(this.#fileNumber, this.#offset);

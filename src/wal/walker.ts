@@ -123,6 +123,16 @@ export class WalWalker {
   lastFrameOffset = 0;
   #beginFile = 0;
   #beginOffset = 0;
+  /**
+   * The current record's fragments, in order: fragment k holds its bytes
+   * from `#fragmentStart[k]` on, at offset `#fragmentOffset[k]` of wal file
+   * `#fragmentFile[k]` ({@link locate} reads them).
+   */
+  readonly #fragmentFile: number[] = [];
+  readonly #fragmentOffset: number[] = [];
+  readonly #fragmentStart: number[] = [];
+  #fragments = 0;
+  #fragmentEnd = 0;
 
   constructor(dir: WalDirectory, crc: Crc32, issues?: WalkIssues, options: WalkOptions = {}) {
     this.#dir = dir;
@@ -188,7 +198,14 @@ export class WalWalker {
       if (type === FRAME_FULL || type === FRAME_FIRST) {
         this.#beginFile = reader.fileNumber;
         this.#beginOffset = here;
+        this.#fragments = 0;
+        this.#fragmentEnd = 0;
       }
+      const k = this.#fragments++;
+      this.#fragmentFile[k] = reader.fileNumber;
+      this.#fragmentOffset[k] = this.#blockBase + frames.payloadStart;
+      this.#fragmentStart[k] = this.#fragmentEnd;
+      this.#fragmentEnd += frames.payloadEnd - frames.payloadStart;
       const record = assembler.push(type, block, frames.payloadStart, frames.payloadEnd);
       if (assembler.interrupted) this.#issue("unterminated-record", here);
       // The log may start inside a record whose first frames were in deleted files: no damage.
@@ -223,6 +240,18 @@ export class WalWalker {
       this.lastFrameOffset = here;
       return WALK_RECORD;
     }
+  }
+
+  /**
+   * Where byte `at` of the current record lies in the wal (for disk mode):
+   * writes its file number to `files[i]` and its offset in that file to
+   * `offsets[i]`.
+   */
+  locate(at: number, files: Float64Array, offsets: Float64Array, i: number): void {
+    let k = this.#fragments - 1;
+    while (k > 0 && this.#fragmentStart[k] > at) k--;
+    files[i] = this.#fragmentFile[k];
+    offsets[i] = this.#fragmentOffset[k] + (at - this.#fragmentStart[k]);
   }
 
   /** Reads the next blocks; after it, call `next()` (which may then say the walk is done). */

@@ -223,14 +223,16 @@ export class MemoryFileSystem implements FileSystem {
       }
       file.write(data, offset);
     };
+    const readSync = (buffer: Uint8Array, offset: number): number => {
+      live("read");
+      const n = Math.max(0, Math.min(buffer.length, file.length - offset));
+      buffer.set(file.data.subarray(offset, offset + n));
+      return n;
+    };
     return {
       // deno-lint-ignore require-await
-      read: async (buffer, offset) => {
-        live("read");
-        const n = Math.max(0, Math.min(buffer.length, file.length - offset));
-        buffer.set(file.data.subarray(offset, offset + n));
-        return n;
-      },
+      read: async (buffer, offset) => readSync(buffer, offset),
+      readSync,
       // deno-lint-ignore require-await
       write: async (data, offset) => writeSync(data, offset),
       writeSync,

@@ -1,0 +1,166 @@
+/**
+ * Reads payloads back from the wal files, for disk mode: given the file and
+ * offset of a payload's first byte and its length, it reads the blocks that
+ * hold it (synchronously, through a bounded cache of blocks), follows the
+ * frames the way the walker does and checks their CRCs
+ * (format/payload_frames.ts), going on into the next file when a record
+ * crosses a file's end. What it returns is a copy: it stays valid whatever
+ * happens to the files afterwards.
+ *
+ * A failed read is an `IoError` naming the file and the offset; bytes that
+ * are no longer what was written (a file changed or damaged since) are a
+ * `CorruptLogError` naming the file and the offset. Either way only that
+ * read fails.
+ *
+ * @module
+ */
+import { BLOCK_SIZE } from "../format/constants.ts";
+import type { Crc32 } from "../format/crc.ts";
+import { PayloadFrames, PIECE_DAMAGED, PIECE_NEXT_BLOCK } from "../format/payload_frames.ts";
+import { CorruptLogError, IoError } from "../errors.ts";
+import type { WalDirectory, WalFile } from "./directory.ts";
+import { walFileName } from "./file_name.ts";
+
+/** The default size of the block cache: 8 MiB (256 blocks). */
+export const DEFAULT_READ_CACHE_BYTES = 8 * 1024 * 1024;
+/** Blocks per file at most (files of up to 4 GiB): block keys are `file * BLOCKS_PER_FILE + block`. */
+const BLOCKS_PER_FILE = 2 ** 17;
+
+/** The open wal files a reader reads from, by number (undefined: not open, e.g. deleted). */
+export type OpenWalFile = (file: number) => WalFile | undefined;
+
+/** Reads payloads back from the wal files of a directory. */
+export class PayloadReader {
+  readonly #dir: WalDirectory;
+  readonly #files: OpenWalFile;
+  readonly #frames: PayloadFrames;
+  readonly #maxBlocks: number;
+  /** Cached blocks by key, least recently used first. */
+  readonly #cache = new Map<number, Uint8Array>();
+  #reads = 0;
+
+  /**
+   * A reader of the files of `dir`, opened by `files`, keeping up to
+   * `cacheBytes` of blocks (at least one block).
+   */
+  constructor(
+    dir: WalDirectory,
+    files: OpenWalFile,
+    crc: Crc32,
+    cacheBytes = DEFAULT_READ_CACHE_BYTES,
+  ) {
+    this.#dir = dir;
+    this.#files = files;
+    this.#frames = new PayloadFrames(crc);
+    this.#maxBlocks = Math.max(1, Math.floor(cacheBytes / BLOCK_SIZE));
+  }
+
+  /** Blocks read from the files so far (cache misses). */
+  get blockReads(): number {
+    return this.#reads;
+  }
+
+  /**
+   * The `length` bytes of the payload whose first byte is at `offset` of
+   * wal file `file`, as a new array.
+   */
+  read(file: number, offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    if (length === 0) return out;
+    try {
+      this.#readInto(out, file, offset, false);
+    } catch (err) {
+      // A block cached while the writer was still filling it may lack the frames read now:
+      // read the blocks again once before calling it damage.
+      if (!(err instanceof CorruptLogError)) throw err;
+      this.#readInto(out, file, offset, true);
+    }
+    return out;
+  }
+
+  /** Drops the cached blocks of `file` (deleted, or rewritten in place). */
+  forget(file: number): void {
+    for (const key of this.#cache.keys()) {
+      if (Math.floor(key / BLOCKS_PER_FILE) === file) this.#cache.delete(key);
+    }
+  }
+
+  #readInto(out: Uint8Array, file: number, offset: number, fresh: boolean): void {
+    const frames = this.#frames;
+    let blockIndex = Math.floor(offset / BLOCK_SIZE);
+    let block = this.#block(file, blockIndex, fresh, offset);
+    if (!frames.seek(block, offset - blockIndex * BLOCK_SIZE)) {
+      throw this.#damage(file, offset, out.length, frames.problem);
+    }
+    let done = 0;
+    for (;;) {
+      const n = Math.min(out.length - done, frames.end - frames.start);
+      out.set(block.subarray(frames.start, frames.start + n), done);
+      done += n;
+      if (done === out.length) return;
+      if (!frames.more) {
+        throw this.#damage(file, offset, out.length, `its record ends after ${done} bytes`);
+      }
+      let outcome = frames.next(block, false);
+      if (outcome === PIECE_NEXT_BLOCK) {
+        blockIndex++;
+        if (blockIndex * BLOCK_SIZE >= this.#dir.sizeOf(file)) {
+          file++;
+          blockIndex = 0;
+        }
+        block = this.#block(file, blockIndex, fresh, offset);
+        outcome = frames.next(block, true);
+      }
+      if (outcome === PIECE_DAMAGED) {
+        throw this.#damage(file, offset, out.length, frames.problem);
+      }
+    }
+  }
+
+  /** Block `index` of `file`, from the cache or read now (`fresh`: read now in any case). */
+  #block(file: number, index: number, fresh: boolean, payloadOffset: number): Uint8Array {
+    const key = file * BLOCKS_PER_FILE + index;
+    const cache = this.#cache;
+    const cached = cache.get(key);
+    if (cached !== undefined) {
+      cache.delete(key); // most recently used last
+      if (!fresh) {
+        cache.set(key, cached);
+        return cached;
+      }
+    }
+    const handle = this.#files(file);
+    const at = index * BLOCK_SIZE;
+    if (handle === undefined) {
+      throw new IoError(
+        `read at offset ${at}`,
+        this.#dir.filePath(file),
+        new Error(
+          `the file is not open (deleted?): a payload at offset ${payloadOffset} needs it`,
+        ),
+      );
+    }
+    let block: Uint8Array;
+    if (cache.size >= this.#maxBlocks) {
+      const oldest = cache.keys().next().value as number;
+      block = cache.get(oldest)!;
+      cache.delete(oldest);
+    } else {
+      block = new Uint8Array(BLOCK_SIZE);
+    }
+    const n = handle.readFullySync(block, at);
+    if (n < BLOCK_SIZE) block.fill(0, n); // past the end: no frame there
+    this.#reads++;
+    cache.set(key, block);
+    return block;
+  }
+
+  #damage(file: number, offset: number, length: number, problem: string): CorruptLogError {
+    return new CorruptLogError(
+      `the payload of ${length} bytes at offset ${offset} cannot be read back: ${problem}. ` +
+        "The file changed after the log was opened (damage, or something else writing to it): " +
+        "check the directory with `mrl verify` on a copy, and reopen the log",
+      walFileName(file),
+    );
+  }
+}

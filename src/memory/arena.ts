@@ -9,6 +9,7 @@
  * @module
  */
 import { type Chunk, defaultSlabPool, SlabPool } from "./slab_pool.ts";
+import type { PayloadStore } from "./payload_store.ts";
 
 const MIN_CHUNK = 4 * 1024;
 /** Chunks grow from MIN_CHUNK to MAX_CHUNK: small queues stay small, and truncation frees memory in steps of at most MAX_CHUNK. */
@@ -22,8 +23,8 @@ const dropped = new FinalizationRegistry<{ pool: SlabPool; chunks: Chunk[] }>(
   },
 );
 
-/** Chunked, append-only, front-releasable byte storage. */
-export class Arena {
+/** Chunked, append-only, front-releasable byte storage: the memory {@link PayloadStore}. */
+export class Arena implements PayloadStore {
   readonly #pool: SlabPool;
   /** Live chunks, oldest first; chunk i holds logical bytes [#bases[i], #bases[i] + length). Changed in place only (the finalizer holds it). */
   readonly #chunks: Chunk[] = [];
@@ -139,7 +140,7 @@ export class Arena {
   }
 
   /** A view of `len` bytes at logical `offset` (no copy). */
-  view(offset: number, len: number): Uint8Array {
+  payload(offset: number, len: number): Uint8Array {
     if (len === 0) return EMPTY;
     const i = this.#chunkIndex(offset);
     const start = offset - this.#bases[i];

@@ -1,7 +1,9 @@
 /**
- * One queue in memory: its positions and payloads. Payload bytes live in an
- * {@link Arena}; per record only three numbers are kept (position, arena
- * offset, length), in a {@link RecordTable}: no JS object per retained record.
+ * One queue: its positions and payloads. Per record only three numbers are
+ * kept (position, a ref from the payload store, length), in a
+ * {@link RecordTable}: no JS object per retained record. The bytes are the
+ * {@link PayloadStore}'s: copied into an {@link Arena} (the default), or left
+ * in the wal files (disk mode).
  *
  * The queue also remembers which wal file each run of its records was
  * written in, which tells the oldest wal file it still needs.
@@ -9,6 +11,7 @@
  * @module
  */
 import { Arena } from "./arena.ts";
+import type { PayloadLocations, PayloadStore } from "./payload_store.ts";
 import { RecordTable, SEGMENT } from "./record_table.ts";
 
 const INITIAL_CAPACITY = 16;
@@ -16,17 +19,17 @@ const INITIAL_CAPACITY = 16;
 /** Memory a retained record takes besides its payload: position, offset and length. */
 export const METADATA_BYTES_PER_RECORD = 20;
 
-/** A record as a queue hands it out: its position and a view of its payload. */
+/** A record as a queue hands it out: its position and its payload. */
 export interface StoredRecord {
   /** The record's position in its queue. */
   position: number;
-  /** A view of the queue's memory. */
+  /** A view of the queue's memory, or (disk mode) a copy read from the wal. */
   payload: Uint8Array;
 }
 
 /** The in-memory state of one queue. */
 export class MemQueue {
-  readonly #arena = new Arena();
+  readonly #store: PayloadStore;
   #table = new RecordTable(INITIAL_CAPACITY);
   /**
    * Live records are at indices [#head, #head + #count); staged ones (copied
@@ -43,11 +46,12 @@ export class MemQueue {
   #runLast: number[] = [];
   /** Bumped by every truncation, so iterators can tell their indices went stale. */
   #generation = 0;
-  /** Arena offset just past the last committed payload; staged payloads lie beyond. */
+  /** The store's tail just past the last committed payload (staged payloads lie beyond). */
   #committedEnd = 0;
 
-  constructor(nextPosition = 0) {
+  constructor(nextPosition = 0, store: PayloadStore = new Arena()) {
     this.#startPosition = nextPosition;
+    this.#store = store;
   }
 
   /** Number of records retained. */
@@ -62,7 +66,7 @@ export class MemQueue {
 
   /** Bytes of memory held: arena chunks and the per-record arrays. */
   get allocatedBytes(): number {
-    return this.#arena.allocatedBytes + this.#table.capacity * METADATA_BYTES_PER_RECORD;
+    return this.#store.allocatedBytes + this.#table.capacity * METADATA_BYTES_PER_RECORD;
   }
 
   /** Bytes of memory in use: payloads and 20 bytes of metadata per record. */
@@ -94,12 +98,19 @@ export class MemQueue {
 
   /**
    * Appends a record at `position` (>= nextPosition(); the caller checks),
-   * written in wal file `file`. Nothing may be staged.
+   * written in wal file `file`; in disk mode, `located` entry `k` says where
+   * its payload lies. Nothing may be staged.
    */
-  append(position: number, payload: Uint8Array, file: number): void {
+  append(
+    position: number,
+    payload: Uint8Array,
+    file: number,
+    located?: PayloadLocations,
+    k = 0,
+  ): void {
     if (this.#head + this.#count === this.#table.capacity) this.#makeRoom(1);
     const i = this.#head + this.#count;
-    this.#table.set(i, position, this.#arena.append(payload), payload.length);
+    this.#table.set(i, position, this.#store.append(payload, located, k), payload.length);
     this.#commit(1, payload.length, file);
   }
 
@@ -109,8 +120,14 @@ export class MemQueue {
    * (`bytes` in all), written in wal file `file`: {@link stage} and
    * {@link commitStaged} at once. Nothing may be staged.
    */
-  appendAll(first: number, list: readonly Uint8Array[], bytes: number, file: number): void {
-    this.stage(first, list);
+  appendAll(
+    first: number,
+    list: readonly Uint8Array[],
+    bytes: number,
+    file: number,
+    located?: PayloadLocations,
+  ): void {
+    this.stage(first, list, located);
     this.commitStaged(list.length, bytes, file);
   }
 
@@ -130,6 +147,7 @@ export class MemQueue {
     n: number,
     bytes: number,
     file: number,
+    located?: PayloadLocations,
   ): void {
     if (this.#head + this.#count + n > this.#table.capacity) this.#makeRoom(n);
     const table = this.#table;
@@ -139,7 +157,7 @@ export class MemQueue {
     for (let k = 0; k < n;) {
       const m = Math.min(n - k, table.roomInSegment(i + k));
       const at = table.indexInSegment(i + k);
-      this.#arena.appendRanges(src, starts, lengths, k, k + m, table.offsetsAt(i + k), at);
+      this.#store.appendRanges(src, starts, lengths, k, k + m, table.offsetsAt(i + k), at, located);
       k += m;
     }
     this.#commit(n, bytes, file);
@@ -153,7 +171,7 @@ export class MemQueue {
    * were staged. {@link unstageAll} forgets staged payloads. Makes room for
    * the whole list at once.
    */
-  stage(first: number, list: readonly Uint8Array[]): void {
+  stage(first: number, list: readonly Uint8Array[], located?: PayloadLocations): void {
     const n = list.length;
     if (this.#head + this.#count + this.#staged + n > this.#table.capacity) this.#makeRoom(n);
     const table = this.#table;
@@ -162,7 +180,7 @@ export class MemQueue {
     for (let k = 0; k < n;) {
       const m = Math.min(n - k, table.roomInSegment(i + k));
       const at = table.indexInSegment(i + k);
-      this.#arena.appendAll(list, k, k + m, table.offsetsAt(i + k), at);
+      this.#store.appendAll(list, k, k + m, table.offsetsAt(i + k), at, located);
       k += m;
     }
     this.#staged += n;
@@ -180,7 +198,7 @@ export class MemQueue {
   /** Forgets every staged payload not committed (after a failed write). */
   unstageAll(): void {
     this.#staged = 0;
-    this.#arena.rewind(this.#committedEnd);
+    this.#store.rewind(this.#committedEnd);
   }
 
   /** Counts the `n` records (`bytes` in all) after the live ones as live, written in wal file `file`. */
@@ -222,7 +240,7 @@ export class MemQueue {
     this.#head = keep;
     this.#count -= removed;
     this.#startPosition = position + 1;
-    this.#arena.releaseBefore(table.offset(keep));
+    this.#store.releaseBefore(table.offset(keep));
     let runs = 0;
     while (this.#runLast[runs] <= position) runs++;
     if (runs > 0) {
@@ -266,9 +284,10 @@ export class MemQueue {
     return this.#table.position(i);
   }
 
-  /** Payload view of the record at index `i`. */
+  /** Payload of the record at index `i` (a view, or in disk mode a copy). */
   payloadAt(i: number): Uint8Array {
-    return this.#arena.view(this.#table.offset(i), this.#table.length(i));
+    const table = this.#table;
+    return this.#store.payload(table.offset(i), table.length(i), this.#runFiles[0] ?? 0);
   }
 
   /** Index of the first live record. */
@@ -339,13 +358,13 @@ export class MemQueue {
     this.#table = new RecordTable(INITIAL_CAPACITY);
     // Every queue of the log is released together: copying the others' chunks out of the
     // slabs this one leaves sparse would only copy what is given back next.
-    this.#arena.clear(false);
+    this.#store.clear(false);
   }
 
   #clear(): void {
     // Payloads staged for later commits live past the committed end: keep them.
-    if (this.#arena.tail === this.#committedEnd) this.#arena.clear();
-    else this.#arena.releaseBefore(this.#committedEnd);
+    if (this.#store.tail === this.#committedEnd) this.#store.clear();
+    else this.#store.releaseBefore(this.#committedEnd);
     this.#head += this.#count; // staged records stay where they are
     this.#count = 0;
     this.#payloadBytes = 0;

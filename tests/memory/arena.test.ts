@@ -40,9 +40,9 @@ test("arena: view returns exactly the bytes appended at that offset", () => {
   const a = arena.append(new Uint8Array([1, 2, 3]));
   const b = arena.append(new Uint8Array([4, 5, 6, 7, 8]));
   const c = arena.append(new Uint8Array([9]));
-  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
-  assert.deepEqual(arena.view(b, 5), new Uint8Array([4, 5, 6, 7, 8]));
-  assert.deepEqual(arena.view(c, 1), new Uint8Array([9]));
+  assert.deepEqual(arena.payload(a, 3), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.payload(b, 5), new Uint8Array([4, 5, 6, 7, 8]));
+  assert.deepEqual(arena.payload(c, 1), new Uint8Array([9]));
 });
 
 test("arena: append copies the source, so mutating the source afterwards does not change the view", () => {
@@ -51,7 +51,7 @@ test("arena: append copies the source, so mutating the source afterwards does no
   const at = arena.append(src);
   src.fill(0);
   src[0] = 99;
-  assert.deepEqual(arena.view(at, 4), new Uint8Array([10, 20, 30, 40]));
+  assert.deepEqual(arena.payload(at, 4), new Uint8Array([10, 20, 30, 40]));
 });
 
 test("arena: append copies only the source view's bytes, not its whole buffer", () => {
@@ -60,20 +60,20 @@ test("arena: append copies only the source view's bytes, not its whole buffer", 
   const at = arena.append(backing.subarray(2, 5));
   assert.equal(at, 0);
   assert.equal(arena.tail, 3);
-  assert.deepEqual(arena.view(at, 3), new Uint8Array([3, 4, 5]));
+  assert.deepEqual(arena.payload(at, 3), new Uint8Array([3, 4, 5]));
 });
 
 test("arena: views share the chunk's buffer instead of copying", () => {
   const arena = new Arena();
   const a = arena.append(new Uint8Array([1, 2, 3]));
   const b = arena.append(new Uint8Array([4, 5]));
-  const va = arena.view(a, 3);
-  const vb = arena.view(b, 2);
+  const va = arena.payload(a, 3);
+  const vb = arena.payload(b, 2);
   assert.equal(va.buffer, vb.buffer);
   assert.equal(vb.byteOffset - va.byteOffset, 3);
   // A write through one view is visible through a fresh view of the same bytes.
   va[1] = 200;
-  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 200, 3]));
+  assert.deepEqual(arena.payload(a, 3), new Uint8Array([1, 200, 3]));
 });
 
 test("arena: the first append allocates a 4 KiB chunk", () => {
@@ -88,8 +88,8 @@ test("arena: a payload that exactly fills the remaining chunk space stays in tha
   const b = arena.append(pattern(96, 2));
   assert.equal(b, 4000);
   assert.equal(arena.allocatedBytes, 4 * KiB);
-  const vb = arena.view(b, 96);
-  assert.equal(vb.buffer, arena.view(a, 4000).buffer);
+  const vb = arena.payload(b, 96);
+  assert.equal(vb.buffer, arena.payload(a, 4000).buffer);
   assert.equal(vb.byteOffset, 4000);
   assert.deepEqual(vb, pattern(96, 2));
 });
@@ -102,8 +102,8 @@ test("arena: a payload larger than the remaining chunk space starts a new chunk 
   assert.equal(b, 4000);
   assert.equal(arena.tail, 4200);
   assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB);
-  const va = arena.view(a, 4000);
-  const vb = arena.view(b, 200);
+  const va = arena.payload(a, 4000);
+  const vb = arena.payload(b, 200);
   // Chunks are cut one after the other from the pool's slab: the second starts where the first ends.
   assert.equal(va.byteOffset, 0);
   assert.equal(vb.byteOffset, 4 * KiB);
@@ -145,7 +145,7 @@ test("arena: a payload larger than the largest chunk (256 KiB) gets a chunk of e
   const big = arena.append(pattern(bigLen, 2));
   assert.equal(big, 10);
   assert.equal(arena.allocatedBytes, 4 * KiB + bigLen);
-  const vBig = arena.view(big, bigLen);
+  const vBig = arena.payload(big, bigLen);
   assert.equal(vBig.buffer.byteLength, bigLen);
   assert.equal(vBig.byteOffset, 0);
   assert.deepEqual(vBig, pattern(bigLen, 2));
@@ -153,10 +153,10 @@ test("arena: a payload larger than the largest chunk (256 KiB) gets a chunk of e
   const after = arena.append(new Uint8Array([7]));
   assert.equal(after, 10 + bigLen);
   assert.equal(arena.allocatedBytes, 4 * KiB + bigLen + 256 * KiB);
-  const vAfter = arena.view(after, 1);
+  const vAfter = arena.payload(after, 1);
   assert.notEqual(vAfter.buffer, vBig.buffer);
   assert.deepEqual(vAfter, new Uint8Array([7]));
-  assert.deepEqual(arena.view(small, 10), pattern(10, 1));
+  assert.deepEqual(arena.payload(small, 10), pattern(10, 1));
 });
 
 test("arena: a first payload larger than 4 KiB gets a chunk of exactly its size", () => {
@@ -164,7 +164,7 @@ test("arena: a first payload larger than 4 KiB gets a chunk of exactly its size"
   const at = arena.append(pattern(5000, 3));
   assert.equal(at, 0);
   assert.equal(arena.allocatedBytes, 5000);
-  assert.deepEqual(arena.view(at, 5000), pattern(5000, 3));
+  assert.deepEqual(arena.payload(at, 5000), pattern(5000, 3));
 });
 
 test("arena: zero-length payloads take no space and return the current tail", () => {
@@ -181,10 +181,10 @@ test("arena: zero-length payloads take no space and return the current tail", ()
 
 test("arena: a zero-length view is an empty byte array", () => {
   const arena = new Arena();
-  assert.deepEqual(arena.view(0, 0), new Uint8Array(0));
+  assert.deepEqual(arena.payload(0, 0), new Uint8Array(0));
   arena.append(new Uint8Array([1, 2, 3]));
-  assert.deepEqual(arena.view(3, 0), new Uint8Array(0));
-  assert.deepEqual(arena.view(1, 0), new Uint8Array(0));
+  assert.deepEqual(arena.payload(3, 0), new Uint8Array(0));
+  assert.deepEqual(arena.payload(1, 0), new Uint8Array(0));
 });
 
 /** Three chunks: [0, 4096) full, [4096, 12288) full, [12288, 28672) holding 100 bytes. */
@@ -215,19 +215,19 @@ test("arena: releaseBefore frees only whole chunks that end at or before the off
 test("arena: releaseBefore keeps the views of later bytes valid", () => {
   const { arena, offsets } = threeChunks();
   arena.releaseBefore(offsets[2]);
-  assert.deepEqual(arena.view(offsets[2], 100), pattern(100, 3));
+  assert.deepEqual(arena.payload(offsets[2], 100), pattern(100, 3));
   // Appending afterwards still lands in the right place.
   const next = arena.append(pattern(50, 4));
   assert.equal(next, 12388);
-  assert.deepEqual(arena.view(next, 50), pattern(50, 4));
-  assert.deepEqual(arena.view(offsets[2], 100), pattern(100, 3));
+  assert.deepEqual(arena.payload(next, 50), pattern(50, 4));
+  assert.deepEqual(arena.payload(offsets[2], 100), pattern(100, 3));
   assert.equal(arena.allocatedBytes, 16 * KiB);
 });
 
 test("arena: views taken before releaseBefore keep their bytes", () => {
   const { arena, offsets } = threeChunks();
-  const first = arena.view(offsets[0], 4 * KiB);
-  const second = arena.view(offsets[1], 8 * KiB);
+  const first = arena.payload(offsets[0], 4 * KiB);
+  const second = arena.payload(offsets[1], 8 * KiB);
   arena.releaseBefore(offsets[2]);
   assert.deepEqual(first, pattern(4 * KiB, 1));
   assert.deepEqual(second, pattern(8 * KiB, 2));
@@ -238,10 +238,10 @@ test("arena: releaseBefore never frees the last chunk, which keeps taking append
   const a = arena.append(new Uint8Array([1, 2, 3]));
   arena.releaseBefore(1_000_000);
   assert.equal(arena.allocatedBytes, 4 * KiB);
-  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.payload(a, 3), new Uint8Array([1, 2, 3]));
   const b = arena.append(new Uint8Array([4]));
   assert.equal(b, 3);
-  assert.equal(arena.view(b, 1).buffer, arena.view(a, 3).buffer);
+  assert.equal(arena.payload(b, 1).buffer, arena.payload(a, 3).buffer);
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
@@ -250,7 +250,7 @@ test("arena: releaseBefore on an empty arena does nothing", () => {
   arena.releaseBefore(100);
   assert.equal(arena.allocatedBytes, 0);
   assert.equal(arena.append(new Uint8Array([5])), 0);
-  assert.deepEqual(arena.view(0, 1), new Uint8Array([5]));
+  assert.deepEqual(arena.payload(0, 1), new Uint8Array([5]));
 });
 
 test("arena: rewind forgets the bytes appended since the mark and reuses their space", () => {
@@ -263,8 +263,8 @@ test("arena: rewind forgets the bytes appended since the mark and reuses their s
   const b = arena.append(new Uint8Array([9, 9]));
   assert.equal(b, 3);
   assert.equal(arena.tail, 5);
-  assert.deepEqual(arena.view(b, 2), new Uint8Array([9, 9]));
-  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.payload(b, 2), new Uint8Array([9, 9]));
+  assert.deepEqual(arena.payload(a, 3), new Uint8Array([1, 2, 3]));
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
@@ -281,11 +281,11 @@ test("arena: rewind releases the chunks added since the mark", () => {
   // The first chunk's free space is usable again.
   const b = arena.append(pattern(96, 4));
   assert.equal(b, 4000);
-  const vb = arena.view(b, 96);
-  assert.equal(vb.buffer, arena.view(a, 4000).buffer);
+  const vb = arena.payload(b, 96);
+  assert.equal(vb.buffer, arena.payload(a, 4000).buffer);
   assert.equal(vb.byteOffset, 4000);
   assert.deepEqual(vb, pattern(96, 4));
-  assert.deepEqual(arena.view(a, 4000), pattern(4000, 1));
+  assert.deepEqual(arena.payload(a, 4000), pattern(4000, 1));
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
@@ -318,8 +318,8 @@ test("arena: appends after rewinding a single-chunk arena land at the mark with 
   const a = arena.append(pattern(5000, 2)); // larger than the first chunk
   const b = arena.append(pattern(30, 3));
   assert.deepEqual([a, b], [0, 5000]);
-  assert.deepEqual(arena.view(a, 5000), pattern(5000, 2));
-  assert.deepEqual(arena.view(b, 30), pattern(30, 3));
+  assert.deepEqual(arena.payload(a, 5000), pattern(5000, 2));
+  assert.deepEqual(arena.payload(b, 30), pattern(30, 3));
 });
 
 test("arena: rewind to the current tail changes nothing", () => {
@@ -329,7 +329,7 @@ test("arena: rewind to the current tail changes nothing", () => {
   assert.equal(arena.tail, 2);
   assert.equal(arena.allocatedBytes, 4 * KiB);
   assert.equal(arena.append(new Uint8Array([3])), 2);
-  assert.deepEqual(arena.view(a, 3), new Uint8Array([1, 2, 3]));
+  assert.deepEqual(arena.payload(a, 3), new Uint8Array([1, 2, 3]));
 });
 
 test("arena: clear releases every chunk but logical offsets keep growing", () => {
@@ -343,7 +343,7 @@ test("arena: clear releases every chunk but logical offsets keep growing", () =>
   assert.equal(at, 30);
   assert.equal(arena.tail, 35);
   assert.equal(arena.allocatedBytes, 4 * KiB);
-  assert.deepEqual(arena.view(at, 5), pattern(5, 3));
+  assert.deepEqual(arena.payload(at, 5), pattern(5, 3));
 });
 
 test("arena: after clear, the next chunk is a quarter of the last chunk, but at least 4 KiB", () => {
@@ -363,14 +363,14 @@ test("arena: clear on an empty arena leaves it empty and usable", () => {
   assert.equal(arena.allocatedBytes, 0);
   assert.equal(arena.tail, 0);
   assert.equal(arena.append(new Uint8Array([8, 9])), 0);
-  assert.deepEqual(arena.view(0, 2), new Uint8Array([8, 9]));
+  assert.deepEqual(arena.payload(0, 2), new Uint8Array([8, 9]));
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
 test("arena: views taken before clear keep their bytes", () => {
   const arena = new Arena();
   const at = arena.append(new Uint8Array([1, 2, 3]));
-  const view = arena.view(at, 3);
+  const view = arena.payload(at, 3);
   arena.clear();
   arena.append(new Uint8Array([7, 7, 7]));
   assert.deepEqual(view, new Uint8Array([1, 2, 3]));
@@ -405,8 +405,8 @@ test("arena: appendRanges copies the ranges one after the other, dropping what l
   arena.appendRanges(src, starts, lengths, 0, 4, offsets, 2);
   assert.deepEqual([...offsets], [0, 0, 10, 110, 110, 117]);
   assert.equal(arena.tail, 417);
-  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[2 + k], p.length), p));
-  assert.deepEqual(arena.view(0, 10), pattern(10, 9));
+  payloads.forEach((p, k) => assert.deepEqual(arena.payload(offsets[2 + k], p.length), p));
+  assert.deepEqual(arena.payload(0, 10), pattern(10, 9));
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
@@ -419,8 +419,8 @@ test("arena: appendRanges starts a new chunk when the span of the ranges does no
   arena.appendRanges(src, starts, lengths, 0, 2, offsets, 0);
   assert.deepEqual([...offsets], [4000, 4050]);
   assert.equal(arena.allocatedBytes, 4 * KiB + 8 * KiB);
-  assert.equal(arena.view(4000, 50).byteOffset, 4 * KiB, "at the start of the new chunk");
-  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[k], p.length), p));
+  assert.equal(arena.payload(4000, 50).byteOffset, 4 * KiB, "at the start of the new chunk");
+  payloads.forEach((p, k) => assert.deepEqual(arena.payload(offsets[k], p.length), p));
 });
 
 test("arena: appendRanges copies ranges spanning more than the largest chunk one by one", () => {
@@ -430,7 +430,7 @@ test("arena: appendRanges copies ranges spanning more than the largest chunk one
   const offsets = new Float64Array(2);
   arena.appendRanges(src, starts, lengths, 0, 2, offsets, 0);
   assert.deepEqual([...offsets], [0, 200 * KiB]);
-  payloads.forEach((p, k) => assert.deepEqual(arena.view(offsets[k], p.length), p));
+  payloads.forEach((p, k) => assert.deepEqual(arena.payload(offsets[k], p.length), p));
   // Each got a chunk as append gives one: 200 KiB alone, then 100 KiB in the next.
   assert.equal(arena.allocatedBytes, 200 * KiB + 256 * KiB);
 });
@@ -462,5 +462,5 @@ test("arena: clear(false) copies nothing: arenas cleared together leave their sl
   assert.equal(pool.bytesMoved, 0);
   assert.equal(pool.slabsCreated, created);
   a.append(pattern(10, 1)); // the pool still serves chunks
-  assert.deepEqual(a.view(a.tail - 10, 10), pattern(10, 1));
+  assert.deepEqual(a.payload(a.tail - 10, 10), pattern(10, 1));
 });

@@ -128,7 +128,7 @@ test("arena: after its chunk moves to another slab, old views keep their bytes a
   const pool = new SlabPool(64 * KiB, 16 * KiB);
   const arena = new Arena(pool);
   const at = arena.append(pattern(100, 1)); // a 4 KiB chunk at the start of the first slab
-  const before = arena.view(at, 100);
+  const before = arena.payload(at, 100);
   const fillers = [
     pool.take(16 * KiB),
     pool.take(16 * KiB),
@@ -139,15 +139,15 @@ test("arena: after its chunk moves to another slab, old views keep their bytes a
   for (const chunk of fillers) pool.give(chunk);
   // Moved when 16 KiB were left in use: the arena's chunk, then the 12 KiB filler.
   assert.equal(pool.bytesMoved, 4 * KiB + 12 * KiB);
-  const after = arena.view(at, 100);
+  const after = arena.payload(at, 100);
   assert.equal(after.buffer, current.bytes.buffer);
   assert.equal(after.byteOffset, 4 * KiB);
   assert.deepEqual(after, pattern(100, 1));
   assert.deepEqual(before, pattern(100, 1));
   const next = arena.append(pattern(50, 2));
   assert.equal(next, 100);
-  assert.equal(arena.view(next, 50).byteOffset, 4 * KiB + 100);
-  assert.deepEqual(arena.view(next, 50), pattern(50, 2));
+  assert.equal(arena.payload(next, 50).byteOffset, 4 * KiB + 100);
+  assert.deepEqual(arena.payload(next, 50), pattern(50, 2));
   assert.equal(arena.allocatedBytes, 4 * KiB);
 });
 
@@ -165,7 +165,7 @@ test("arena: chunks released by a truncation go back to the pool", () => {
   // In use in the first slab: the arena's 8 KiB chunk and two fillers (16 + 4 KiB), 28 KiB, under
   // half: all move. Without the 4 KiB chunk given back, 32 KiB would be in use and none would move.
   assert.equal(pool.bytesMoved, 28 * KiB);
-  assert.deepEqual(arena.view(at, 5000), pattern(5000, 2));
+  assert.deepEqual(arena.payload(at, 5000), pattern(5000, 2));
 });
 
 test("slab pool: an emptied slab no view was taken of is reused for the next slab", () => {
@@ -184,7 +184,7 @@ test("slab pool: an emptied slab a view was taken of is never reused, and the vi
   const pool = new SlabPool(64 * KiB, 16 * KiB);
   const arena = new Arena(pool);
   const at = arena.append(pattern(4000, 1));
-  const view = arena.view(at, 4000);
+  const view = arena.payload(at, 4000);
   const fillers = [16 * KiB, 16 * KiB, 16 * KiB, 12 * KiB].map((size) => pool.take(size));
   pool.take(16 * KiB); // a second slab
   arena.clear();

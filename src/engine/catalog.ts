@@ -18,7 +18,7 @@ import {
   ResourceExhaustedError,
 } from "../errors.ts";
 import { walFileName } from "../wal/file_name.ts";
-import { MemQueue, METADATA_BYTES_PER_RECORD } from "../memory/queue.ts";
+import { type MemQueue, METADATA_BYTES_PER_RECORD } from "../memory/queue.ts";
 import type { MemQueues } from "../memory/queues.ts";
 import { encodeQueueName } from "../validate.ts";
 
@@ -88,7 +88,7 @@ export class QueueCatalog {
   /** Reserves a new, empty queue (committed by {@link commitCreate}). */
   reserveCreate(queue: string, name: Uint8Array): MemQueue {
     if (this.#reserved.has(queue)) throw new QueueAlreadyExistsError(queue);
-    const created = new MemQueue(0);
+    const created = this.committed.newQueue(0);
     this.#reserved.set(queue, { queue: created, name, next: 0 });
     return created;
   }
@@ -121,7 +121,8 @@ export class QueueCatalog {
    * (give it back with {@link release}).
    */
   reserveMemory(queue: string, count: number, bytes: number): number {
-    const memory = bytes + count * METADATA_BYTES_PER_RECORD;
+    const payloads = this.committed.onDisk ? 0 : bytes; // disk mode keeps only the index
+    const memory = payloads + count * METADATA_BYTES_PER_RECORD;
     const maxMemoryBytes = this.#maxMemoryBytes;
     if (maxMemoryBytes !== undefined) {
       const usage = this.memoryUsed() + this.#stagedMemory;

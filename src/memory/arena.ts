@@ -25,6 +25,7 @@ const dropped = new FinalizationRegistry<{ pool: SlabPool; chunks: Chunk[] }>(
 
 /** Chunked, append-only, front-releasable byte storage: the memory {@link PayloadStore}. */
 export class Arena implements PayloadStore {
+  readonly inMemory = true;
   readonly #pool: SlabPool;
   /** Live chunks, oldest first; chunk i holds logical bytes [#bases[i], #bases[i] + length). Changed in place only (the finalizer holds it). */
   readonly #chunks: Chunk[] = [];

@@ -26,6 +26,8 @@ export interface PayloadLocations {
 
 /** Where a queue's payload bytes are kept. */
 export interface PayloadStore {
+  /** Whether the payload bytes are held in memory (false: they stay in the wal files). */
+  readonly inMemory: boolean;
   /** Bytes of memory held for payloads. */
   readonly allocatedBytes: number;
   /** Where the next payload goes (what {@link rewind} takes back to). */

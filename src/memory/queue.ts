@@ -69,9 +69,10 @@ export class MemQueue {
     return this.#store.allocatedBytes + this.#table.capacity * METADATA_BYTES_PER_RECORD;
   }
 
-  /** Bytes of memory in use: payloads and 20 bytes of metadata per record. */
+  /** Bytes of memory in use: payloads (unless they stay on disk) and 20 bytes of metadata per record. */
   get usedBytes(): number {
-    return this.#payloadBytes + this.#count * METADATA_BYTES_PER_RECORD;
+    const payloads = this.#store.inMemory ? this.#payloadBytes : 0;
+    return payloads + this.#count * METADATA_BYTES_PER_RECORD;
   }
 
   /** Changes whenever records are removed. */

@@ -5,6 +5,8 @@
  * @module
  */
 import { MemQueue } from "./queue.ts";
+import { Arena } from "./arena.ts";
+import type { PayloadStore } from "./payload_store.ts";
 
 /** A queue replay cannot load: it holds a position above 2^53 (see `PositionOutOfRangeError`). */
 export interface OutOfRangeQueue {
@@ -19,8 +21,27 @@ export interface OutOfRangeQueue {
 /** The named queues of a log. */
 export class MemQueues {
   readonly #queues = new Map<string, MemQueue>();
+  readonly #store: (() => PayloadStore) | undefined;
   /** Queues replay found with positions above 2^53: never loaded, never written, their files kept. */
   readonly outOfRange: Map<string, OutOfRangeQueue> = new Map();
+
+  /**
+   * Queues whose payloads are kept by `store` (one store for all: disk
+   * mode), or each in an arena of its own (the default).
+   */
+  constructor(store?: PayloadStore) {
+    this.#store = store === undefined ? undefined : () => store;
+  }
+
+  /** Whether payloads stay in the wal files (disk mode). */
+  get onDisk(): boolean {
+    return this.#store !== undefined;
+  }
+
+  /** A new queue, not yet named, that keeps its payloads as these queues do. */
+  newQueue(nextPosition = 0): MemQueue {
+    return new MemQueue(nextPosition, this.#store?.() ?? new Arena());
+  }
 
   /** The queue named `name`, or undefined. */
   get(name: string): MemQueue | undefined {
@@ -49,7 +70,7 @@ export class MemQueues {
 
   /** Creates an empty queue at position `nextPosition` (replacing any queue of that name). */
   create(name: string, nextPosition = 0): MemQueue {
-    const queue = new MemQueue(nextPosition);
+    const queue = this.newQueue(nextPosition);
     this.#queues.set(name, queue);
     return queue;
   }

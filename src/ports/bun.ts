@@ -59,4 +59,7 @@ export const bunFileSystem: FileSystem = {
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
     return new BunFileHandle(path, openFd(path, mode));
   },
+  openFileSync(path: string, mode: OpenMode): FileHandle {
+    return new BunFileHandle(path, openFd(path, mode));
+  },
 };

@@ -172,6 +172,9 @@ class DenoFileHandle implements FileHandle {
 export const denoFileSystem: FileSystem = {
   // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
+    return denoFileSystem.openFileSync!(path, mode);
+  },
+  openFileSync(path: string, mode: OpenMode): FileHandle {
     const options = mode === "read"
       ? { read: true }
       : mode === "readwrite"

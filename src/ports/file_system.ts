@@ -209,6 +209,11 @@ export interface DirLock {
 export interface FileSystem {
   /** Opens a file. */
   openFile(path: string, mode: OpenMode): Promise<FileHandle>;
+  /**
+   * Optional: the same as `openFile`, synchronously. Disk mode opens the
+   * wal files it reads payloads from this way, when a read needs them.
+   */
+  openFileSync?(path: string, mode: OpenMode): FileHandle;
   /** Lists a directory. */
   readDir(path: string): Promise<DirEntry[]>;
   /** Tells what `path` is (following symbolic links), or undefined when nothing is there (a dangling link included). */

@@ -29,5 +29,8 @@ export const nodeFileSystem: FileSystem = {
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
     return new FdFileHandle(path, openFd(path, mode));
   },
+  openFileSync(path: string, mode: OpenMode): FileHandle {
+    return new FdFileHandle(path, openFd(path, mode));
+  },
   ...nodeFsDirectoryCalls,
 };

@@ -32,6 +32,7 @@ import {
 import type { Crc32 } from "../format/crc.ts";
 import { readU32, readU64, readU64BigInt } from "../format/record.ts";
 import { MemQueues } from "../memory/queues.ts";
+import type { PayloadLocations, PayloadStore } from "../memory/payload_store.ts";
 import {
   type FileGapIssue,
   type FrameIssue,
@@ -67,13 +68,17 @@ export function unreadBytesIssue(bytes: UnreadBytes): UnreadBytesIssue {
 }
 
 /** Replays the directory's wal files, then looks past the end for bytes it did not read. Changes nothing. */
-export async function recover(dir: WalDirectory, crc: Crc32): Promise<Recovered> {
+export async function recover(
+  dir: WalDirectory,
+  crc: Crc32,
+  store?: PayloadStore,
+): Promise<Recovered> {
   const notFile = dir.notFiles[0];
   if (notFile !== undefined) {
     // Never opened (a pipe would block): the data the name stands for is not there to read.
     throw new CorruptLogError(dir.notFileProblem(notFile), notFile);
   }
-  const replay = new Replay(dir, crc);
+  const replay = new Replay(dir, crc, store);
   const { queues, resumeAt, end, report } = await replay.run();
   const droppedTail = rangesBetween(dir, resumeAt, end);
   if (droppedTail.length > 0) {
@@ -133,7 +138,7 @@ export async function keepUnreadBytes(dir: WalDirectory, recovered: Recovered): 
 
 class Replay implements WalkIssues {
   readonly #walker: WalWalker;
-  readonly #queues = new MemQueues();
+  readonly #queues: MemQueues;
   readonly #report: RecoveryReport = {
     filesRead: 0,
     walRecordsReplayed: 0,
@@ -151,7 +156,14 @@ class Replay implements WalkIssues {
   #starts = new Float64Array(64);
   #lengths = new Uint32Array(64);
 
-  constructor(dir: WalDirectory, crc: Crc32) {
+  /** Disk mode: where each item's payload lies in the wal (reused), else undefined. */
+  #located: PayloadLocations | undefined;
+
+  constructor(dir: WalDirectory, crc: Crc32, store: PayloadStore | undefined) {
+    this.#queues = new MemQueues(store);
+    if (store !== undefined) {
+      this.#located = { files: new Float64Array(64), offsets: new Float64Array(64) };
+    }
     this.#walker = new WalWalker(dir, crc, this);
     this.#recordFile = this.#walker.fileNumber;
     this.#firstFile = this.#walker.fileNumber;
@@ -238,8 +250,15 @@ class Replay implements WalkIssues {
     }
     let queue = existing ?? queues.create(name, r.position);
     this.#report.payloadRecordsReplayed += n;
+    const located = this.#located;
+    if (located !== undefined) {
+      for (let i = 0; i < n; i++) {
+        if (lengths[i] === 0) located.files[i] = -1;
+        else this.#walker.locate(starts[i], located.files, located.offsets, i);
+      }
+    }
     if (inOrder) {
-      queue.appendRanges(record, positions, starts, lengths, n, bytes, this.#recordFile);
+      queue.appendRanges(record, positions, starts, lengths, n, bytes, this.#recordFile, located);
       return;
     }
     for (let i = 0; i < n; i++) {
@@ -254,6 +273,8 @@ class Replay implements WalkIssues {
         itemPosition,
         record.subarray(starts[i], starts[i] + lengths[i]),
         this.#recordFile,
+        located,
+        i,
       );
     }
   }
@@ -264,6 +285,9 @@ class Replay implements WalkIssues {
     this.#positions = new Float64Array(size);
     this.#starts = new Float64Array(size);
     this.#lengths = new Uint32Array(size);
+    if (this.#located !== undefined) {
+      this.#located = { files: new Float64Array(size), offsets: new Float64Array(size) };
+    }
   }
 
   /**

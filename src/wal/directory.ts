@@ -57,6 +57,8 @@ export class WalDirectory {
   readonly #files: number[];
   /** Known file sizes (set when a file is created, read, cut or adopted); others count as `fileSize`. */
   readonly #sizes = new Map<number, number>();
+  /** Told of every wal file removed or replaced (see onFileChange). */
+  readonly #listeners: ((n: number) => void)[] = [];
   /** True when the listing showed a temporary file a crashed compaction left behind. */
   #strayTemp: boolean;
   /**
@@ -217,6 +219,26 @@ export class WalDirectory {
   }
 
   /** Opens an existing wal file. */
+  /** Whether {@link openFileSync} is available (the port offers `openFileSync`). */
+  get canOpenSync(): boolean {
+    return this.fs.openFileSync !== undefined;
+  }
+
+  /** The synchronous twin of {@link openFile} (check {@link canOpenSync} first). */
+  openFileSync(n: number, mode: OpenMode): WalFile {
+    const path = this.filePath(n);
+    const handle = ioSync("open", path, () => this.fs.openFileSync!(path, mode));
+    return new WalFile(handle, path, n);
+  }
+
+  /**
+   * Calls `listener` with the number of every wal file removed or replaced
+   * from now on (after the change), so that what was read of it is dropped.
+   */
+  onFileChange(listener: (n: number) => void): void {
+    this.#listeners.push(listener);
+  }
+
   async openFile(n: number, mode: OpenMode): Promise<WalFile> {
     const path = this.filePath(n);
     const handle = await io("open", path, () => this.fs.openFile(path, mode));
@@ -288,6 +310,7 @@ export class WalDirectory {
     await io("rename", target, () => this.fs.rename!(this.tempPath, target));
     await this.sync();
     this.#add(n, size);
+    for (const listener of this.#listeners) listener(n);
   }
 
   /**
@@ -333,6 +356,7 @@ export class WalDirectory {
       await io("remove", path, () => this.fs.remove(path));
       this.#sizes.delete(n);
       this.#files.splice(this.#files.indexOf(n), 1);
+      for (const listener of this.#listeners) listener(n);
       removed++;
     }
     if (removed > 0) await this.sync();

@@ -29,10 +29,15 @@ const BLOCKS_PER_FILE = 2 ** 17;
 /** The open wal files a reader reads from, by number (undefined: not open, e.g. deleted). */
 export type OpenWalFile = (file: number) => WalFile | undefined;
 
+/** Wal files a reader keeps open at most (the least recently read is closed first). */
+export const MAX_OPEN_FILES = 16;
+
 /** Reads payloads back from the wal files of a directory. */
 export class PayloadReader {
   readonly #dir: WalDirectory;
   readonly #files: OpenWalFile;
+  /** Files this reader opened itself, least recently read first. */
+  readonly #open = new Map<number, WalFile>();
   readonly #frames: PayloadFrames;
   readonly #maxBlocks: number;
   /** Cached blocks by key, least recently used first. */
@@ -40,17 +45,21 @@ export class PayloadReader {
   #reads = 0;
 
   /**
-   * A reader of the files of `dir`, opened by `files`, keeping up to
-   * `cacheBytes` of blocks (at least one block).
+   * A reader of the files of `dir`, keeping up to `cacheBytes` of blocks (at
+   * least one block). It opens the files itself, read-only and when a read
+   * needs them (the port's `openFileSync`), at most {@link MAX_OPEN_FILES}
+   * at a time, and drops what it read of a file the directory removes or
+   * replaces; `files` (for tests) hands it open files instead.
    */
   constructor(
     dir: WalDirectory,
-    files: OpenWalFile,
     crc: Crc32,
     cacheBytes = DEFAULT_READ_CACHE_BYTES,
+    files?: OpenWalFile,
   ) {
     this.#dir = dir;
-    this.#files = files;
+    this.#files = files ?? ((n) => this.#openFile(n));
+    dir.onFileChange((n) => this.forget(n));
     this.#frames = new PayloadFrames(crc);
     this.#maxBlocks = Math.max(1, Math.floor(cacheBytes / BLOCK_SIZE));
   }
@@ -78,11 +87,44 @@ export class PayloadReader {
     return out;
   }
 
-  /** Drops the cached blocks of `file` (deleted, or rewritten in place). */
+  /** Drops the cached blocks of `file` and closes it (deleted, or replaced). */
   forget(file: number): void {
     for (const key of this.#cache.keys()) {
       if (Math.floor(key / BLOCKS_PER_FILE) === file) this.#cache.delete(key);
     }
+    const handle = this.#open.get(file);
+    if (handle !== undefined) {
+      this.#open.delete(file);
+      handle.close().catch(() => {}); // a read-only handle: nothing to lose
+    }
+  }
+
+  /** Closes the files it opened. */
+  async close(): Promise<void> {
+    const handles = [...this.#open.values()];
+    this.#open.clear();
+    this.#cache.clear();
+    for (const handle of handles) await handle.close().catch(() => {});
+  }
+
+  /** Wal file `n`, opened read-only now if it is not open (closing the least recently read past the bound). */
+  #openFile(n: number): WalFile | undefined {
+    const open = this.#open;
+    const known = open.get(n);
+    if (known !== undefined) {
+      open.delete(n);
+      open.set(n, known);
+      return known;
+    }
+    if (!this.#dir.fileNumbers().includes(n)) return undefined;
+    const handle = this.#dir.openFileSync(n, "read");
+    if (open.size >= MAX_OPEN_FILES) {
+      const [oldest, file] = open.entries().next().value as [number, WalFile];
+      open.delete(oldest);
+      file.close().catch(() => {});
+    }
+    open.set(n, handle);
+    return handle;
   }
 
   #readInto(out: Uint8Array, file: number, offset: number, fresh: boolean): void {

@@ -174,6 +174,10 @@ export class MemoryFileSystem implements FileSystem {
 
   // deno-lint-ignore require-await
   async openFile(path: string, mode: OpenMode): Promise<FileHandle> {
+    return this.openFileSync(path, mode);
+  }
+
+  openFileSync(path: string, mode: OpenMode): FileHandle {
     const [dir, name] = split(path);
     this.#check("open", path, `${mode === "create" ? "create" : "open"} ${name}`);
     const entries = this.#dirs.get(dir);

@@ -95,14 +95,13 @@ test("payload reader: every payload reads back as written, within a frame, acros
     payloads(200_000),
     payloads(0, 7, 32_761),
   ]);
-  const handles = await openAll(dir);
-  const reader = new PayloadReader(dir, (n) => handles.get(n), await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32());
   // The 200,000-byte payload starts in file 0 and ends in file 2; the empty one lies nowhere.
   assert.deepEqual(written.map((w) => w.file), [0, 0, 0, 0, 0, 0, 0, -1, 2, 2]);
   for (const w of written) {
     assert.deepEqual(reader.read(w.file, w.offset, w.bytes.length), w.bytes);
   }
-  await closeAll(handles);
+  await reader.close();
   await writer.close();
 });
 
@@ -110,14 +109,13 @@ test("payload reader: reads through each runtime's own file system adapter", asy
   await inTempDir(async (path) => {
     const fs = await defaultFileSystem();
     const { dir, writer, written } = await writeLog(fs, path, [payloads(300, 150_000, 20)]);
-    const handles = await openAll(dir);
-    const reader = new PayloadReader(dir, (n) => handles.get(n), await loadCrc32());
+    const reader = new PayloadReader(dir, await loadCrc32());
     assert.equal(written[1].file, 0);
     assert.equal(written[2].file, 1);
     for (const w of written) {
       assert.deepEqual(reader.read(w.file, w.offset, w.bytes.length), w.bytes);
     }
-    await closeAll(handles);
+    await reader.close();
     await writer.close();
   });
 });
@@ -129,15 +127,14 @@ test("payload reader: a payload whose frame fails its checksum is a CorruptLogEr
   const damage = await fs.openFile(dir.filePath(small.file), "readwrite");
   await damage.write(new Uint8Array([small.bytes[10] ^ 0xff]), small.offset + 10);
   await damage.close();
-  const handles = await openAll(dir);
-  const reader = new PayloadReader(dir, (n) => handles.get(n), await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32());
   const err = thrown(() => reader.read(small.file, small.offset, small.bytes.length));
   assert.ok(err instanceof CorruptLogError);
   assert.equal(err.file, "wal-00000000000000000000");
   assert.match(err.message, new RegExp(`payload of 100 bytes at offset ${small.offset} `));
   assert.match(err.message, /fails its checksum/);
   assert.deepEqual(reader.read(large.file, large.offset, large.bytes.length), large.bytes);
-  await closeAll(handles);
+  await reader.close();
   await writer.close();
 });
 
@@ -147,8 +144,9 @@ test("payload reader: a file that is not open is an IoError naming it; the reade
   const handles = await openAll(dir);
   const reader = new PayloadReader(
     dir,
-    (n) => (n === 1 ? undefined : handles.get(n)),
     await loadCrc32(),
+    undefined,
+    (n) => (n === 1 ? undefined : handles.get(n)),
   );
   const [large, small] = written;
   assert.equal(small.file, 1);
@@ -160,7 +158,7 @@ test("payload reader: a file that is not open is an IoError naming it; the reade
   assert.ok(tail instanceof IoError, "the large payload goes on into file 1");
   await closeAll(handles);
   const again = await openAll(dir);
-  const reopened = new PayloadReader(dir, (n) => again.get(n), await loadCrc32());
+  const reopened = new PayloadReader(dir, await loadCrc32(), undefined, (n) => again.get(n));
   assert.deepEqual(reopened.read(small.file, small.offset, 10), small.bytes);
   await closeAll(again);
   await writer.close();
@@ -176,7 +174,12 @@ test("payload reader: a read the file system fails is an IoError naming the file
   };
   const broken = new WalFile(failing, dir.filePath(0), 0);
   let fail = true;
-  const reader = new PayloadReader(dir, (n) => (fail ? broken : handles.get(n)), await loadCrc32());
+  const reader = new PayloadReader(
+    dir,
+    await loadCrc32(),
+    undefined,
+    (n) => (fail ? broken : handles.get(n)),
+  );
   const [w] = written;
   const err = thrown(() => reader.read(w.file, w.offset, 100));
   assert.ok(err instanceof IoError);
@@ -193,15 +196,14 @@ test("payload reader: a read the file system fails is an IoError naming the file
 test("payload reader: a block cached before more frames were written into it is read again", async () => {
   const fs = new MemoryFileSystem();
   const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100)]);
-  const handles = await openAll(dir);
-  const reader = new PayloadReader(dir, (n) => handles.get(n), await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32());
   assert.deepEqual(reader.read(written[0].file, written[0].offset, 100), written[0].bytes);
   const [later] = await append(writer, 1, payloads(200));
   assert.equal(later.file, 0);
   assert.ok(later.offset < BLOCK_SIZE, "in the block read before");
   assert.deepEqual(reader.read(later.file, later.offset, 200), later.bytes);
   assert.equal(reader.blockReads, 2);
-  await closeAll(handles);
+  await reader.close();
   await writer.close();
 });
 
@@ -211,29 +213,45 @@ test("payload reader: the cache keeps at most its size in blocks", async () => {
   const [a, , c] = written; // a in block 0, c in block 1
   assert.equal(Math.floor(a.offset / BLOCK_SIZE), 0);
   assert.equal(Math.floor(c.offset / BLOCK_SIZE), 1);
-  const handles = await openAll(dir);
   const crc = await loadCrc32();
-  const oneBlock = new PayloadReader(dir, (n) => handles.get(n), crc, BLOCK_SIZE);
+  const oneBlock = new PayloadReader(dir, crc, BLOCK_SIZE);
   for (let i = 0; i < 3; i++) {
     oneBlock.read(a.file, a.offset, a.bytes.length);
     oneBlock.read(c.file, c.offset, c.bytes.length);
   }
   assert.equal(oneBlock.blockReads, 6);
-  const twoBlocks = new PayloadReader(dir, (n) => handles.get(n), crc, 2 * BLOCK_SIZE);
+  const twoBlocks = new PayloadReader(dir, crc, 2 * BLOCK_SIZE);
   for (let i = 0; i < 3; i++) {
     assert.deepEqual(twoBlocks.read(a.file, a.offset, a.bytes.length), a.bytes);
     assert.deepEqual(twoBlocks.read(c.file, c.offset, c.bytes.length), c.bytes);
   }
   assert.equal(twoBlocks.blockReads, 2);
-  await closeAll(handles);
+  await oneBlock.close();
+  await twoBlocks.close();
+  await writer.close();
+});
+
+test("payload reader: a file the directory removes is forgotten, its blocks dropped and its handle closed", async () => {
+  const fs = new MemoryFileSystem();
+  const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100), payloads(200_000)]);
+  const reader = new PayloadReader(dir, await loadCrc32());
+  const [w] = written;
+  const before = fs.openHandles;
+  assert.deepEqual(reader.read(w.file, w.offset, 100), w.bytes);
+  assert.equal(fs.openHandles, before + 1);
+  await dir.removeBefore(1);
+  assert.equal(fs.openHandles, before);
+  const err = thrown(() => reader.read(w.file, w.offset, 100));
+  assert.ok(err instanceof IoError);
+  assert.equal(err.path, "/wal/wal-00000000000000000000");
+  await reader.close();
   await writer.close();
 });
 
 test("payload reader: forgetting a file drops its cached blocks", async () => {
   const fs = new MemoryFileSystem();
   const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100)]);
-  const handles = await openAll(dir);
-  const reader = new PayloadReader(dir, (n) => handles.get(n), await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32());
   const [w] = written;
   reader.read(w.file, w.offset, 100);
   reader.read(w.file, w.offset, 100);
@@ -241,7 +259,7 @@ test("payload reader: forgetting a file drops its cached blocks", async () => {
   reader.forget(0);
   assert.deepEqual(reader.read(w.file, w.offset, 100), w.bytes);
   assert.equal(reader.blockReads, 2);
-  await closeAll(handles);
+  await reader.close();
   await writer.close();
 });
 

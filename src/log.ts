@@ -81,6 +81,7 @@ export class MultiRecordLog {
   readonly #life: LogParts["life"];
   /** Undefined when read-only: every write is refused. */
   readonly #writes: WritePath | undefined;
+  readonly #closeReads: () => Promise<void>;
   /** The close in progress (or done). */
   #closingDone: Promise<void> = Promise.resolve();
   /** What follow()'s iterators see of the log, and where they wait for new records. */
@@ -123,6 +124,7 @@ export class MultiRecordLog {
     this.#followers = parts.followers;
     this.#life = parts.life;
     this.#writes = parts.writes;
+    this.#closeReads = parts.closeReads;
   }
 
   /**
@@ -412,9 +414,10 @@ export class MultiRecordLog {
     this.#followers.wake(undefined);
     const queues = this.#catalog.committed;
     // Once the writes are done, nothing reads the queues again: their memory goes back to the pool.
-    this.#closingDone = (this.#writes?.close() ?? Promise.resolve()).finally(() =>
-      queues.releaseAll()
-    );
+    this.#closingDone = (this.#writes?.close() ?? Promise.resolve()).finally(() => {
+      queues.releaseAll();
+      return this.#closeReads();
+    });
     return await this.#closingDone;
   }
 

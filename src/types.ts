@@ -153,6 +153,23 @@ export interface OpenOptions {
    * `{ maxPinnedFiles: 8 }`.
    */
   compaction?: CompactionOptions | false;
+  /**
+   * Where retained payloads are kept. `"memory"` (the default) holds every
+   * retained payload in memory, as the Rust crate does. `"disk"` leaves
+   * payloads in the wal files and keeps only an index in memory (20 bytes a
+   * record): for logs bigger than memory. Reads then return copies read back
+   * from the files (valid for as long as they are held, whatever happens to
+   * the files), checked against their frames' CRCs; every append reaches the
+   * OS before it resolves, whatever the persist policy. The files are the
+   * same in both modes. Needs a file-system port with `openFileSync` and
+   * `readSync` (the runtime adapters have them).
+   */
+  payloads?: "memory" | "disk";
+  /**
+   * Disk mode: bytes of wal blocks kept in memory for reads (rounded down
+   * to 32 KiB blocks, at least one); default 8 MiB.
+   */
+  readCacheBytes?: number;
 }
 
 /**

@@ -56,7 +56,14 @@ export interface CheckedOpenOptions {
   readOnly: boolean;
   /** False: a writable open takes no lock (the documented opt-out). */
   lock: boolean;
+  /** Where payloads are kept. */
+  payloads: "memory" | "disk";
+  /** Disk mode's block cache, in bytes. */
+  readCacheBytes: number;
 }
+
+/** Disk mode's block cache when `readCacheBytes` is not given. */
+export const DEFAULT_READ_CACHE_BYTES = 8 * 1024 * 1024;
 
 /** Checks a string argument that must not be empty (a directory, a subject). */
 export function checkNonEmptyString(value: unknown, argument: string): asserts value is string {
@@ -96,7 +103,35 @@ export function checkOpenOptions(dir: unknown, options: OpenOptions): CheckedOpe
     fs: options.fs,
     readOnly: options.readOnly === true,
     lock: checkLock(options.lock),
+    payloads: checkPayloadsOption(options.payloads),
+    readCacheBytes: checkReadCacheBytes(options.readCacheBytes),
   };
+}
+
+/** Checks the `payloads` option: "memory", "disk" or absent ("memory"). */
+function checkPayloadsOption(payloads: unknown): "memory" | "disk" {
+  if (payloads === undefined) return "memory";
+  if (payloads !== "memory" && payloads !== "disk") {
+    throw new InvalidArgumentError(
+      "payloads",
+      kindOf(payloads, "string"),
+      `payloads must be "memory" or "disk", got ${describe(payloads)}`,
+    );
+  }
+  return payloads;
+}
+
+/** Checks the `readCacheBytes` option: a non-negative safe integer or absent (8 MiB). */
+function checkReadCacheBytes(bytes: unknown): number {
+  if (bytes === undefined) return DEFAULT_READ_CACHE_BYTES;
+  if (typeof bytes !== "number" || !Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new InvalidArgumentError(
+      "readCacheBytes",
+      kindOf(bytes, "number"),
+      `readCacheBytes must be a non-negative integer (bytes), got ${describe(bytes)}`,
+    );
+  }
+  return bytes;
 }
 
 /** Checks the `lock` option: a boolean or absent (true). */

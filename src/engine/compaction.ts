@@ -17,6 +17,7 @@ import type { Crc32 } from "../format/crc.ts";
 import { framedSizeBound, FrameWriter } from "../format/frame_writer.ts";
 import { writeAppendRuns, writeControlRecord } from "../format/record.ts";
 import type { MemQueue } from "../memory/queue.ts";
+import type { PayloadLocations } from "../memory/payload_store.ts";
 
 /** Payload bytes per AppendRecords record in a compacted file. */
 const RECORD_PAYLOAD_BYTES = 1024 * 1024;
@@ -91,17 +92,25 @@ export function planCompaction(
   return best;
 }
 
-/** The compacted file's bytes (from offset 0 of a fresh file) and what they hold. */
+/**
+ * The compacted file's bytes (from offset 0 of a fresh file) and what they
+ * hold. With `located` (disk mode), also where each queue's payloads lie in
+ * that file, in `plan.queues`' order: `offsets[i]` for the queue's i-th
+ * retained record (-1 when empty), in wal file `target`.
+ */
 export function buildCompactedFile(
   plan: CompactionPlan,
   crc: Crc32,
-): { bytes: Uint8Array; records: number; payloadBytes: number } {
+  located?: { target: number },
+): { bytes: Uint8Array; records: number; payloadBytes: number; where: PayloadLocations[] } {
   const sink = new FrameBuffer(Math.min(plan.walBytes + 64 * 1024, 64 * 1024 * 1024));
   const out = new FrameWriter(sink, crc);
   let records = 0;
   let payloadBytes = 0;
+  const where: PayloadLocations[] = [];
   for (const { nameBytes, queue } of plan.queues) {
     const head = queue.headIndex;
+    const offsets = located === undefined ? undefined : new Float64Array(queue.size);
     writeControlRecord(out, RECORD_POSITION, nameBytes, queue.firstPosition());
     writeAppendRuns(
       out,
@@ -110,9 +119,14 @@ export function buildCompactedFile(
       (i) => queue.positionAt(head + i),
       (i) => queue.payloadAt(head + i),
       RECORD_PAYLOAD_BYTES,
+      offsets, // the sink starts at offset 0 of the file: its indices are file offsets
     );
+    if (offsets !== undefined) {
+      const files = offsets.map((offset) => (offset < 0 ? -1 : located!.target));
+      where.push({ files, offsets });
+    }
     records += queue.size;
     payloadBytes += queue.payloadBytes;
   }
-  return { bytes: sink.bytes(), records, payloadBytes };
+  return { bytes: sink.bytes(), records, payloadBytes, where };
 }

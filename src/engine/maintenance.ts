@@ -192,7 +192,8 @@ export class Maintenance {
         writer.padToBlockEnd((name) => catalog.isTaken(name));
         await writer.endFile();
       }
-      const built = buildCompactedFile(plan, this.#crc);
+      const onDisk = catalog.committed.onDisk;
+      const built = buildCompactedFile(plan, this.#crc, onDisk ? { target } : undefined);
       const temp = await dir.createTemp();
       try {
         await temp.write(built.bytes, 0);
@@ -203,7 +204,7 @@ export class Maintenance {
       }
       await dir.adoptTemp(target, fileSize);
       await writer.adopt(target, built.bytes.length);
-      for (const { queue } of plan.queues) queue.relocate(target);
+      plan.queues.forEach(({ queue }, k) => queue.relocate(target, built.where[k]));
       await this.collectGarbage();
       return {
         queuesRewritten: plan.queues.length,

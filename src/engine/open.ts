@@ -10,7 +10,13 @@
  *
  * @module
  */
-import { asIoError, LockUnavailableError, LogLockedError, MrlError } from "../errors.ts";
+import {
+  asIoError,
+  InvalidArgumentError,
+  LockUnavailableError,
+  LogLockedError,
+  MrlError,
+} from "../errors.ts";
 import { WalDirectory } from "../wal/directory.ts";
 import { settleFileSize } from "../wal/file_size.ts";
 import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
@@ -28,6 +34,9 @@ import { recoverReadOnly } from "../replay/read_only.ts";
 import { RecordWriter } from "./record_writer.ts";
 import { keepUnreadBytes, recover } from "../replay/recovery.ts";
 import { WritePath } from "./write_path.ts";
+import { PayloadReader } from "../wal/payload_reader.ts";
+import { DiskPayloads } from "../memory/disk_payloads.ts";
+import type { PayloadStore } from "../memory/payload_store.ts";
 
 /** What an open log is made of. */
 export interface LogParts {
@@ -42,6 +51,8 @@ export interface LogParts {
   life: { closing: boolean };
   /** The kind of lock held: "sqlite", "custom" (a port's own), or "none" (read-only, `lock: false`). */
   lockKind: string;
+  /** Closes what reads hold open (disk mode: the wal files payloads are read from). */
+  closeReads: () => Promise<void>;
 }
 
 /** Checks the options, opens the directory `path` and puts the log's parts together. */
@@ -49,6 +60,23 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
   const checked = checkOpenOptions(path, options);
   const fs = checked.fs ?? await defaultFileSystem();
   const crc = await loadCrc32(nativeCrc32Candidates);
+  let reader: PayloadReader | undefined;
+  let payloads: ((directory: WalDirectory) => PayloadStore) | undefined;
+  if (checked.payloads === "disk") {
+    if (fs.openFileSync === undefined) {
+      throw new InvalidArgumentError(
+        "payloads",
+        "range",
+        'payloads: "disk" reads payloads back synchronously: it needs a file-system port with ' +
+          "openFileSync() and readSync() (the runtime adapters have them), or open with " +
+          'payloads: "memory"',
+      );
+    }
+    payloads = (directory) => {
+      reader = new PayloadReader(directory, crc, checked.readCacheBytes);
+      return new DiskPayloads(reader);
+    };
+  }
   const { directory, queues, report, writing } = await openFiles(
     fs,
     path,
@@ -56,6 +84,7 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
     checked.readOnly ? "read-only" : checked.lock ? "locked" : "unlocked",
     crc,
     checked.limits.maxDiskBytes,
+    payloads,
   );
   const catalog = new QueueCatalog(queues, checked.limits.maxMemoryBytes);
   const followers = new Followers();
@@ -79,6 +108,7 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
     report,
     life: { closing: false },
     lockKind,
+    closeReads: () => reader?.close() ?? Promise.resolve(),
   };
 }
 
@@ -103,10 +133,11 @@ async function openFiles(
   mode: "read-only" | "locked" | "unlocked",
   crc: Crc32,
   maxDiskBytes: number | undefined,
+  payloads: ((directory: WalDirectory) => PayloadStore) | undefined,
 ): Promise<OpenedFiles> {
   if (mode === "read-only") {
     // No lock, so a writer may delete files meanwhile; replay retries (replay/read_only.ts).
-    const { directory, recovered } = await recoverReadOnly(fs, path, fileSize, crc);
+    const { directory, recovered } = await recoverReadOnly(fs, path, fileSize, crc, payloads);
     return { directory, queues: recovered.queues, report: recovered.report, writing: undefined };
   }
   await WalDirectory.ensure(fs, path);
@@ -115,7 +146,7 @@ async function openFiles(
   try {
     const directory = await WalDirectory.list(fs, path, fileSize ?? DEFAULT_FILE_SIZE);
     await settleFileSize(directory, fileSize);
-    const recovered = await recover(directory, crc);
+    const recovered = await recover(directory, crc, payloads?.(directory));
     await keepUnreadBytes(directory, recovered); // before the writer cuts what replay did not read
     // Nothing unread past the end and nothing dropped there: the rest of the file is zeros.
     const restIsZeros = recovered.unread.length === 0 && recovered.droppedTail.length === 0;

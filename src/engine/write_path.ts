@@ -13,6 +13,7 @@ import {
   LogClosedError,
   LogFailedError,
   PositionInPastError,
+  ResourceExhaustedError,
 } from "../errors.ts";
 import type { WalDirectory } from "../wal/directory.ts";
 import { RECORD_DELETE_QUEUE, RECORD_POSITION, RECORD_TRUNCATE } from "../format/constants.ts";
@@ -27,9 +28,17 @@ import type {
   TruncateOutcome,
 } from "../types.ts";
 import { PersistSchedule } from "./persist.ts";
-import { CommitPipeline, type Durability, DURABILITY_FSYNC } from "./pipeline.ts";
+import {
+  CommitPipeline,
+  type Durability,
+  DURABILITY_FLUSH,
+  DURABILITY_FSYNC,
+  DURABILITY_NONE,
+} from "./pipeline.ts";
+import type { PayloadLocations } from "../memory/payload_store.ts";
+import { MAX_FILES_SPANNED } from "../memory/disk_payloads.ts";
 import type { DirLock } from "../ports/file_system.ts";
-import type { QueueCatalog } from "./catalog.ts";
+import type { QueueCatalog, Reservation } from "./catalog.ts";
 import type { RecordWriter } from "./record_writer.ts";
 
 /** Writes of one open, writable log. */
@@ -42,6 +51,9 @@ export class WritePath {
   readonly #maintenance: Maintenance;
   readonly #schedule: PersistSchedule;
   readonly #lock: DirLock | undefined;
+  readonly #dir: WalDirectory;
+  /** Disk mode: where the payloads of the append being written lie (reused); undefined in memory mode. */
+  #located: PayloadLocations | undefined;
   /** True once the close has started running (after every earlier write). */
   #closed = false;
   /**
@@ -61,6 +73,10 @@ export class WritePath {
     crc: Crc32,
   ) {
     this.#path = path;
+    this.#dir = dir;
+    if (catalog.committed.onDisk) {
+      this.#located = { files: new Float64Array(64), offsets: new Float64Array(64) };
+    }
     this.#writer = writing.writer;
     this.#lock = writing.lock;
     this.#catalog = catalog;
@@ -161,26 +177,59 @@ export class WritePath {
     }
     const writer = this.#writer;
     writer.checkDiskRoom(queue, r.name.length, count, bytes);
+    const located = this.#located === undefined
+      ? undefined
+      : this.#locations(queue, r, count, bytes);
     const reserved = catalog.reserveMemory(queue, count, bytes);
     const file = writer.fileNumber;
-    const walBytesWritten = writer.writeAppend(r.name, first, list, bytes);
+    const walBytesWritten = writer.writeAppend(r.name, first, list, bytes, located);
     r.next = last + 1;
     const q = r.queue;
     const outcome: AppendOutcome = { lastPosition: last, walBytesWritten };
     const pipeline = this.#pipeline;
-    const durability = this.#schedule.afterWrite();
+    let durability = this.#schedule.afterWrite();
+    // Disk mode reads committed payloads from the files: they reach the OS before committing.
+    if (located !== undefined && durability === DURABILITY_NONE) durability = DURABILITY_FLUSH;
     // An idle pipeline and a flush at most: durable and committed before returning.
     if (pipeline.persistNow(durability)) {
-      q.appendAll(first, list, bytes, file);
+      q.appendAll(first, list, bytes, file, located);
       this.#committed(queue, reserved);
       return Promise.resolve(outcome);
     }
-    q.stage(first, list);
+    q.stage(first, list, located);
     return pipeline.submit(durability, (): AppendOutcome => {
       q.commitStaged(count, bytes, file);
       this.#committed(queue, reserved);
       return outcome;
     });
+  }
+
+  /**
+   * Disk mode: the arrays the record writer notes an append's payload
+   * locations in (grown to `count`), once the append is known to stay
+   * within the wal files a queue's refs can span (see `MAX_FILES_SPANNED`).
+   */
+  #locations(queue: string, r: Reservation, count: number, bytes: number): PayloadLocations {
+    const writer = this.#writer;
+    const oldest = r.queue.firstFile() ?? writer.fileNumber;
+    const bound = writer.appendBound(r.name.length, count, bytes);
+    const last = writer.fileNumber + Math.ceil(bound / this.#dir.fileSize) + 1;
+    if (last - oldest >= MAX_FILES_SPANNED) {
+      const fileSize = this.#dir.fileSize;
+      throw new ResourceExhaustedError(
+        queue,
+        "disk",
+        (writer.fileNumber - oldest) * fileSize,
+        bound,
+        MAX_FILES_SPANNED * fileSize,
+      );
+    }
+    let located = this.#located!;
+    if (located.files.length < count) {
+      const size = Math.max(count, located.files.length * 2);
+      located = this.#located = { files: new Float64Array(size), offsets: new Float64Array(size) };
+    }
+    return located;
   }
 
   /** After an append's records are committed: frees its memory reservation and wakes followers. */

@@ -107,7 +107,8 @@ export function minPaddingBytes(queueBytes: number): number {
  * Writes AppendRecords records for `count` records taken from `source`
  * (position and payload of the i-th), one record per run of consecutive
  * positions and at most `maxRecordBytes` of payload each. Returns the bytes
- * written to the log.
+ * written to the log. With `starts`, notes where the i-th payload's first
+ * byte went in the frame target's buffer (`starts[i]`, -1 when empty).
  */
 export function writeAppendRuns(
   out: FrameWriter,
@@ -116,6 +117,7 @@ export function writeAppendRuns(
   positionAt: (i: number) => number,
   payloadAt: (i: number) => Uint8Array,
   maxRecordBytes: number,
+  starts?: Float64Array,
 ): number {
   let written = 0;
   let i = 0;
@@ -130,7 +132,8 @@ export function writeAppendRuns(
       bytes += payload.length;
       i++;
     } while (i < count && positionAt(i) === first + batch.length && bytes < maxRecordBytes);
-    written += writeAppendRecord(out, queue, first, batch, bytes);
+    const noted = starts?.subarray(i - batch.length, i);
+    written += writeAppendRecord(out, queue, first, batch, bytes, noted);
   }
   return written;
 }

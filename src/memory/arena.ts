@@ -47,6 +47,9 @@ export class Arena implements PayloadStore {
     return this.#allocated;
   }
 
+  /** Nothing to do: arena offsets do not depend on where payloads lie in the wal. */
+  moved(): void {}
+
   /** Copies `src` in; returns its logical offset. */
   append(src: Uint8Array): number {
     const len = src.length;

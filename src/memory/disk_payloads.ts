@@ -62,6 +62,10 @@ export class DiskPayloads implements PayloadStore {
     for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
   }
 
+  moved(from: number, to: number, refs: Float64Array, at: number, located: PayloadLocations): void {
+    for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
+  }
+
   append(_src: Uint8Array, located: PayloadLocations | undefined, k: number): number {
     return refOf(located, k);
   }

@@ -59,6 +59,12 @@ export interface PayloadStore {
     at: number,
     located: PayloadLocations | undefined,
   ): void;
+  /**
+   * Payloads `[from, to)` of `located` moved there (a compaction rewrote
+   * them): writes their new refs to `refs[at + k - from]`. The memory store
+   * has nothing to do (its refs do not depend on the files).
+   */
+  moved(from: number, to: number, refs: Float64Array, at: number, located: PayloadLocations): void;
   /** Stores one payload (`located` entry `k` says where it lies); returns its ref. */
   append(src: Uint8Array, located: PayloadLocations | undefined, k: number): number;
   /**

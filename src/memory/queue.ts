@@ -296,9 +296,22 @@ export class MemQueue {
     return this.#head;
   }
 
-  /** Marks every retained record as written in wal file `file` (after compaction rewrote them there). */
-  relocate(file: number): void {
+  /**
+   * Marks every retained record as written in wal file `file` (after
+   * compaction rewrote them there); `located` (disk mode) says where each
+   * retained payload lies now, in order.
+   */
+  relocate(file: number, located?: PayloadLocations): void {
     if (this.#count === 0) return;
+    if (located !== undefined) {
+      const table = this.#table;
+      for (let k = 0; k < this.#count;) {
+        const i = this.#head + k;
+        const m = Math.min(this.#count - k, table.roomInSegment(i));
+        this.#store.moved(k, k + m, table.offsetsAt(i), table.indexInSegment(i), located);
+        k += m;
+      }
+    }
     this.#runFiles.length = 0;
     this.#runLast.length = 0;
     this.#runFiles.push(file);

@@ -31,6 +31,7 @@ import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import type { Crc32 } from "../format/crc.ts";
 import type { FileSystem } from "../ports/file_system.ts";
 import { recover, type Recovered } from "./recovery.ts";
+import type { PayloadStore } from "../memory/payload_store.ts";
 
 /** Attempts before a read-only open gives up on a directory whose files keep vanishing. */
 export const READ_ONLY_REPLAY_ATTEMPTS = 20;
@@ -58,10 +59,11 @@ export function recoverReadOnly(
   path: string,
   fileSize: number | undefined,
   crc: Crc32,
+  payloads?: (directory: WalDirectory) => PayloadStore,
 ): Promise<ReadOnlyReplay> {
   return retryWhileVanishing(fs, path, async (directory) => {
     await settleFileSize(directory, fileSize);
-    return { directory, recovered: await recover(directory, crc) };
+    return { directory, recovered: await recover(directory, crc, payloads?.(directory)) };
   });
 }
 

@@ -21,8 +21,6 @@ import { CorruptLogError, IoError } from "../errors.ts";
 import type { WalDirectory, WalFile } from "./directory.ts";
 import { walFileName } from "./file_name.ts";
 
-/** The default size of the block cache: 8 MiB (256 blocks). */
-export const DEFAULT_READ_CACHE_BYTES = 8 * 1024 * 1024;
 /** Blocks per file at most (files of up to 4 GiB): block keys are `file * BLOCKS_PER_FILE + block`. */
 const BLOCKS_PER_FILE = 2 ** 17;
 
@@ -54,7 +52,7 @@ export class PayloadReader {
   constructor(
     dir: WalDirectory,
     crc: Crc32,
-    cacheBytes = DEFAULT_READ_CACHE_BYTES,
+    cacheBytes: number,
     files?: OpenWalFile,
   ) {
     this.#dir = dir;

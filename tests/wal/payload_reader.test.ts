@@ -21,6 +21,7 @@ import { inTempDir, pseudoRandomBytes } from "../helpers/temp.ts";
 
 const FILE_SIZE = 4 * BLOCK_SIZE;
 const QUEUE = new TextEncoder().encode("q");
+const CACHE = 8 * 1024 * 1024;
 
 /** Where a payload was written, and its bytes. */
 interface Written {
@@ -95,7 +96,7 @@ test("payload reader: every payload reads back as written, within a frame, acros
     payloads(200_000),
     payloads(0, 7, 32_761),
   ]);
-  const reader = new PayloadReader(dir, await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
   // The 200,000-byte payload starts in file 0 and ends in file 2; the empty one lies nowhere.
   assert.deepEqual(written.map((w) => w.file), [0, 0, 0, 0, 0, 0, 0, -1, 2, 2]);
   for (const w of written) {
@@ -109,7 +110,7 @@ test("payload reader: reads through each runtime's own file system adapter", asy
   await inTempDir(async (path) => {
     const fs = await defaultFileSystem();
     const { dir, writer, written } = await writeLog(fs, path, [payloads(300, 150_000, 20)]);
-    const reader = new PayloadReader(dir, await loadCrc32());
+    const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
     assert.equal(written[1].file, 0);
     assert.equal(written[2].file, 1);
     for (const w of written) {
@@ -127,7 +128,7 @@ test("payload reader: a payload whose frame fails its checksum is a CorruptLogEr
   const damage = await fs.openFile(dir.filePath(small.file), "readwrite");
   await damage.write(new Uint8Array([small.bytes[10] ^ 0xff]), small.offset + 10);
   await damage.close();
-  const reader = new PayloadReader(dir, await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
   const err = thrown(() => reader.read(small.file, small.offset, small.bytes.length));
   assert.ok(err instanceof CorruptLogError);
   assert.equal(err.file, "wal-00000000000000000000");
@@ -145,7 +146,7 @@ test("payload reader: a file that is not open is an IoError naming it; the reade
   const reader = new PayloadReader(
     dir,
     await loadCrc32(),
-    undefined,
+    CACHE,
     (n) => (n === 1 ? undefined : handles.get(n)),
   );
   const [large, small] = written;
@@ -158,7 +159,7 @@ test("payload reader: a file that is not open is an IoError naming it; the reade
   assert.ok(tail instanceof IoError, "the large payload goes on into file 1");
   await closeAll(handles);
   const again = await openAll(dir);
-  const reopened = new PayloadReader(dir, await loadCrc32(), undefined, (n) => again.get(n));
+  const reopened = new PayloadReader(dir, await loadCrc32(), CACHE, (n) => again.get(n));
   assert.deepEqual(reopened.read(small.file, small.offset, 10), small.bytes);
   await closeAll(again);
   await writer.close();
@@ -177,7 +178,7 @@ test("payload reader: a read the file system fails is an IoError naming the file
   const reader = new PayloadReader(
     dir,
     await loadCrc32(),
-    undefined,
+    CACHE,
     (n) => (fail ? broken : handles.get(n)),
   );
   const [w] = written;
@@ -196,7 +197,7 @@ test("payload reader: a read the file system fails is an IoError naming the file
 test("payload reader: a block cached before more frames were written into it is read again", async () => {
   const fs = new MemoryFileSystem();
   const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100)]);
-  const reader = new PayloadReader(dir, await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
   assert.deepEqual(reader.read(written[0].file, written[0].offset, 100), written[0].bytes);
   const [later] = await append(writer, 1, payloads(200));
   assert.equal(later.file, 0);
@@ -234,7 +235,7 @@ test("payload reader: the cache keeps at most its size in blocks", async () => {
 test("payload reader: a file the directory removes is forgotten, its blocks dropped and its handle closed", async () => {
   const fs = new MemoryFileSystem();
   const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100), payloads(200_000)]);
-  const reader = new PayloadReader(dir, await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
   const [w] = written;
   const before = fs.openHandles;
   assert.deepEqual(reader.read(w.file, w.offset, 100), w.bytes);
@@ -251,7 +252,7 @@ test("payload reader: a file the directory removes is forgotten, its blocks drop
 test("payload reader: forgetting a file drops its cached blocks", async () => {
   const fs = new MemoryFileSystem();
   const { dir, writer, written } = await writeLog(fs, "/wal", [payloads(100)]);
-  const reader = new PayloadReader(dir, await loadCrc32());
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
   const [w] = written;
   reader.read(w.file, w.offset, 100);
   reader.read(w.file, w.offset, 100);

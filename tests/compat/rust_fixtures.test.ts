@@ -51,12 +51,15 @@ test("Rust fixtures: all nine are present", () => {
   ]);
 });
 
-for (const name of names) {
-  test(`Rust fixture ${name}: opens to exactly expected.json`, async () => {
+for (const [name, payloads] of names.flatMap((n) => [[n, "memory"], [n, "disk"]] as const)) {
+  test(`Rust fixture ${name} (${payloads} mode): opens to exactly expected.json`, async () => {
     const dir = await tempDir();
     try {
       await copyWal(name, dir.path);
-      const log = await MultiRecordLog.open(dir.path, { fileSize: fixtureFileSize(name) });
+      const log = await MultiRecordLog.open(dir.path, {
+        fileSize: fixtureFileSize(name),
+        payloads,
+      });
       try {
         assert.deepEqual(dump(log), await readExpected(name));
       } finally {
@@ -69,12 +72,12 @@ for (const name of names) {
 
   if (DAMAGED.has(name)) continue;
 
-  test(`Rust fixture ${name}: replaying script.json writes the crate's bytes`, async () => {
+  test(`Rust fixture ${name} (${payloads} mode): replaying script.json writes the crate's bytes`, async () => {
     const dir = await tempDir();
     try {
       const errors = await readErrors(name);
       const fileSize = fixtureFileSize(name);
-      let log = await MultiRecordLog.open(dir.path, { fileSize });
+      let log = await MultiRecordLog.open(dir.path, { fileSize, payloads });
       try {
         for (const op of await readScript(name)) {
           switch (op.op) {
@@ -107,7 +110,7 @@ for (const name of names) {
               break;
             case "reopen":
               await log.close();
-              log = await MultiRecordLog.open(dir.path, { fileSize });
+              log = await MultiRecordLog.open(dir.path, { fileSize, payloads });
               break;
           }
         }

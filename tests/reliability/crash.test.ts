@@ -52,7 +52,12 @@ function runAndKill(
   });
 }
 
-async function crashRounds(action: "fsync" | "flush", seed: number, rounds: number): Promise<void> {
+async function crashRounds(
+  action: "fsync" | "flush",
+  seed: number,
+  rounds: number,
+  payloads: "memory" | "disk" = "memory",
+): Promise<void> {
   const random = prng(seed);
   const dir = await tempDir();
   const acknowledged = new Map(CRASH_QUEUES.map((q) => [q, -1]));
@@ -63,6 +68,7 @@ async function crashRounds(action: "fsync" | "flush", seed: number, rounds: numb
         action,
         seed * 100 + round,
         10 + Math.floor(random() * 150),
+        payloads === "disk" ? "disk" : "",
       );
       assert.ok(acks.length > 0, `round ${round}: the child acknowledged nothing`);
       for (const line of acks) {
@@ -79,7 +85,7 @@ async function crashRounds(action: "fsync" | "flush", seed: number, rounds: numb
         );
         acknowledged.set(queue, first + count - 1);
       }
-      const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 8 });
+      const log = await MultiRecordLog.open(dir.path, { fileSize: 32768 * 8, payloads });
       try {
         for (const queue of CRASH_QUEUES) {
           const records = [...log.range(queue)];
@@ -114,6 +120,10 @@ test("crash: SIGKILL at random moments under always/fsync loses no acknowledged 
 
 test("crash: SIGKILL at random moments under always/flush loses no acknowledged record (6 rounds)", async () => {
   await crashRounds("flush", 23, 6);
+});
+
+test("crash (disk mode): SIGKILL at random moments under always/flush loses no acknowledged record, read back from the files (6 rounds)", async () => {
+  await crashRounds("flush", 37, 6, "disk");
 });
 
 test("crash: SIGKILL while compaction relocates a quiet queue, round after round, loses nothing acknowledged (8 rounds)", async () => {

@@ -71,7 +71,9 @@ if (mode === "compaction") {
   }
 }
 
-const log = await MultiRecordLog.open(dir, { persistPolicy, fileSize: 32768 * 8 });
+// mode "disk": payloads stay in the wal files (disk mode); the records written are the same.
+const payloads = mode === "disk" ? "disk" : "memory";
+const log = await MultiRecordLog.open(dir, { persistPolicy, fileSize: 32768 * 8, payloads });
 for (const queue of CRASH_QUEUES) if (!log.queueExists(queue)) await log.createQueue(queue);
 say("ready\n");
 

@@ -91,32 +91,45 @@ async function check(generated: Op[], open: () => Promise<MultiRecordLog>): Prom
   }
 }
 
-test(`model: random operation sequences match the model after every step (${RUNS} runs, in-memory files)`, async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
-      const fs = new MemoryFileSystem();
-      await check(
-        ops,
-        () => MultiRecordLog.open("/wal", { fs, fileSize: FILE_SIZE, compaction: COMPACTION }),
-      );
-    }),
-    { seed: SEED, numRuns: RUNS },
-  );
-});
-
-test("model: random operation sequences match the model on the real file system (10 runs)", async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
-      const dir = await tempDir();
-      try {
+for (const payloads of ["memory", "disk"] as const) {
+  test(`model (${payloads} mode): random operation sequences match the model after every step (${RUNS} runs, in-memory files)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 80 }), async (ops) => {
+        const fs = new MemoryFileSystem();
         await check(
           ops,
-          () => MultiRecordLog.open(dir.path, { fileSize: FILE_SIZE, compaction: COMPACTION }),
+          () =>
+            MultiRecordLog.open("/wal", {
+              fs,
+              fileSize: FILE_SIZE,
+              compaction: COMPACTION,
+              payloads,
+            }),
         );
-      } finally {
-        await dir.cleanup();
-      }
-    }),
-    { seed: SEED + 1, numRuns: 10 },
-  );
-});
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  test(`model (${payloads} mode): random operation sequences match the model on the real file system (10 runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const dir = await tempDir();
+        try {
+          await check(
+            ops,
+            () =>
+              MultiRecordLog.open(dir.path, {
+                fileSize: FILE_SIZE,
+                compaction: COMPACTION,
+                payloads,
+              }),
+          );
+        } finally {
+          await dir.cleanup();
+        }
+      }),
+      { seed: SEED + 1, numRuns: 10 },
+    );
+  });
+}

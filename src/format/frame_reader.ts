@@ -45,8 +45,11 @@ export class FrameReader {
     this.#crc = crc;
   }
 
-  /** Reads the frame at `cursor` in `block` (a full block) and advances. */
-  read(block: Uint8Array): FrameOutcome {
+  /**
+   * Reads the frame at `cursor` in `block` (a full block) and advances.
+   * `check` false skips the CRC (a frame the caller checked before).
+   */
+  read(block: Uint8Array, check = true): FrameOutcome {
     const at = this.cursor;
     if (BLOCK_SIZE - at < FRAME_HEADER_SIZE) return FRAME_END_OF_BLOCK;
     const type = block[at + 6];
@@ -63,7 +66,7 @@ export class FrameReader {
     this.cursor = end;
     const expected =
       (block[at] | (block[at + 1] << 8) | (block[at + 2] << 16) | (block[at + 3] << 24)) >>> 0;
-    if (this.#crc(block, at + 6, end) !== expected) return FRAME_BAD_CRC;
+    if (check && this.#crc(block, at + 6, end) !== expected) return FRAME_BAD_CRC;
     this.type = type;
     this.payloadStart = at + FRAME_HEADER_SIZE;
     this.payloadEnd = end;

@@ -54,9 +54,11 @@ export class PayloadFrames {
   /**
    * Finds the frame of `block` holding byte `at` (the payload's first byte),
    * walking the frame headers from the start of the block, and checks its
-   * CRC. False (see `problem`) when no valid frame holds it.
+   * CRC, unless `checked` holds the frame's start already (it gets the start
+   * of every frame checked here). False (see `problem`) when no valid frame
+   * holds it.
    */
-  seek(block: Uint8Array, at: number): boolean {
+  seek(block: Uint8Array, at: number, checked?: Set<number>): boolean {
     let cursor = 0;
     for (;;) {
       if (BLOCK_SIZE - cursor < FRAME_HEADER_SIZE || cursor > at) {
@@ -72,7 +74,7 @@ export class PayloadFrames {
           return this.#damaged(`byte ${at} of its block is in a frame header`);
         }
         this.#frames.cursor = cursor;
-        return this.#take(block, at, false);
+        return this.#take(block, at, false, checked);
       }
       cursor = end;
     }
@@ -81,20 +83,24 @@ export class PayloadFrames {
   /**
    * Moves to the frame after the current one: in `block` (the current
    * block), or, after {@link PIECE_NEXT_BLOCK}, at the start of `block` (the
-   * next one).
+   * next one). `checked` as for {@link seek}, for `block`.
    */
-  next(block: Uint8Array, newBlock: boolean): PieceOutcome {
+  next(block: Uint8Array, newBlock: boolean, checked?: Set<number>): PieceOutcome {
     if (newBlock) this.#frames.cursor = 0;
     else if (BLOCK_SIZE - this.#frames.cursor < FRAME_HEADER_SIZE) return PIECE_NEXT_BLOCK;
     const cursor = this.#frames.cursor;
-    return this.#take(block, cursor + FRAME_HEADER_SIZE, true) ? PIECE_HERE : PIECE_DAMAGED;
+    return this.#take(block, cursor + FRAME_HEADER_SIZE, true, checked)
+      ? PIECE_HERE
+      : PIECE_DAMAGED;
   }
 
   /** Reads the frame at the cursor, which must hold byte `at`. */
-  #take(block: Uint8Array, at: number, continuing: boolean): boolean {
+  #take(block: Uint8Array, at: number, continuing: boolean, checked?: Set<number>): boolean {
     const frames = this.#frames;
     const cursor = frames.cursor;
-    const outcome = frames.read(block);
+    const known = checked !== undefined && checked.has(cursor);
+    const outcome = frames.read(block, !known);
+    if (outcome === FRAME_OK && !known) checked?.add(cursor);
     if (outcome !== FRAME_OK) {
       return this.#damaged(
         outcome === FRAME_BAD_CRC

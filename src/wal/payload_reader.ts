@@ -27,8 +27,19 @@ const BLOCKS_PER_FILE = 2 ** 17;
 /** The open wal files a reader reads from, by number (undefined: not open, e.g. deleted). */
 export type OpenWalFile = (file: number) => WalFile | undefined;
 
+/** Blocks read in one call at most when reads go through a file in order. */
+const READ_AHEAD = 8;
+/** Payloads read back up to 1/16 of this are cut from shared chunks of this size. */
+const RESULT_CHUNK = 256 * 1024;
+
 /** Wal files a reader keeps open at most (the least recently read is closed first). */
 export const MAX_OPEN_FILES = 16;
+
+/** A block read from a file, and the starts of the frames in it whose CRC was checked. */
+interface CachedBlock {
+  bytes: Uint8Array;
+  checked: Set<number>;
+}
 
 /** Reads payloads back from the wal files of a directory. */
 export class PayloadReader {
@@ -38,8 +49,14 @@ export class PayloadReader {
   readonly #open = new Map<number, WalFile>();
   readonly #frames: PayloadFrames;
   readonly #maxBlocks: number;
-  /** Cached blocks by key, least recently used first. */
-  readonly #cache = new Map<number, Uint8Array>();
+  /** Cached blocks by key, least recently used first, with the starts of their frames checked. */
+  readonly #cache = new Map<number, CachedBlock>();
+  /** The key of the last block read from a file, and where blocks read ahead land first. */
+  #lastRead = -2;
+  readonly #scratch = new Uint8Array(READ_AHEAD * BLOCK_SIZE);
+  /** Where the small payloads read back are cut from (see #space). */
+  #chunk = new ArrayBuffer(0);
+  #chunkUsed = RESULT_CHUNK;
   #reads = 0;
 
   /**
@@ -62,7 +79,7 @@ export class PayloadReader {
     this.#maxBlocks = Math.max(1, Math.floor(cacheBytes / BLOCK_SIZE));
   }
 
-  /** Blocks read from the files so far (cache misses). */
+  /** Reads from the files so far (cache misses; one read brings several blocks when reading ahead). */
   get blockReads(): number {
     return this.#reads;
   }
@@ -72,8 +89,8 @@ export class PayloadReader {
    * wal file `file`, as a new array.
    */
   read(file: number, offset: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    if (length === 0) return out;
+    if (length === 0) return new Uint8Array(0);
+    const out = this.#space(length);
     try {
       this.#readInto(out, file, offset, false);
     } catch (err) {
@@ -82,6 +99,23 @@ export class PayloadReader {
       if (!(err instanceof CorruptLogError)) throw err;
       this.#readInto(out, file, offset, true);
     }
+    return out;
+  }
+
+  /**
+   * A new array of `length` bytes for a payload read back: cut from a chunk
+   * of {@link RESULT_CHUNK} bytes shared by small payloads (one allocation
+   * for many reads; no part of a chunk is handed out twice, so a payload
+   * stays as it was read for as long as it is held), or its own when large.
+   */
+  #space(length: number): Uint8Array {
+    if (length > RESULT_CHUNK / 16) return new Uint8Array(length);
+    if (this.#chunkUsed + length > RESULT_CHUNK) {
+      this.#chunk = new ArrayBuffer(RESULT_CHUNK);
+      this.#chunkUsed = 0;
+    }
+    const out = new Uint8Array(this.#chunk, this.#chunkUsed, length);
+    this.#chunkUsed += length;
     return out;
   }
 
@@ -128,8 +162,9 @@ export class PayloadReader {
   #readInto(out: Uint8Array, file: number, offset: number, fresh: boolean): void {
     const frames = this.#frames;
     let blockIndex = Math.floor(offset / BLOCK_SIZE);
-    let block = this.#block(file, blockIndex, fresh, offset);
-    if (!frames.seek(block, offset - blockIndex * BLOCK_SIZE)) {
+    let cached = this.#block(file, blockIndex, fresh, offset);
+    let block = cached.bytes;
+    if (!frames.seek(block, offset - blockIndex * BLOCK_SIZE, cached.checked)) {
       throw this.#damage(file, offset, out.length, frames.problem);
     }
     let done = 0;
@@ -141,15 +176,16 @@ export class PayloadReader {
       if (!frames.more) {
         throw this.#damage(file, offset, out.length, `its record ends after ${done} bytes`);
       }
-      let outcome = frames.next(block, false);
+      let outcome = frames.next(block, false, cached.checked);
       if (outcome === PIECE_NEXT_BLOCK) {
         blockIndex++;
         if (blockIndex * BLOCK_SIZE >= this.#dir.sizeOf(file)) {
           file++;
           blockIndex = 0;
         }
-        block = this.#block(file, blockIndex, fresh, offset);
-        outcome = frames.next(block, true);
+        cached = this.#block(file, blockIndex, fresh, offset);
+        block = cached.bytes;
+        outcome = frames.next(block, true, cached.checked);
       }
       if (outcome === PIECE_DAMAGED) {
         throw this.#damage(file, offset, out.length, frames.problem);
@@ -158,7 +194,7 @@ export class PayloadReader {
   }
 
   /** Block `index` of `file`, from the cache or read now (`fresh`: read now in any case). */
-  #block(file: number, index: number, fresh: boolean, payloadOffset: number): Uint8Array {
+  #block(file: number, index: number, fresh: boolean, payloadOffset: number): CachedBlock {
     const key = file * BLOCKS_PER_FILE + index;
     const cache = this.#cache;
     const cached = cache.get(key);
@@ -180,17 +216,43 @@ export class PayloadReader {
         ),
       );
     }
-    let block: Uint8Array;
-    if (cache.size >= this.#maxBlocks) {
+    // Reading through a file in order (the block after the last one read): read ahead.
+    const blocksLeft = Math.ceil(this.#dir.sizeOf(file) / BLOCK_SIZE) - index;
+    const count = fresh || key !== this.#lastRead + 1
+      ? 1
+      : Math.max(1, Math.min(READ_AHEAD, blocksLeft, this.#maxBlocks >> 2));
+    const first = this.#vacant(key);
+    if (count === 1) {
+      const n = handle.readFullySync(first.bytes, at);
+      if (n < BLOCK_SIZE) first.bytes.fill(0, n); // past the end: no frame there
+    } else {
+      const scratch = this.#scratch;
+      const n = handle.readFullySync(scratch.subarray(0, count * BLOCK_SIZE), at);
+      if (n < count * BLOCK_SIZE) scratch.fill(0, n, count * BLOCK_SIZE);
+      first.bytes.set(scratch.subarray(0, BLOCK_SIZE));
+      for (let k = 1; k < count; k++) {
+        this.#vacant(key + k).bytes.set(scratch.subarray(k * BLOCK_SIZE, (k + 1) * BLOCK_SIZE));
+      }
+    }
+    this.#reads++;
+    this.#lastRead = key + count - 1;
+    return first;
+  }
+
+  /** A cache entry for block `key`, emptied (the least recently used one when the cache is full). */
+  #vacant(key: number): CachedBlock {
+    const cache = this.#cache;
+    let block = cache.get(key);
+    if (block !== undefined) {
+      cache.delete(key);
+    } else if (cache.size >= this.#maxBlocks) {
       const oldest = cache.keys().next().value as number;
       block = cache.get(oldest)!;
       cache.delete(oldest);
     } else {
-      block = new Uint8Array(BLOCK_SIZE);
+      block = { bytes: new Uint8Array(BLOCK_SIZE), checked: new Set() };
     }
-    const n = handle.readFullySync(block, at);
-    if (n < BLOCK_SIZE) block.fill(0, n); // past the end: no frame there
-    this.#reads++;
+    block.checked.clear();
     cache.set(key, block);
     return block;
   }

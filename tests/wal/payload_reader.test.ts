@@ -302,3 +302,26 @@ test("walker: each payload of a record it reads lies where the writer noted it, 
   await walker.close();
   assert.deepEqual(located, written.map((w) => [w.file, w.offset]));
 });
+
+test("payload reader: reading a file in order reads blocks ahead, up to 8 in one call", async () => {
+  const fs = new MemoryFileSystem();
+  const dir = await WalDirectory.open(fs, "/wal", 32 * BLOCK_SIZE);
+  const writer = await RecordWriter.open(dir, { fileNumber: 0, offset: 0 }, await loadCrc32());
+  const written: Written[] = [];
+  for (let i = 0; i < 20; i++) written.push(...await append(writer, i, payloads(30_000)));
+  assert.equal(written.at(-1)!.file, 0);
+  assert.equal(Math.floor(written.at(-1)!.offset / BLOCK_SIZE), 17); // and it ends in block 18
+  const inOrder = new PayloadReader(dir, await loadCrc32(), CACHE);
+  for (const w of written) assert.deepEqual(inOrder.read(w.file, w.offset, 30_000), w.bytes);
+  // Block 0 alone (nothing read before it), then 1-8, 9-16 and 17-24, each following the last.
+  assert.equal(inOrder.blockReads, 4);
+  const backwards = new PayloadReader(dir, await loadCrc32(), CACHE);
+  for (const w of written.toReversed()) {
+    assert.deepEqual(backwards.read(w.file, w.offset, 30_000), w.bytes);
+  }
+  // Block 17, then 18 (which follows it: 18-25 at once), then 16, 15, ... 0 one by one.
+  assert.equal(backwards.blockReads, 19, "no read ahead when the blocks are not read in order");
+  await inOrder.close();
+  await backwards.close();
+  await writer.close();
+});

@@ -10,9 +10,11 @@ import { join } from "node:path";
 import {
   CorruptLogError,
   InvalidArgumentError,
+  jsonCodec,
   MultiRecordLog,
   type OpenOptions,
   type QueueRecord,
+  ship,
 } from "../../mod.ts";
 import { nodeFileSystem } from "../../node.ts";
 import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
@@ -232,5 +234,64 @@ test("disk mode: the options are checked, and a port that cannot read synchronou
     assert.ok(port instanceof InvalidArgumentError);
     assert.equal(port.argument, "payloads");
     assert.match(port.message, /openFileSync\(\) and readSync\(\)/);
+  });
+});
+
+test("disk mode: a reader many files behind the writer gets every record while collection and compaction run", async () => {
+  await inDir(async (dir) => {
+    const log = await MultiRecordLog.open(dir, { ...DISK, compaction: { maxPinnedFiles: 1 } });
+    await log.createQueue("quiet");
+    await log.createQueue("stream");
+    await log.appendRecord("quiet", pseudoRandomBytes(20_000, 1));
+    const total = 300;
+    for (let i = 0; i < total / 2; i++) {
+      await log.appendRecord("stream", pseudoRandomBytes(2500, 100 + i));
+    }
+    assert.ok((await walFiles(dir)).length >= 6, "the reader starts six files behind");
+    const seen: number[] = [];
+    let mismatches = 0;
+    const reading = (async () => {
+      for await (const record of log.follow("stream")) {
+        const expected = pseudoRandomBytes(2500, 100 + record.position);
+        if (!record.payload.every((b, k) => b === expected[k])) mismatches++;
+        seen.push(record.position);
+        if (record.position % 40 === 39) await log.truncate("stream", record.position);
+        if (record.position % 20 === 19) await new Promise((r) => setTimeout(r, 1));
+        if (record.position === total - 1) break;
+      }
+    })();
+    for (let i = total / 2; i < total; i++) {
+      await log.appendRecord("stream", pseudoRandomBytes(2500, 100 + i));
+    }
+    await reading;
+    assert.deepEqual(seen, Array.from({ length: total }, (_, i) => i));
+    assert.equal(mismatches, 0);
+    assert.deepEqual(plain(log.range("quiet")), [[0, [...pseudoRandomBytes(20_000, 1)]]]);
+    assert.ok(log.summary().queues.quiet!.fileNumber! > 0, "compaction moved the quiet queue on");
+    await log.close();
+  });
+});
+
+test("disk mode: typed queues and ship() read their records from the files", async () => {
+  await inDir(async (dir) => {
+    const log = await MultiRecordLog.open(dir, DISK);
+    await log.createQueue("events");
+    const events = log.queue("events", jsonCodec<{ n: number; text: string }>());
+    await events.appendAll([{ n: 1, text: "x".repeat(50_000) }, { n: 2, text: "y" }]);
+    assert.deepEqual([...events.range()].map((r) => [r.position, r.value.n, r.value.text.length]), [
+      [0, 1, 50_000],
+      [1, 2, 1],
+    ]);
+    const shipped: number[][] = [];
+    const controller = new AbortController();
+    const outcome = await ship(log, "events", async (records) => {
+      shipped.push(records.map((r) => r.payload.length));
+      controller.abort();
+    }, { signal: controller.signal });
+    assert.equal(outcome.records, 2);
+    assert.deepEqual(shipped, [[50_017, 18]]); // the JSON texts' lengths
+    assert.equal(log.lastPosition("events"), 1);
+    assert.deepEqual([...log.range("events")], []);
+    await log.close();
   });
 });

@@ -316,7 +316,7 @@ test("payload reader: reading a file in order reads blocks ahead, up to 8 in one
   // Block 0 alone (nothing read before it), then 1-8, 9-16 and 17-24, each following the last.
   assert.equal(inOrder.blockReads, 4);
   const backwards = new PayloadReader(dir, await loadCrc32(), CACHE);
-  for (const w of written.toReversed()) {
+  for (const w of [...written].reverse()) {
     assert.deepEqual(backwards.read(w.file, w.offset, 30_000), w.bytes);
   }
   // Block 17, then 18 (which follows it: 18-25 at once), then 16, 15, ... 0 one by one.

@@ -39,6 +39,8 @@ export const MAX_OPEN_FILES = 16;
 interface CachedBlock {
   bytes: Uint8Array;
   checked: Set<number>;
+  /** Whether a read used it (blocks read ahead start unused). */
+  used: boolean;
 }
 
 /** Reads payloads back from the wal files of a directory. */
@@ -53,11 +55,16 @@ export class PayloadReader {
   readonly #cache = new Map<number, CachedBlock>();
   /** The key of the last block read from a file, and where blocks read ahead land first. */
   #lastRead = -2;
+  /** Blocks to read ahead next time (halved when under half of the last ones were used, up to READ_AHEAD). */
+  #ahead = READ_AHEAD;
+  /** The keys of the blocks read ahead last: (#aheadFrom, #lastRead]. */
+  #aheadFrom = -2;
   readonly #scratch = new Uint8Array(READ_AHEAD * BLOCK_SIZE);
   /** Where the small payloads read back are cut from (see #space). */
   #chunk = new ArrayBuffer(0);
   #chunkUsed = RESULT_CHUNK;
   #reads = 0;
+  #blocks = 0;
 
   /**
    * A reader of the files of `dir`, keeping up to `cacheBytes` of blocks (at
@@ -82,6 +89,11 @@ export class PayloadReader {
   /** Reads from the files so far (cache misses; one read brings several blocks when reading ahead). */
   get blockReads(): number {
     return this.#reads;
+  }
+
+  /** Blocks read from the files so far (read ahead included). */
+  get blocksRead(): number {
+    return this.#blocks;
   }
 
   /**
@@ -202,6 +214,7 @@ export class PayloadReader {
       cache.delete(key); // most recently used last
       if (!fresh) {
         cache.set(key, cached);
+        cached.used = true;
         return cached;
       }
     }
@@ -218,9 +231,10 @@ export class PayloadReader {
     }
     // Reading through a file in order (the block after the last one read): read ahead.
     const blocksLeft = Math.ceil(this.#dir.sizeOf(file) / BLOCK_SIZE) - index;
+    if (!fresh) this.#judgeReadAhead(key === this.#lastRead + 1);
     const count = fresh || key !== this.#lastRead + 1
       ? 1
-      : Math.max(1, Math.min(READ_AHEAD, blocksLeft, this.#maxBlocks >> 2));
+      : Math.max(1, Math.min(this.#ahead, blocksLeft, this.#maxBlocks >> 2));
     const first = this.#vacant(key);
     if (count === 1) {
       const n = handle.readFullySync(first.bytes, at);
@@ -235,8 +249,28 @@ export class PayloadReader {
       }
     }
     this.#reads++;
+    this.#blocks += count;
+    first.used = true;
+    this.#aheadFrom = key;
     this.#lastRead = key + count - 1;
     return first;
+  }
+
+  /**
+   * At a miss: reads fewer blocks ahead from now on when under half of the
+   * blocks read ahead last time were used (the reads skip other queues'
+   * blocks), more again when all of them were and reading goes on right
+   * after them (`next`: the miss is the block after the last one read).
+   */
+  #judgeReadAhead(next: boolean): void {
+    const from = this.#aheadFrom;
+    const to = this.#lastRead;
+    if (to <= from) return;
+    let used = 0;
+    for (let key = from + 1; key <= to; key++) if (this.#cache.get(key)?.used) used++;
+    if (used * 2 < to - from) this.#ahead = Math.max(1, this.#ahead >> 1);
+    else if (used === to - from && next) this.#ahead = Math.min(READ_AHEAD, this.#ahead * 2);
+    this.#aheadFrom = to; // judged once
   }
 
   /** A cache entry for block `key`, emptied (the least recently used one when the cache is full). */
@@ -250,9 +284,10 @@ export class PayloadReader {
       block = cache.get(oldest)!;
       cache.delete(oldest);
     } else {
-      block = { bytes: new Uint8Array(BLOCK_SIZE), checked: new Set() };
+      block = { bytes: new Uint8Array(BLOCK_SIZE), checked: new Set(), used: false };
     }
     block.checked.clear();
+    block.used = false;
     cache.set(key, block);
     return block;
   }

@@ -176,6 +176,23 @@ test("disk mode: follow() hands out payloads read back from the files", async ()
   });
 });
 
+test("disk mode: stream() hands out payloads read back from the files", async () => {
+  await inDir(async (dir) => {
+    const log = await MultiRecordLog.open(dir, DISK);
+    await log.createQueue("q");
+    await log.appendRecords("q", [pseudoRandomBytes(40_000, 1), pseudoRandomBytes(3, 2)]);
+    const reader = log.stream("q").getReader();
+    const first = await reader.read();
+    const second = await reader.read();
+    await reader.cancel();
+    assert.deepEqual(
+      [first.value, second.value].map((r) => [r!.position, [...r!.payload]]),
+      [[0, [...pseudoRandomBytes(40_000, 1)]], [1, [...pseudoRandomBytes(3, 2)]]],
+    );
+    await log.close();
+  });
+});
+
 test("disk mode: a read-only open reads payloads from the files", async () => {
   await inDir(async (dir) => {
     const log = await MultiRecordLog.open(dir, { fileSize: FILE_SIZE });

@@ -325,3 +325,30 @@ test("payload reader: reading a file in order reads blocks ahead, up to 8 in one
   await backwards.close();
   await writer.close();
 });
+
+test("payload reader: reading one of several interleaved queues reads fewer blocks ahead once they go unused", async () => {
+  const fs = new MemoryFileSystem();
+  const dir = await WalDirectory.open(fs, "/wal", 128 * BLOCK_SIZE);
+  const writer = await RecordWriter.open(dir, { fileNumber: 0, offset: 0 }, await loadCrc32());
+  // Four "queues" in turn, two blocks an append: one queue's payloads lie in every eighth block pair.
+  const mine: Written[] = [];
+  for (let i = 0; i < 48; i++) {
+    const w = await append(writer, i, payloads(60_000));
+    if (i % 4 === 0) mine.push(...w);
+  }
+  const reader = new PayloadReader(dir, await loadCrc32(), CACHE);
+  for (const w of mine) assert.deepEqual(reader.read(w.file, w.offset, 60_000), w.bytes);
+  // The blocks the 12 payloads touch (all four "queues" together fill about 88), and at most the
+  // first read-ahead's 8 more.
+  const touched = new Set<number>();
+  for (const w of mine) {
+    const last = Math.floor((w.offset + 60_000 + 3 * 7) / BLOCK_SIZE);
+    for (let b = Math.floor(w.offset / BLOCK_SIZE); b <= last; b++) touched.add(b);
+  }
+  assert.ok(
+    reader.blocksRead <= touched.size + 8,
+    `read ${reader.blocksRead} blocks for payloads in ${touched.size}`,
+  );
+  await reader.close();
+  await writer.close();
+});

@@ -55,6 +55,9 @@ export class PayloadReader {
   readonly #cache = new Map<number, CachedBlock>();
   /** The key of the last block read from a file, and where blocks read ahead land first. */
   #lastRead = -2;
+  /** The block returned last, and its key (-1: none). */
+  #recentKey = -1;
+  #recent: CachedBlock | undefined;
   /** Blocks to read ahead next time (halved when under half of the last ones were used, up to READ_AHEAD). */
   #ahead = READ_AHEAD;
   /** The keys of the blocks read ahead last: (#aheadFrom, #lastRead]. */
@@ -133,6 +136,7 @@ export class PayloadReader {
 
   /** Drops the cached blocks of `file` and closes it (deleted, or replaced). */
   forget(file: number): void {
+    this.#recentKey = -1;
     for (const key of this.#cache.keys()) {
       if (Math.floor(key / BLOCKS_PER_FILE) === file) this.#cache.delete(key);
     }
@@ -148,6 +152,7 @@ export class PayloadReader {
     const handles = [...this.#open.values()];
     this.#open.clear();
     this.#cache.clear();
+    this.#recentKey = -1;
     for (const handle of handles) await handle.close().catch(() => {});
   }
 
@@ -208,6 +213,21 @@ export class PayloadReader {
   /** Block `index` of `file`, from the cache or read now (`fresh`: read now in any case). */
   #block(file: number, index: number, fresh: boolean, payloadOffset: number): CachedBlock {
     const key = file * BLOCKS_PER_FILE + index;
+    // Reads in order mostly stay in the block read last: no cache bookkeeping then.
+    if (key === this.#recentKey && !fresh) return this.#recent!;
+    const block = this.#cachedBlock(file, index, key, fresh, payloadOffset);
+    this.#recentKey = key;
+    this.#recent = block;
+    return block;
+  }
+
+  #cachedBlock(
+    file: number,
+    index: number,
+    key: number,
+    fresh: boolean,
+    payloadOffset: number,
+  ): CachedBlock {
     const cache = this.#cache;
     const cached = cache.get(key);
     if (cached !== undefined) {
@@ -283,6 +303,7 @@ export class PayloadReader {
       const oldest = cache.keys().next().value as number;
       block = cache.get(oldest)!;
       cache.delete(oldest);
+      if (oldest === this.#recentKey) this.#recentKey = -1;
     } else {
       block = { bytes: new Uint8Array(BLOCK_SIZE), checked: new Set(), used: false };
     }

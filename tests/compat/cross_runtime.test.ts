@@ -43,7 +43,7 @@ test("cross-runtime: the runtimes' binaries and the Node build are there", () =>
 });
 
 for (const writer of Object.keys(runtimes)) {
-  test(`cross-runtime: a log written by ${writer} opens with identical contents under deno, bun and node`, async () => {
+  test(`cross-runtime: a log written by ${writer} opens with identical contents under deno, bun and node, in memory and disk mode`, async () => {
     const dir = await tempDir();
     try {
       const walDir = join(dir.path, "wal");
@@ -57,6 +57,11 @@ for (const writer of Object.keys(runtimes)) {
           JSON.parse(await spawnTool(reader, ["dump", walDir])),
           expected,
           `read by ${reader}`,
+        );
+        assert.deepEqual(
+          JSON.parse(await spawnTool(reader, ["dump", walDir, "disk"])),
+          expected,
+          `read by ${reader} in disk mode`,
         );
       }
     } finally {

@@ -3,7 +3,7 @@
  * Node (compiled), it writes a log or dumps one as JSON.
  *
  *   roundtrip_tool write DIR NAME   writes the deterministic contents for NAME into DIR
- *   roundtrip_tool dump DIR         prints every queue as JSON on stdout
+ *   roundtrip_tool dump DIR [disk]  prints every queue as JSON on stdout (read in disk mode with "disk")
  */
 import process from "node:process";
 import { Buffer } from "node:buffer";
@@ -26,8 +26,11 @@ export async function writeContents(dir: string, name: string): Promise<void> {
 }
 
 /** Every queue of the log in `dir`, as JSON-friendly data. */
-export async function dumpContents(dir: string): Promise<Record<string, [number, string][]>> {
-  const log = await MultiRecordLog.open(dir, { fileSize: 32768 * 4 });
+export async function dumpContents(
+  dir: string,
+  payloads: "memory" | "disk" = "memory",
+): Promise<Record<string, [number, string][]>> {
+  const log = await MultiRecordLog.open(dir, { fileSize: 32768 * 4, payloads });
   const out: Record<string, [number, string][]> = {};
   for (const queue of log.listQueues().sort()) {
     out[queue] = [...log.range(queue)].map((
@@ -42,7 +45,9 @@ const [command, dir, name] = process.argv.slice(2);
 if (command === "write") {
   await writeContents(dir, name);
 } else if (command === "dump") {
-  process.stdout.write(JSON.stringify(await dumpContents(dir)));
+  process.stdout.write(
+    JSON.stringify(await dumpContents(dir, name === "disk" ? "disk" : "memory")),
+  );
 } else if (command !== undefined) {
   console.error("usage: roundtrip_tool write DIR NAME | dump DIR");
   process.exit(2);

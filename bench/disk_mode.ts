@@ -7,10 +7,11 @@
  *
  * Part one (a log of `--gib` GiB of 1 KiB records in 4 queues, built in
  * DIR, default $TMPDIR/mrl-disk-bench, and kept for the next run):
- * `mrl verify` on it, run by the same runtime; the disk-mode open (time,
- * and resident memory it added); a scan of every record; random point reads;
- * (bytes checked) and appends of 64 MiB in 1 KiB records, 64 per append, in disk mode and in
- * memory mode alternately (fresh directories, open included).
+ * `mrl verify` on it, run by the same runtime; the disk-mode open in a
+ * fresh process (time, and resident memory it added); a scan of every record
+ * and random point reads, their bytes checked; and appends of 64 MiB in
+ * 1 KiB records, 64 per append, in disk mode and in memory mode alternately
+ * (fresh directories, open included).
  *
  * Part two, with `--big N`: writes N GiB of 4 KiB records in one queue
  * while a follower reads 10 records and truncates behind itself every 32

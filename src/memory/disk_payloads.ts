@@ -39,14 +39,14 @@ export class DiskPayloads implements PayloadStore {
   }
 
   appendAll(
-    list: readonly Uint8Array[],
+    _list: readonly Uint8Array[],
     from: number,
     to: number,
     refs: Float64Array,
     at: number,
     located: PayloadLocations | undefined,
   ): void {
-    for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
+    writeRefs(from, to, refs, at, located);
   }
 
   appendRanges(
@@ -59,11 +59,11 @@ export class DiskPayloads implements PayloadStore {
     at: number,
     located: PayloadLocations | undefined,
   ): void {
-    for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
+    writeRefs(from, to, refs, at, located);
   }
 
   moved(from: number, to: number, refs: Float64Array, at: number, located: PayloadLocations): void {
-    for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
+    writeRefs(from, to, refs, at, located);
   }
 
   append(_src: Uint8Array, located: PayloadLocations | undefined, k: number): number {
@@ -84,6 +84,17 @@ export class DiskPayloads implements PayloadStore {
   rewind(_tail: number): void {}
 
   clear(_compact?: boolean): void {}
+}
+
+/** Writes the refs of payloads `[from, to)` of `located` to `refs[at + k - from]`. */
+function writeRefs(
+  from: number,
+  to: number,
+  refs: Float64Array,
+  at: number,
+  located: PayloadLocations | undefined,
+): void {
+  for (let k = from; k < to; k++) refs[at + k - from] = refOf(located, k);
 }
 
 /** The ref of payload `k` of `located` (0 for an empty payload, which is never read). */

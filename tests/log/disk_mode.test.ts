@@ -17,21 +17,11 @@ import {
   ship,
 } from "../../mod.ts";
 import { nodeFileSystem } from "../../node.ts";
-import { pseudoRandomBytes, tempDir } from "../helpers/temp.ts";
+import { inTempDir as inDir, pseudoRandomBytes } from "../helpers/temp.ts";
 import { walFiles } from "../helpers/log.ts";
 
 const FILE_SIZE = 2 * 32768;
 const DISK: OpenOptions = { payloads: "disk", fileSize: FILE_SIZE };
-
-/** Runs `fn` in a fresh directory, removed afterwards. */
-async function inDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  try {
-    await fn(dir.path);
-  } finally {
-    await dir.cleanup();
-  }
-}
 
 /** Positions and payload bytes, as plain arrays for comparison. */
 function plain(records: Iterable<QueueRecord>): [number, number[]][] {

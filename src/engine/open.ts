@@ -18,13 +18,14 @@ import {
   MrlError,
 } from "../errors.ts";
 import { WalDirectory } from "../wal/directory.ts";
+import { walFileName } from "../wal/file_name.ts";
 import { settleFileSize } from "../wal/file_size.ts";
 import { DEFAULT_FILE_SIZE } from "../format/constants.ts";
 import { type Crc32, loadCrc32 } from "../format/crc.ts";
 import { Followers } from "./follow.ts";
 import type { MemQueues } from "../memory/queues.ts";
 import type { OpenOptions, RecoveryReport } from "../types.ts";
-import { checkOpenOptions } from "../validate.ts";
+import { checkOpenOptions, MAX_FILE_SIZE } from "../validate.ts";
 import type { DirLock, FileSystem, LockHolder } from "../ports/file_system.ts";
 import { nativeCrc32Candidates } from "../ports/native_crc.ts";
 import { defaultFileSystem } from "../ports/default_fs.ts";
@@ -73,6 +74,16 @@ export async function openLog(path: string, options: OpenOptions): Promise<LogPa
       );
     }
     payloads = (directory) => {
+      const large = directory.fileNumbers().find((n) => directory.sizeOf(n) > MAX_FILE_SIZE);
+      if (large !== undefined) {
+        throw new InvalidArgumentError(
+          "payloads",
+          "range",
+          `payloads: "disk" finds payloads by offsets of up to 4 GiB, and wal file ` +
+            `${walFileName(large)} holds ${directory.sizeOf(large)} bytes: open this log with ` +
+            'payloads: "memory"',
+        );
+      }
       reader = new PayloadReader(directory, crc, checked.readCacheBytes);
       return new DiskPayloads(reader);
     };

@@ -302,3 +302,16 @@ test("disk mode: typed queues and ship() read their records from the files", asy
     await log.close();
   });
 });
+
+test("disk mode: a log with a wal file over 4 GiB is refused, saying to open it in memory mode", async () => {
+  await inDir(async (dir) => {
+    const file = await openFile(join(dir, "wal-00000000000000000000"), "w");
+    await file.truncate(4 * 1024 ** 3 + 32768); // sparse: nothing is written
+    await file.close();
+    const err = await MultiRecordLog.open(dir, { payloads: "disk" }).catch((e) => e);
+    assert.ok(err instanceof InvalidArgumentError, String(err));
+    assert.equal(err.argument, "payloads");
+    assert.match(err.message, /wal-00000000000000000000 holds 4295000064 bytes/);
+    assert.match(err.message, /payloads: "memory"/);
+  });
+});
